@@ -1,0 +1,62 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace Corrections.Data;
+
+public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbContext(options)
+{
+    public DbSet<Report> Reports => Set<Report>();
+    public DbSet<ReportSubmission> ReportSubmissions => Set<ReportSubmission>();
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
+    {
+        // SQLite has no date type that EF Core can compare or order; ticks keep the order of UTC instants.
+        if (Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite")
+        {
+            conventions.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+            conventions.Properties<DateTimeOffset?>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+        }
+    }
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        model.Entity<Report>(report =>
+        {
+            report.Property(r => r.SiteKey).HasMaxLength(64);
+            report.Property(r => r.Url).HasMaxLength(2048);
+            report.Property(r => r.DuplicateKey).HasMaxLength(64).IsFixedLength();
+            report.Property(r => r.Title).HasMaxLength(500);
+            report.Property(r => r.Language).HasMaxLength(35);
+            report.Property(r => r.Exact).HasMaxLength(1000);
+            report.Property(r => r.Prefix).HasMaxLength(500);
+            report.Property(r => r.Suffix).HasMaxLength(500);
+            report.Property(r => r.Suggestion).HasMaxLength(2000);
+            report.Property(r => r.Comment).HasMaxLength(2000);
+            report.Property(r => r.Status).HasConversion<string>().HasMaxLength(16);
+            report.HasIndex(r => new { r.DuplicateKey, r.Status });
+            report.HasIndex(r => new { r.SiteKey, r.Status, r.CreatedAt });
+            report.HasMany(r => r.Submissions).WithOne().HasForeignKey(s => s.ReportId);
+        });
+
+        model.Entity<ReportSubmission>(submission =>
+        {
+            submission.Property(s => s.SiteKey).HasMaxLength(64);
+            submission.Property(s => s.ClientRequestId).HasMaxLength(100);
+            submission.Property(s => s.Suggestion).HasMaxLength(2000);
+            submission.Property(s => s.Comment).HasMaxLength(2000);
+            submission.Property(s => s.ReaderEmail).HasMaxLength(254);
+            submission.HasIndex(s => new { s.SiteKey, s.ClientRequestId }).IsUnique();
+        });
+
+        model.Entity<OutboxMessage>(message =>
+        {
+            message.ToTable("Outbox");
+            message.Property(m => m.Type).HasMaxLength(100);
+            message.Property(m => m.State).HasConversion<string>().HasMaxLength(16);
+            message.Property(m => m.LeaseOwner).HasMaxLength(64);
+            message.Property(m => m.LastError).HasMaxLength(2000);
+            message.HasIndex(m => new { m.State, m.DueAt });
+        });
+    }
+}

@@ -1,0 +1,126 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Corrections.Migrations.Sqlite.Migrations
+{
+    /// <inheritdoc />
+    public partial class Initial : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "Outbox",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    Type = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Payload = table.Column<string>(type: "TEXT", nullable: false),
+                    State = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    DueAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    Attempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    LeaseOwner = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    LeaseExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ProcessedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    LastError = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Outbox", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Reports",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    SiteKey = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Url = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: false),
+                    DuplicateKey = table.Column<string>(type: "TEXT", fixedLength: true, maxLength: 64, nullable: false),
+                    Title = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    Language = table.Column<string>(type: "TEXT", maxLength: 35, nullable: true),
+                    Exact = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
+                    Prefix = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
+                    Suffix = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
+                    Suggestion = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    Comment = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    ReaderCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Reports", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ReportSubmissions",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ReportId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    SiteKey = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    ClientRequestId = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    Suggestion = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    Comment = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    ReaderEmail = table.Column<string>(type: "TEXT", maxLength: 254, nullable: true),
+                    ReceivedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ReportSubmissions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ReportSubmissions_Reports_ReportId",
+                        column: x => x.ReportId,
+                        principalTable: "Reports",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Outbox_State_DueAt",
+                table: "Outbox",
+                columns: new[] { "State", "DueAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_DuplicateKey_Status",
+                table: "Reports",
+                columns: new[] { "DuplicateKey", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_SiteKey_Status_CreatedAt",
+                table: "Reports",
+                columns: new[] { "SiteKey", "Status", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ReportSubmissions_ReportId",
+                table: "ReportSubmissions",
+                column: "ReportId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ReportSubmissions_SiteKey_ClientRequestId",
+                table: "ReportSubmissions",
+                columns: new[] { "SiteKey", "ClientRequestId" },
+                unique: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "Outbox");
+
+            migrationBuilder.DropTable(
+                name: "ReportSubmissions");
+
+            migrationBuilder.DropTable(
+                name: "Reports");
+        }
+    }
+}

@@ -1,0 +1,66 @@
+using Corrections.Features.Reports.Submit;
+using Corrections.Pipeline;
+using Microsoft.Extensions.Options;
+
+namespace Corrections.Configuration;
+
+public static class ConfigurationSetup
+{
+    public static IServiceCollection AddCorrectionsOptions(this IServiceCollection services)
+    {
+        services.AddOptions<ServiceOptions>().BindConfiguration("");
+        services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section);
+        services.AddOptions<MailOptions>().BindConfiguration(MailOptions.Section);
+        services.AddOptions<SitesOptions>().BindConfiguration("");
+        services.AddOptions<AbuseOptions>().BindConfiguration(AbuseOptions.Section);
+        services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section);
+
+        var validation = new OptionsValidation();
+        services.AddSingleton<IValidateOptions<ServiceOptions>>(validation);
+        services.AddSingleton<IValidateOptions<MailOptions>>(validation);
+        services.AddSingleton<IValidateOptions<SitesOptions>>(validation);
+        services.AddSingleton<IValidateOptions<AbuseOptions>>(validation);
+        services.AddSingleton<IValidateOptions<OutboxOptions>>(validation);
+
+        services.AddSingleton<SiteDirectory>();
+        return services;
+    }
+
+    public static IServiceCollection AddValidators(this IServiceCollection services)
+    {
+        services.AddScoped<IValidator<SubmitReport>, SubmitReportValidator>();
+        return services;
+    }
+}
+
+/// <summary>Reads every options class once before the service starts, so that a bad value stops it with all the keys to fix.</summary>
+public static class ConfigurationCheck
+{
+    public static void ValidateAll(IServiceProvider services)
+    {
+        var failures = new List<string>();
+        void Check<T>() where T : class
+        {
+            try
+            {
+                _ = services.GetRequiredService<IOptions<T>>().Value;
+            }
+            catch (OptionsValidationException ex)
+            {
+                failures.AddRange(ex.Failures);
+            }
+            catch (InvalidOperationException ex)
+            {
+                failures.Add(ex.Message);
+            }
+        }
+        Check<ServiceOptions>();
+        Check<DatabaseOptions>();
+        Check<MailOptions>();
+        Check<SitesOptions>();
+        Check<AbuseOptions>();
+        Check<OutboxOptions>();
+        if (failures.Count > 0)
+            throw new OptionsValidationException("Corrections", typeof(ConfigurationCheck), failures);
+    }
+}

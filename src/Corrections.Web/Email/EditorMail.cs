@@ -1,0 +1,153 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Corrections.Configuration;
+using Corrections.Data;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace Corrections.Email;
+
+/// <summary>Writes the mail that tells a site's editors about a report.</summary>
+public sealed class EditorMail(IOptions<MailOptions> mailOptions)
+{
+    private const int SubjectPassageLength = 60;
+    private const int SubjectTitleLength = 80;
+
+    private readonly MailboxAddress from = MailboxAddress.Parse(mailOptions.Value.From);
+
+    public MimeMessage Compose(Report report, Site site)
+    {
+        var message = new MimeMessage();
+        message.From.Add(from);
+        message.To.AddRange(site.Editors.Select(MailboxAddress.Parse));
+        message.Subject = Subject(report, site);
+        message.MessageId = $"report-{report.Id:N}@{MailDomain}";
+        var thread = ArticleThreadId(report);
+        message.InReplyTo = thread;
+        message.References.Add(thread);
+        message.Headers.Add("Auto-Submitted", "auto-generated");
+        message.Headers.Add("X-Corrections-Report", report.Id.ToString());
+
+        var body = new BodyBuilder { TextBody = PlainText(report, site), HtmlBody = Html(report, site) };
+        message.Body = body.ToMessageBody();
+        // Quoted-printable or base64 where needed, so every line stays within SMTP's limits, also in .eml files.
+        message.Prepare(EncodingConstraint.SevenBit);
+        return message;
+    }
+
+    private string MailDomain => from.Domain.Length > 0 ? from.Domain : "localhost";
+
+    /// <summary>Reports on one article share a root id, so mail clients thread them together.</summary>
+    public string ArticleThreadId(Report report)
+    {
+        var page = report.Url.Split('?', '#')[0];
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{report.SiteKey}\n{page}")))[..32];
+        return $"article-{hash}@{MailDomain}";
+    }
+
+    public static string Subject(Report report, Site site)
+    {
+        var title = string.IsNullOrWhiteSpace(report.Title) ? new Uri(report.Url).AbsolutePath : report.Title;
+        return $"[{OneLine(site.Name, 60)}] “{OneLine(report.Exact, SubjectPassageLength)}” — {OneLine(title, SubjectTitleLength)}";
+    }
+
+    /// <summary>Collapses every kind of white space and control character to single spaces and cuts at a word.</summary>
+    public static string OneLine(string text, int maxLength)
+    {
+        var builder = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            if (char.IsWhiteSpace(c) || char.IsControl(c))
+            {
+                if (builder.Length > 0 && builder[^1] != ' ')
+                    builder.Append(' ');
+            }
+            else
+                builder.Append(c);
+        }
+        var line = builder.ToString().Trim();
+        if (line.Length <= maxLength)
+            return line;
+        var cut = line.LastIndexOf(' ', maxLength - 1);
+        return line[..(cut > maxLength / 2 ? cut : maxLength - 1)].TrimEnd() + "…";
+    }
+
+    private static string ReadersLine(Report report) =>
+        report.ReaderCount == 1 ? "1 reader reported" : $"{report.ReaderCount} readers reported";
+
+    private static string PlainText(Report report, Site site)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"{ReadersLine(report)} a mistake on {site.Name}:");
+        text.AppendLine(report.Title is { Length: > 0 } title ? $"{title}\n{report.Url}" : report.Url);
+        text.AppendLine();
+        text.AppendLine("Passage:");
+        text.AppendLine($"  …{report.Prefix}[[{report.Exact}]]{report.Suffix}…");
+        if (report.Suggestion is { Length: > 0 } suggestion)
+        {
+            text.AppendLine();
+            text.AppendLine("Suggested correction ([-deleted-] {+inserted+}):");
+            text.Append("  ");
+            foreach (var part in WordDiff.Compare(report.Exact, suggestion))
+                text.Append(part.Kind switch
+                {
+                    DiffKind.Deleted => $"[-{part.Text}-]",
+                    DiffKind.Inserted => $"{{+{part.Text}+}}",
+                    _ => part.Text,
+                });
+            text.AppendLine();
+        }
+        if (report.Comment is { Length: > 0 } comment)
+        {
+            text.AppendLine();
+            text.AppendLine("Comment:");
+            text.AppendLine("  " + comment.ReplaceLineEndings("\n  "));
+        }
+        text.AppendLine();
+        text.AppendLine("Open the article at the passage:");
+        text.AppendLine(TextFragment.Link(report.Url, report.Prefix, report.Exact, report.Suffix));
+        text.AppendLine();
+        text.AppendLine($"Report {report.Id}");
+        return text.ToString();
+    }
+
+    private static string Html(Report report, Site site)
+    {
+        static string E(string? s) => WebUtility.HtmlEncode(s ?? "");
+        static string Paragraphs(string s) => E(s).ReplaceLineEndings("<br>");
+
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head>");
+        html.Append("<body style=\"font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;font-size:15px;line-height:1.5;color:#1a1a1a;max-width:640px\">");
+        html.Append($"<p style=\"color:#555;margin:0 0 12px\">{E(ReadersLine(report))} a mistake on <strong>{E(site.Name)}</strong> in ");
+        html.Append($"<a href=\"{E(report.Url)}\">{E(string.IsNullOrWhiteSpace(report.Title) ? report.Url : report.Title)}</a></p>");
+
+        html.Append("<h3 style=\"font-size:13px;text-transform:uppercase;letter-spacing:.05em;color:#777;margin:16px 0 4px\">Passage</h3>");
+        html.Append("<blockquote style=\"margin:0;padding:8px 12px;border-left:4px solid #d0d7de;background:#f6f8fa\">");
+        html.Append($"…{E(report.Prefix)}<mark style=\"background:#ffe58f;padding:0 2px\">{E(report.Exact)}</mark>{E(report.Suffix)}…</blockquote>");
+
+        if (report.Suggestion is { Length: > 0 } suggestion)
+        {
+            html.Append("<h3 style=\"font-size:13px;text-transform:uppercase;letter-spacing:.05em;color:#777;margin:16px 0 4px\">Suggested correction</h3><p style=\"margin:0\">");
+            foreach (var part in WordDiff.Compare(report.Exact, suggestion))
+                html.Append(part.Kind switch
+                {
+                    DiffKind.Deleted => $"<del style=\"background:#ffd7d5;color:#82071e\">{E(part.Text)}</del>",
+                    DiffKind.Inserted => $"<ins style=\"background:#ccffd8;color:#055d20;text-decoration:none\">{E(part.Text)}</ins>",
+                    _ => E(part.Text),
+                });
+            html.Append("</p>");
+        }
+        if (report.Comment is { Length: > 0 } comment)
+        {
+            html.Append("<h3 style=\"font-size:13px;text-transform:uppercase;letter-spacing:.05em;color:#777;margin:16px 0 4px\">Comment</h3>");
+            html.Append($"<p style=\"margin:0\">{Paragraphs(comment)}</p>");
+        }
+        var deepLink = TextFragment.Link(report.Url, report.Prefix, report.Exact, report.Suffix);
+        html.Append($"<p style=\"margin:20px 0\"><a href=\"{E(deepLink)}\" style=\"display:inline-block;padding:8px 14px;background:#0969da;color:#fff;border-radius:6px;text-decoration:none\">Open the article at this passage</a></p>");
+        html.Append($"<p style=\"color:#888;font-size:12px\">Report {E(report.Id.ToString())} · {E(site.Name)}</p>");
+        html.Append("</body></html>");
+        return html.ToString();
+    }
+}

@@ -1,0 +1,34 @@
+using Corrections.Configuration;
+using Corrections.Data;
+using Corrections.Email;
+using Corrections.Outbox;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+
+namespace Corrections.Features.Reports.Submit;
+
+/// <summary>A new report was committed; published from the outbox.</summary>
+public sealed record ReportSubmitted(Guid ReportId) : INotification;
+
+public sealed class MailEditorsWhenReportSubmitted(
+    CorrectionsDb db,
+    SiteDirectory sites,
+    EditorMail mail,
+    IMailTransport transport,
+    ILogger<MailEditorsWhenReportSubmitted> logger) : INotificationHandler<ReportSubmitted>
+{
+    public async ValueTask Handle(ReportSubmitted notification, CancellationToken cancellationToken)
+    {
+        // Read at send time, so the mail shows every reader who joined the report until now.
+        var report = await db.Reports.AsNoTracking().FirstOrDefaultAsync(r => r.Id == notification.ReportId, cancellationToken)
+            ?? throw new PermanentFailureException($"Report {notification.ReportId} does not exist");
+        var site = sites.Find(report.SiteKey)
+            ?? throw new PermanentFailureException($"Report {report.Id} belongs to the site '{report.SiteKey}', which is no longer configured");
+        if (report.Status != ReportStatus.New)
+        {
+            logger.LogInformation("Report {ReportId} on {Site} was {Status} before its mail went out; not mailed", report.Id, site.Key, report.Status);
+            return;
+        }
+        await transport.SendAsync(mail.Compose(report, site), cancellationToken);
+    }
+}

@@ -1,0 +1,95 @@
+using System.Security.Cryptography;
+using System.Text;
+using Corrections.Configuration;
+using Corrections.Data;
+using Corrections.Outbox;
+using Corrections.Pipeline;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+
+namespace Corrections.Features.Reports.Submit;
+
+public sealed record SubmitReport(
+    string Site,
+    string Url,
+    string? Title,
+    string? Lang,
+    string Exact,
+    string Prefix,
+    string Suffix,
+    string? Suggestion,
+    string? Comment,
+    string? ReaderEmail,
+    string? ClientRequestId) : ICommand<SubmitReportResult>, ITransactionalCommand;
+
+/// <param name="Joined">The report already existed: this submission was a repeat or another reader's duplicate.</param>
+public sealed record SubmitReportResult(Guid Id, ReportStatus Status, bool Joined);
+
+public sealed class SubmitReportHandler(CorrectionsDb db, SiteDirectory sites, TimeProvider time)
+    : ICommandHandler<SubmitReport, SubmitReportResult>
+{
+    public async ValueTask<SubmitReportResult> Handle(SubmitReport command, CancellationToken cancellationToken)
+    {
+        var site = sites.Find(command.Site)!; // the validator has checked it
+        var now = time.GetUtcNow();
+        var clientRequestId = command.ClientRequestId ?? Guid.NewGuid().ToString();
+
+        var repeat = await db.ReportSubmissions
+            .Where(s => s.SiteKey == site.Key && s.ClientRequestId == clientRequestId)
+            .Join(db.Reports, s => s.ReportId, r => r.Id, (s, r) => new { r.Id, r.Status })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (repeat is not null)
+            return new SubmitReportResult(repeat.Id, repeat.Status, Joined: true);
+
+        var submission = new ReportSubmission
+        {
+            SiteKey = site.Key,
+            ClientRequestId = clientRequestId,
+            Suggestion = command.Suggestion,
+            Comment = command.Comment,
+            ReaderEmail = command.ReaderEmail,
+            ReceivedAt = now,
+        };
+
+        var duplicateKey = DuplicateKey(site.Key, command.Url, command.Prefix, command.Exact, command.Suffix);
+        var open = await db.Reports.FirstOrDefaultAsync(r => r.DuplicateKey == duplicateKey && r.Status == ReportStatus.New, cancellationToken);
+        if (open is not null)
+        {
+            open.ReaderCount++;
+            open.UpdatedAt = now;
+            open.Submissions.Add(submission);
+            return new SubmitReportResult(open.Id, open.Status, Joined: true);
+        }
+
+        var report = new Report
+        {
+            Id = Guid.CreateVersion7(now),
+            SiteKey = site.Key,
+            Url = command.Url,
+            DuplicateKey = duplicateKey,
+            Title = command.Title,
+            Language = command.Lang ?? site.Language,
+            Exact = command.Exact,
+            Prefix = command.Prefix,
+            Suffix = command.Suffix,
+            Suggestion = command.Suggestion,
+            Comment = command.Comment,
+            Status = ReportStatus.New,
+            ReaderCount = 1,
+            CreatedAt = now,
+            UpdatedAt = now,
+            Submissions = [submission],
+        };
+        db.Reports.Add(report);
+        db.Outbox.Add(OutboxNotifications.Create(new ReportSubmitted(report.Id), now));
+        return new SubmitReportResult(report.Id, report.Status, Joined: false);
+    }
+
+    /// <summary>Reports on the same page (query and fragment aside) about the same quoted passage are one report.</summary>
+    public static string DuplicateKey(string siteKey, string url, string prefix, string exact, string suffix)
+    {
+        var page = new Uri(url).GetLeftPart(UriPartial.Path);
+        var text = $"{siteKey.ToLowerInvariant()}\n{page}\n{prefix}\n{exact}\n{suffix}";
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+}

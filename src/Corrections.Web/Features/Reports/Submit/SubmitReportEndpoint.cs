@@ -1,0 +1,156 @@
+using System.Text.Json;
+using Corrections.Data;
+using Corrections.Pipeline;
+using Mediator;
+
+namespace Corrections.Features.Reports.Submit;
+
+public sealed record SubmitReportResponse(Guid Id, ReportStatus Status);
+
+public static class SubmitReportEndpoint
+{
+    public const int MaxBodyBytes = 16 * 1024;
+
+    public static RouteHandlerBuilder MapSubmitReport(this IEndpointRouteBuilder routes) =>
+        routes.MapPost("/api/reports", SubmitAsync)
+            .Produces<SubmitReportResponse>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+    private static async Task<IResult> SubmitAsync(HttpRequest request, IMediator mediator, CancellationToken cancellationToken)
+    {
+        if (!request.HasJsonContentType())
+            return Results.Problem(
+                statusCode: StatusCodes.Status415UnsupportedMediaType,
+                title: "The report must be sent as JSON.",
+                detail: "Send the report with Content-Type: application/json.");
+
+        var body = await ReadLimitedAsync(request, cancellationToken);
+        if (body is null)
+            return Results.Problem(
+                statusCode: StatusCodes.Status413PayloadTooLarge,
+                title: "The report is too large.",
+                detail: $"A report may be at most {MaxBodyBytes / 1024} KB.");
+
+        var errors = new ValidationErrors();
+        var command = SubmissionJson.Read(body, errors);
+        if (command is null)
+            return Results.ValidationProblem(errors.ToDictionary(), title: "The report is not valid.", detail: "See errors for what to change in each field.");
+
+        var result = await mediator.Send(command, cancellationToken);
+        return Results.Accepted($"/api/reports/{result.Id}", new SubmitReportResponse(result.Id, result.Status));
+    }
+
+    /// <summary>Reads the body, or returns null as soon as it is larger than the limit, before anything is parsed.</summary>
+    private static async Task<byte[]?> ReadLimitedAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+            return null;
+        var buffer = new byte[MaxBodyBytes + 1];
+        var length = 0;
+        while (length < buffer.Length)
+        {
+            var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
+            if (read == 0)
+                return buffer[..length];
+            length += read;
+        }
+        return null;
+    }
+}
+
+/// <summary>Reads a submission strictly: every field must have its JSON type, and what is wrong is told per field.</summary>
+public static class SubmissionJson
+{
+    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 16, CommentHandling = JsonCommentHandling.Disallow };
+
+    public static SubmitReport? Read(byte[] body, ValidationErrors errors)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body, Options);
+        }
+        catch (JsonException ex)
+        {
+            errors.Add("$", $"The body is not valid JSON: {ex.Message}");
+            return null;
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add("$", "The body must be a JSON object.");
+                return null;
+            }
+
+            var site = Text(root, "site", "site", errors, required: true);
+            var url = Text(root, "url", "url", errors, required: true);
+            var title = Text(root, "title", "title", errors);
+            var lang = Text(root, "lang", "lang", errors);
+            string? exact = null, prefix = null, suffix = null;
+            if (!root.TryGetProperty("selection", out var selection) || selection.ValueKind == JsonValueKind.Null)
+                errors.Add("selection", "The selection is required: an object with exact, prefix and suffix.");
+            else if (selection.ValueKind != JsonValueKind.Object)
+                errors.Add("selection", "The selection must be an object with exact, prefix and suffix.");
+            else
+            {
+                exact = Text(selection, "exact", "selection.exact", errors, required: true);
+                prefix = Text(selection, "prefix", "selection.prefix", errors);
+                suffix = Text(selection, "suffix", "selection.suffix", errors);
+            }
+            var suggestion = Text(root, "suggestion", "suggestion", errors);
+            var comment = Text(root, "comment", "comment", errors);
+            var readerEmail = Text(root, "readerEmail", "readerEmail", errors);
+            var clientRequestId = Text(root, "clientRequestId", "clientRequestId", errors);
+
+            if (errors.Any)
+                return null;
+            return new SubmitReport(
+                site!.Trim(),
+                url!.Trim(),
+                Optional(title),
+                Optional(lang),
+                exact!,
+                prefix ?? "",
+                suffix ?? "",
+                Optional(suggestion),
+                Optional(comment),
+                Optional(readerEmail),
+                Optional(clientRequestId));
+        }
+    }
+
+    private static string? Optional(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static string? Text(JsonElement parent, string name, string field, ValidationErrors errors, bool required = false)
+    {
+        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+                errors.Add(field, $"The field {field} is required.");
+            return null;
+        }
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(field, $"The field {field} must be a string, not {Describe(value.ValueKind)}.");
+            return null;
+        }
+        var text = ReaderText.Clean(value.GetString()!);
+        if (required && string.IsNullOrWhiteSpace(text))
+            errors.Add(field, $"The field {field} must not be empty.");
+        return text;
+    }
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => kind.ToString().ToLowerInvariant(),
+    };
+}

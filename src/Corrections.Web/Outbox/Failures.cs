@@ -1,0 +1,49 @@
+using System.Net.Sockets;
+using MailKit;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+
+namespace Corrections.Outbox;
+
+public enum FailureKind
+{
+    /// <summary>This message failed for a reason that may pass (a 4xx reply); others in the batch may go on.</summary>
+    Transient,
+
+    /// <summary>The way out is down (network, timeout, refused login): retry later and stop the batch.</summary>
+    Unavailable,
+
+    /// <summary>Will never succeed (a 5xx reply, a broken row): park it.</summary>
+    Permanent,
+}
+
+public static class Failures
+{
+    public static FailureKind Classify(Exception exception) => exception switch
+    {
+        PermanentFailureException => FailureKind.Permanent,
+        SmtpCommandException { StatusCode: var code } when (int)code >= 500 => FailureKind.Permanent,
+        SmtpCommandException => FailureKind.Transient,
+        AuthenticationException or SmtpProtocolException or ServiceNotConnectedException or ServiceNotAuthenticatedException
+            or SocketException or IOException or TimeoutException or OperationCanceledException or SslHandshakeException => FailureKind.Unavailable,
+        _ => FailureKind.Transient,
+    };
+
+    /// <summary>Exponential back-off with jitter: the first retry after about <paramref name="first"/>, never more than <paramref name="max"/>.</summary>
+    public static TimeSpan RetryDelay(int attempts, TimeSpan first, TimeSpan max, Random random)
+    {
+        var exponential = first.TotalSeconds * Math.Pow(2, Math.Min(attempts - 1, 30));
+        var capped = Math.Min(exponential, max.TotalSeconds);
+        return TimeSpan.FromSeconds(capped * (0.8 + 0.4 * random.NextDouble()));
+    }
+
+    public static string Describe(Exception exception)
+    {
+        var text = exception switch
+        {
+            SmtpCommandException smtp => $"SMTP {(int)smtp.StatusCode} {smtp.ErrorCode}: {smtp.Message}",
+            _ => $"{exception.GetType().Name}: {exception.Message}",
+        };
+        return text.Length <= 2000 ? text : text[..2000];
+    }
+}
