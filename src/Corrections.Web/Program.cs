@@ -11,7 +11,8 @@ using Microsoft.Extensions.Options;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.Services.AddCorrectionsOptions();
-builder.Services.AddCorrectionsDb(builder.Configuration);
+builder.Services.AddCorrectionsDb();
+builder.Services.AddHostedService<StartupTasks>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddMediator((Mediator.MediatorOptions options) =>
 {
@@ -19,10 +20,11 @@ builder.Services.AddMediator((Mediator.MediatorOptions options) =>
     options.PipelineBehaviors = [typeof(ValidationBehavior<,>), typeof(TransactionBehavior<,>)];
 });
 builder.Services.AddValidators();
-builder.Services.AddMail(builder.Configuration);
+builder.Services.AddMail();
 builder.Services.AddSingleton<OutboxSignal>();
 builder.Services.AddHostedService<OutboxDispatcher>();
 
+builder.Services.AddReportsCors();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.ConfigureHttpJsonOptions(json =>
@@ -32,22 +34,20 @@ builder.Services.ConfigureHttpJsonOptions(json =>
 
 var app = builder.Build();
 
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseCors();
+app.MapReports();
+
 try
 {
-    ConfigurationCheck.ValidateAll(app.Services);
-    await DatabaseSetup.PrepareAsync(app.Services, app.Lifetime.ApplicationStopping);
+    await app.RunAsync();
+    return 0;
 }
 catch (OptionsValidationException ex)
 {
     await Console.Error.WriteLineAsync("The configuration is not valid:\n  " + string.Join("\n  ", ex.Failures));
     return 1;
 }
-
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.MapReports();
-
-await app.RunAsync();
-return 0;
 
 public partial class Program;

@@ -1,20 +1,20 @@
 using Corrections.Configuration;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Corrections.Data;
 
 public static class DatabaseSetup
 {
-    public static IServiceCollection AddCorrectionsDb(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddCorrectionsDb(this IServiceCollection services)
     {
-        var provider = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
-        var connectionString = configuration.GetConnectionString("Corrections");
-        if (string.IsNullOrWhiteSpace(connectionString))
-            throw new InvalidOperationException("ConnectionStrings:Corrections must be set");
-
-        services.AddDbContext<CorrectionsDb>(options =>
+        services.AddDbContext<CorrectionsDb>((services, options) =>
         {
+            var provider = services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider;
+            var connectionString = services.GetRequiredService<IConfiguration>().GetConnectionString("Corrections");
+            if (string.IsNullOrWhiteSpace(connectionString))
+                throw new InvalidOperationException("ConnectionStrings:Corrections must be set");
             switch (provider)
             {
                 case DatabaseProvider.Sqlite:
@@ -43,4 +43,16 @@ public static class DatabaseSetup
         if (db.Database.IsSqlite())
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
     }
+}
+
+/// <summary>Runs before the service takes requests: checks the configuration, then prepares the database.</summary>
+public sealed class StartupTasks(IServiceProvider services) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        ConfigurationCheck.ValidateAll(services);
+        await DatabaseSetup.PrepareAsync(services, cancellationToken);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

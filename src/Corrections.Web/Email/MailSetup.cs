@@ -1,17 +1,17 @@
 using Corrections.Configuration;
+using Microsoft.Extensions.Options;
 
 namespace Corrections.Email;
 
 public static class MailSetup
 {
-    public static IServiceCollection AddMail(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddMail(this IServiceCollection services)
     {
         services.AddSingleton<EditorMail>();
-        var smtpHost = configuration[$"{MailOptions.Section}:Smtp:Host"];
-        if (string.IsNullOrWhiteSpace(smtpHost))
-            services.AddScoped<IMailTransport, PickupDirectoryMailTransport>();
-        else
-            services.AddScoped<IMailTransport, SmtpMailTransport>();
+        services.AddScoped<IMailTransport>(provider =>
+            string.IsNullOrWhiteSpace(provider.GetRequiredService<IOptions<MailOptions>>().Value.Smtp.Host)
+                ? ActivatorUtilities.CreateInstance<PickupDirectoryMailTransport>(provider)
+                : ActivatorUtilities.CreateInstance<SmtpMailTransport>(provider));
         return services;
     }
 }

@@ -1,0 +1,47 @@
+using Corrections.Tests.Infrastructure;
+
+namespace Corrections.Tests.Configuration;
+
+public sealed class StartupValidationTests : IDisposable
+{
+    private readonly TestData data = new();
+
+    public void Dispose() => data.Dispose();
+
+    [Theory]
+    [InlineData("Sites:0:Editors:1", "not-an-address", "Sites:0:Editors:1 is not an email address")]
+    [InlineData("Sites:0:Origins:0", "news.example.org", "Sites:0:Origins:0 is not an origin")]
+    [InlineData("Sites:0:Key", "", "Sites:0:Key must be")]
+    [InlineData("PublicUrl", "localhost:5080", "PublicUrl must be an absolute http or https URL")]
+    [InlineData("Mail:From", "nobody", "Mail:From is not a mailbox")]
+    [InlineData("Mail:Smtp:Port", "70000", "Mail:Smtp:Port must be between 1 and 65535")]
+    [InlineData("Abuse:ReportsPerClientPerMinute", "-1", "Abuse:ReportsPerClientPerMinute must be 0")]
+    [InlineData("Outbox:MaxAttempts", "0", "Outbox:MaxAttempts must be between")]
+    [InlineData("Database:Provider", "Oracle", "Database:Provider")]
+    public async Task A_bad_configuration_value_stops_the_start_with_a_message_naming_the_key(string key, string value, string expected)
+    {
+        using var service = ServiceProcess.Start(new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Corrections"] = $"Data Source={data.DatabasePath}",
+            ["Mail__PickupDirectory"] = data.MailFolder,
+            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+            [key.Replace(":", "__")] = value,
+        });
+
+        var exitCode = await service.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("The configuration is not valid:", service.Output);
+        Assert.Contains(expected, service.Output);
+    }
+
+    [Fact]
+    public async Task The_repository_defaults_start_the_service()
+    {
+        await using var app = new CorrectionsApp(data);
+
+        var response = await app.SubmitAsync(Infrastructure.Reports.Valid());
+
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+    }
+}

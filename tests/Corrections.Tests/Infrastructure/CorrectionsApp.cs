@@ -1,0 +1,142 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Corrections.Data;
+using Corrections.Outbox;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Corrections.Tests.Infrastructure;
+
+/// <summary>
+/// The real service in-process, on its own SQLite file, with the defaults of the repository's appsettings.json,
+/// a clock the test moves, and mail sent to a test SMTP server (or, without one, to a pickup folder).
+/// </summary>
+public sealed class CorrectionsApp : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> settings;
+
+    public CorrectionsApp(TestData data, TestSmtpServer? smtp = null, FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null)
+    {
+        Data = data;
+        Time = time ?? new FakeTimeProvider(DateTimeOffset.UtcNow);
+        this.settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Corrections"] = $"Data Source={data.DatabasePath}",
+            ["Mail:PickupDirectory"] = data.MailFolder,
+            ["Mail:Smtp:Host"] = smtp is null ? "" : "127.0.0.1",
+            ["Mail:Smtp:Port"] = smtp?.Port.ToString() ?? "25",
+            ["Mail:Smtp:Security"] = "None",
+            ["Mail:Smtp:TimeoutSeconds"] = "5",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            this.settings[key] = value;
+    }
+
+    public TestData Data { get; }
+    public FakeTimeProvider Time { get; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment(Environments.Production);
+        builder.UseContentRoot(AppContext.BaseDirectory);
+        foreach (var (key, value) in settings)
+            builder.UseSetting(key, value);
+        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time)));
+    }
+
+    public async Task<HttpResponseMessage> SubmitAsync(JsonObject report) =>
+        await CreateClient().PostAsync("/api/reports", JsonContent.Create(report));
+
+    public async Task<Guid> SubmitAcceptedAsync(JsonObject report)
+    {
+        var response = await SubmitAsync(report);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+        return Guid.Parse((string)body!["id"]!);
+    }
+
+    public async Task<T> QueryAsync<T>(Func<CorrectionsDb, Task<T>> query)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await query(scope.ServiceProvider.GetRequiredService<CorrectionsDb>());
+    }
+
+    public Task<List<OutboxMessage>> OutboxAsync() => QueryAsync(db => db.Outbox.AsNoTracking().OrderBy(m => m.Id).ToListAsync());
+
+    /// <summary>Runs one dispatcher batch now, on the test's thread, to observe exactly what one pass does.</summary>
+    public Task<bool> DispatchOnceAsync() =>
+        Services.GetServices<IHostedService>().OfType<OutboxDispatcher>().Single().DispatchBatchAsync(CancellationToken.None);
+
+    /// <summary>Moves the clock in small steps until the condition holds, giving the dispatcher a moment after each step.</summary>
+    public async Task AdvanceUntilAsync(Func<Task<bool>> condition, TimeSpan step, TimeSpan? maxFakeTime = null)
+    {
+        var limit = maxFakeTime ?? TimeSpan.FromHours(1);
+        var moved = TimeSpan.Zero;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!await condition())
+        {
+            if (moved >= limit || deadline.IsCancellationRequested)
+                throw new TimeoutException($"The condition did not hold after moving the clock by {moved}");
+            Time.Advance(step);
+            moved += step;
+            await Task.Delay(25);
+        }
+    }
+
+    public async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        while (!await condition())
+        {
+            if (deadline.IsCancellationRequested)
+                throw new TimeoutException("The condition did not hold in time");
+            await Task.Delay(20);
+        }
+    }
+}
+
+/// <summary>A temporary folder with the service's SQLite file and mail pickup folder; deleted afterwards.</summary>
+public sealed class TestData : IDisposable
+{
+    public string Folder { get; } = Directory.CreateTempSubdirectory("corrections-test-").FullName;
+    public string DatabasePath => Path.Combine(Folder, "corrections.db");
+    public string MailFolder => Path.Combine(Folder, "mail");
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+public static class Reports
+{
+    public static JsonObject Valid(string? clientRequestId = null, string exact = "brave new wrold", string url = "https://news.example.org/2024/11/25/article") => new()
+    {
+        ["site"] = "demo",
+        ["url"] = url,
+        ["title"] = "Europe's new security order",
+        ["lang"] = "en",
+        ["selection"] = new JsonObject
+        {
+            ["exact"] = exact,
+            ["prefix"] = "Welcome to the ",
+            ["suffix"] = " of European security.",
+        },
+        ["suggestion"] = "brave new world",
+        ["comment"] = "typo",
+        ["readerEmail"] = "reader@example.net",
+        ["clientRequestId"] = clientRequestId ?? Guid.NewGuid().ToString(),
+    };
+}

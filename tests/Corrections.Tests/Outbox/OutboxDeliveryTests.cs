@@ -1,0 +1,213 @@
+using Corrections.Data;
+using Corrections.Outbox;
+using Corrections.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Corrections.Tests.Outbox;
+
+/// <summary>What happens to accepted reports when the SMTP relay is down, refuses, or the service restarts.</summary>
+public sealed class OutboxDeliveryTests : IAsyncLifetime
+{
+    private readonly TestData data = new();
+    private readonly TestSmtpServer smtp = TestSmtpServer.Reserve();
+    private readonly List<CorrectionsApp> apps = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var app in apps)
+            await app.DisposeAsync();
+        await smtp.DisposeAsync();
+        data.Dispose();
+    }
+
+    private CorrectionsApp Start(FakeTimeProvider? time = null)
+    {
+        var app = new CorrectionsApp(data, smtp, time);
+        apps.Add(app);
+        _ = app.Server; // starts the host
+        return app;
+    }
+
+    [Fact]
+    public async Task A_report_accepted_while_SMTP_is_down_is_mailed_once_SMTP_is_back()
+    {
+        var app = Start();
+        var id = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        await app.WaitUntilAsync(async () => (await app.OutboxAsync()).Single().Attempts >= 1);
+        var waiting = (await app.OutboxAsync()).Single();
+        Assert.Equal(OutboxState.Pending, waiting.State);
+        Assert.NotNull(waiting.LastError);
+        Assert.InRange(waiting.DueAt - app.Time.GetUtcNow(), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(12));
+
+        smtp.Start();
+        await app.AdvanceUntilAsync(async () => smtp.Messages.Count > 0, TimeSpan.FromSeconds(1));
+        await app.DispatchOnceAsync();
+
+        var mail = Assert.Single(smtp.Messages);
+        Assert.Equal($"report-{id:N}@localhost", mail.MessageId);
+        Assert.Equal(OutboxState.Done, (await app.OutboxAsync()).Single().State);
+    }
+
+    [Fact]
+    public async Task Retries_back_off_exponentially_up_to_the_cap()
+    {
+        // The background dispatcher sleeps through the test's clock moves; the test drives each attempt itself.
+        var app = new CorrectionsApp(data, smtp, settings: new Dictionary<string, string?> { ["Outbox:PollIntervalSeconds"] = "3600" });
+        apps.Add(app);
+        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        await app.WaitUntilAsync(async () => (await app.OutboxAsync()).Single().Attempts == 1);
+
+        var delays = new List<TimeSpan>();
+        for (var attempt = 2; attempt <= 8; attempt++)
+        {
+            var before = (await app.OutboxAsync()).Single();
+            app.Time.SetUtcNow(before.DueAt);
+            await app.DispatchOnceAsync();
+            var after = (await app.OutboxAsync()).Single();
+            Assert.Equal(attempt, after.Attempts);
+            delays.Add(after.DueAt - app.Time.GetUtcNow());
+        }
+
+        Assert.InRange(delays[0], TimeSpan.FromSeconds(12), TimeSpan.FromSeconds(20));  // about 16 s
+        Assert.InRange(delays[1], TimeSpan.FromSeconds(25), TimeSpan.FromSeconds(39));  // about 32 s
+        Assert.All(delays[^2..], d => Assert.InRange(d, TimeSpan.FromSeconds(240), TimeSpan.FromSeconds(360)));
+    }
+
+    [Fact]
+    public async Task A_4xx_reply_is_retried_and_then_delivered_once()
+    {
+        smtp.Start();
+        smtp.ReplyNext(451, 421);
+        var app = Start();
+
+        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        await app.AdvanceUntilAsync(async () => smtp.Messages.Count > 0, TimeSpan.FromSeconds(2));
+
+        Assert.Single(smtp.Messages);
+        var row = (await app.OutboxAsync()).Single();
+        Assert.Equal(OutboxState.Done, row.State);
+        Assert.Equal(3, row.Attempts);
+    }
+
+    [Fact]
+    public async Task A_5xx_reply_parks_the_message_with_its_error_and_it_is_not_retried()
+    {
+        smtp.Start();
+        smtp.ReplyNext(550);
+        var app = Start();
+
+        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        await app.WaitUntilAsync(async () => (await app.OutboxAsync()).Single().State == OutboxState.Parked);
+        app.Time.Advance(TimeSpan.FromHours(2));
+        await app.DispatchOnceAsync();
+
+        var row = (await app.OutboxAsync()).Single();
+        Assert.Equal(OutboxState.Parked, row.State);
+        Assert.Equal(1, row.Attempts);
+        Assert.Contains("550", row.LastError);
+        Assert.Empty(smtp.Messages);
+    }
+
+    [Fact]
+    public async Task A_message_is_parked_after_the_configured_number_of_attempts()
+    {
+        var app = new CorrectionsApp(data, smtp, settings: new Dictionary<string, string?> { ["Outbox:MaxAttempts"] = "3" });
+        apps.Add(app);
+        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+
+        await app.AdvanceUntilAsync(async () => (await app.OutboxAsync()).Single().State == OutboxState.Parked, TimeSpan.FromSeconds(5));
+
+        Assert.Equal(3, (await app.OutboxAsync()).Single().Attempts);
+    }
+
+    [Fact]
+    public async Task A_report_committed_but_not_yet_mailed_is_mailed_after_a_restart()
+    {
+        var first = Start();
+        var id = await first.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        await first.WaitUntilAsync(async () => (await first.OutboxAsync()).Single().Attempts >= 1);
+        var start = first.Time.GetUtcNow();
+        await first.DisposeAsync();
+
+        smtp.Start();
+        var second = Start(new FakeTimeProvider(start + TimeSpan.FromMinutes(1)));
+        var mail = Assert.Single(await smtp.WaitForMessagesAsync(1));
+
+        Assert.Equal($"report-{id:N}@localhost", mail.MessageId);
+        Assert.Equal(OutboxState.Done, (await second.OutboxAsync()).Single().State);
+    }
+
+    [Fact]
+    public async Task A_claim_left_by_a_crashed_dispatcher_is_taken_again_once_its_lease_expires()
+    {
+        smtp.Start();
+        var app = Start();
+        var now = app.Time.GetUtcNow();
+        var report = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        await smtp.WaitForMessagesAsync(1);
+        // Play back the state a crash between claim and send leaves: claimed, not done.
+        await app.QueryAsync(db => db.Outbox.ExecuteUpdateAsync(s => s
+            .SetProperty(m => m.State, OutboxState.Pending)
+            .SetProperty(m => m.LeaseOwner, "crashed")
+            .SetProperty(m => m.LeaseExpiresAt, now.AddSeconds(120))));
+
+        app.Time.Advance(TimeSpan.FromSeconds(60));
+        await app.DispatchOnceAsync();
+        Assert.Single(smtp.Messages);
+
+        app.Time.Advance(TimeSpan.FromSeconds(61));
+        await app.DispatchOnceAsync();
+        Assert.Equal(2, smtp.Messages.Count);
+        Assert.Equal(OutboxState.Done, (await app.OutboxAsync()).Single().State);
+        Assert.Equal(report, (await app.QueryAsync(db => db.Reports.SingleAsync())).Id);
+    }
+
+    [Fact]
+    public async Task Messages_waiting_for_the_relay_go_out_together_over_one_connection()
+    {
+        var app = Start();
+        for (var i = 0; i < 5; i++)
+            await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake number {i}"));
+        await app.WaitUntilAsync(async () => (await app.OutboxAsync()).All(m => m.State == OutboxState.Pending && m.LeaseOwner == null && m.DueAt > app.Time.GetUtcNow()));
+
+        smtp.Start();
+        await app.AdvanceUntilAsync(async () => smtp.Messages.Count == 5, TimeSpan.FromSeconds(1));
+
+        Assert.Equal(1, smtp.Sessions);
+    }
+
+    [Fact]
+    public async Task Two_dispatchers_racing_for_the_same_rows_send_each_message_once()
+    {
+        smtp.Start();
+        var app = Start();
+        await using (var scope = app.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
+            for (var i = 0; i < 40; i++)
+            {
+                var reportId = Guid.CreateVersion7();
+                db.Reports.Add(new Report
+                {
+                    Id = reportId, SiteKey = "demo", Url = $"https://news.example.org/a/{i}", DuplicateKey = reportId.ToString("N") + reportId.ToString("N"),
+                    Exact = $"passage {i}", ReaderCount = 1, CreatedAt = app.Time.GetUtcNow(), UpdatedAt = app.Time.GetUtcNow(),
+                });
+                db.Outbox.Add(OutboxNotifications.Create(new Corrections.Features.Reports.Submit.ReportSubmitted(reportId), app.Time.GetUtcNow()));
+            }
+            await db.SaveChangesAsync();
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (await app.DispatchOnceAsync()) { }
+        })));
+        await app.WaitUntilAsync(async () => (await app.OutboxAsync()).All(m => m.State == OutboxState.Done));
+
+        Assert.Equal(40, smtp.Messages.Count);
+        Assert.Equal(40, smtp.Messages.Select(m => m.MessageId).Distinct().Count());
+    }
+}
