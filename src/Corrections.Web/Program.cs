@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Corrections.Admin;
 using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Email;
@@ -24,6 +25,7 @@ builder.Services.AddMail();
 builder.Services.AddSingleton<OutboxSignal>();
 builder.Services.AddHostedService<OutboxDispatcher>();
 
+builder.Services.AddAdminAuthentication();
 builder.Services.AddReportsCors();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
@@ -37,6 +39,8 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCors();
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapReports();
 
 try

@@ -1,3 +1,4 @@
+using Corrections.Admin;
 using Corrections.Features.Reports.Submit;
 using Corrections.Pipeline;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,7 @@ public static class ConfigurationSetup
         services.AddSingleton<IValidateOptions<SitesOptions>>(validation);
         services.AddSingleton<IValidateOptions<AbuseOptions>>(validation);
         services.AddSingleton<IValidateOptions<OutboxOptions>>(validation);
+        services.AddSingleton<IValidateOptions<AdminOptions>>(validation);
 
         services.AddSingleton<SiteDirectory>();
         return services;
@@ -60,6 +62,7 @@ public static class ConfigurationCheck
         Check<SitesOptions>();
         Check<AbuseOptions>();
         Check<OutboxOptions>();
+        Check<AdminOptions>();
         if (failures.Count > 0)
             throw new OptionsValidationException("Corrections", typeof(ConfigurationCheck), failures);
     }

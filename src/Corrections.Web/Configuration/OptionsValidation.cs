@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Corrections.Admin;
 using MimeKit;
 
 namespace Corrections.Configuration;
@@ -9,7 +10,8 @@ public sealed class OptionsValidation :
     IValidateOptions<MailOptions>,
     IValidateOptions<SitesOptions>,
     IValidateOptions<AbuseOptions>,
-    IValidateOptions<OutboxOptions>
+    IValidateOptions<OutboxOptions>,
+    IValidateOptions<AdminOptions>
 {
     public ValidateOptionsResult Validate(string? name, ServiceOptions options)
     {
@@ -86,6 +88,23 @@ public sealed class OptionsValidation :
         Range(nameof(options.FirstRetrySeconds), options.FirstRetrySeconds, 1, 3600);
         Range(nameof(options.MaxRetrySeconds), options.MaxRetrySeconds, options.FirstRetrySeconds, 86_400);
         Range(nameof(options.MaxAttempts), options.MaxAttempts, 1, 10_000);
+        return Result(errors);
+    }
+
+    public ValidateOptionsResult Validate(string? name, AdminOptions options)
+    {
+        var errors = new List<string>();
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < options.ApiKeys.Count; i++)
+        {
+            var key = options.ApiKeys[i];
+            if (string.IsNullOrWhiteSpace(key.Name))
+                errors.Add($"Admin:ApiKeys:{i}:Name must name the key's holder, for the history");
+            else if (!names.Add(key.Name))
+                errors.Add($"Admin:ApiKeys:{i}:Name '{key.Name}' is used by another key");
+            if (key.Key.Length < 24)
+                errors.Add($"Admin:ApiKeys:{i}:Key must be at least 24 characters (a random secret, e.g. from 'openssl rand -base64 32')");
+        }
         return Result(errors);
     }
 
