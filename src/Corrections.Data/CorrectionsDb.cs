@@ -1,10 +1,13 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Corrections.Data;
 
-public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbContext(options)
+public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbContext(options), IDataProtectionKeyContext
 {
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<ReportEvent> ReportEvents => Set<ReportEvent>();
     public DbSet<Report> Reports => Set<Report>();
     public DbSet<ReportSubmission> ReportSubmissions => Set<ReportSubmission>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
@@ -36,7 +39,23 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             report.Property(r => r.Status).HasConversion<string>().HasMaxLength(16);
             report.HasIndex(r => new { r.DuplicateKey, r.Status });
             report.HasIndex(r => new { r.SiteKey, r.Status, r.CreatedAt });
+            report.Property(r => r.ReplyToken).HasMaxLength(32);
+            report.HasIndex(r => r.ReplyToken).IsUnique();
             report.HasMany(r => r.Submissions).WithOne().HasForeignKey(s => s.ReportId);
+            report.HasMany(r => r.History).WithOne().HasForeignKey(e => e.ReportId);
+        });
+
+        model.Entity<ReportEvent>(e =>
+        {
+            e.Property(x => x.Actor).HasMaxLength(254);
+            e.Property(x => x.Channel).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.Action).HasMaxLength(16);
+            e.Property(x => x.FromStatus).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.ToStatus).HasConversion<string>().HasMaxLength(16);
+            e.Property(x => x.Note).HasMaxLength(2000);
+            e.Property(x => x.SourceMessageId).HasMaxLength(500);
+            e.HasIndex(x => new { x.ReportId, x.At });
+            e.HasIndex(x => x.SourceMessageId);
         });
 
         model.Entity<ReportSubmission>(submission =>

@@ -31,7 +31,49 @@ public sealed class Report
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>When the report left <see cref="ReportStatus.New"/>; null while it is open.</summary>
+    public DateTimeOffset? ClosedAt { get; set; }
+
+    public Guid? DuplicateOfId { get; set; }
+
+    /// <summary>The unguessable part of the report's reply address; a reply must carry it to triage.</summary>
+    public required string ReplyToken { get; set; }
+
+    /// <summary>Set when the readers' thank-you was queued, so that it goes out once even if the report is fixed again.</summary>
+    public DateTimeOffset? ThanksQueuedAt { get; set; }
+
     public List<ReportSubmission> Submissions { get; set; } = [];
+    public List<ReportEvent> History { get; set; } = [];
+}
+
+public enum TriageChannel
+{
+    Link,
+    Reply,
+    Api,
+}
+
+/// <summary>One change to a report: who, when, how, and what.</summary>
+public sealed class ReportEvent
+{
+    public long Id { get; set; }
+    public Guid ReportId { get; set; }
+    public DateTimeOffset At { get; set; }
+
+    /// <summary>The editor's address or the API key's name.</summary>
+    public required string Actor { get; set; }
+
+    public TriageChannel Channel { get; set; }
+
+    /// <summary>The action as the editor gave it: fixed, reject, duplicate, spam, reopen, or note.</summary>
+    public required string Action { get; set; }
+
+    public ReportStatus FromStatus { get; set; }
+    public ReportStatus ToStatus { get; set; }
+    public string? Note { get; set; }
+
+    /// <summary>The Message-ID of the editor's reply that caused it, so that a reply is applied once.</summary>
+    public string? SourceMessageId { get; set; }
 }
 
 /// <summary>One reader's request that produced or joined a report; its client request id makes a resend harmless.</summary>

@@ -4,7 +4,12 @@ using Corrections.Admin;
 using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Email;
+using Corrections.Features.Replies;
 using Corrections.Features.Reports;
+using Corrections.Features.Reports.Admin;
+using Corrections.Features.Triage;
+using Corrections.Pages;
+using Microsoft.AspNetCore.DataProtection;
 using Corrections.Outbox;
 using Corrections.Pipeline;
 using Microsoft.Extensions.Options;
@@ -23,7 +28,11 @@ builder.Services.AddMediator((Mediator.MediatorOptions options) =>
 builder.Services.AddValidators();
 builder.Services.AddMail();
 builder.Services.AddSingleton<OutboxSignal>();
+builder.Services.AddSingleton<TriageLinks>();
+builder.Services.AddDataProtection().SetApplicationName("Corrections").PersistKeysToDbContext<CorrectionsDb>();
+builder.Services.AddAntiforgery();
 builder.Services.AddHostedService<OutboxDispatcher>();
+builder.Services.AddHostedService<ReplyReader>();
 
 builder.Services.AddAdminAuthentication();
 builder.Services.AddReportsCors();
@@ -42,6 +51,9 @@ app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapReports();
+app.MapReportsAdmin();
+app.MapTriagePages();
+app.MapPageAssets();
 
 try
 {

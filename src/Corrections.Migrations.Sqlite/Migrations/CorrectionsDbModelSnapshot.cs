@@ -73,6 +73,9 @@ namespace Corrections.Migrations.Sqlite.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ClosedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Comment")
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
@@ -85,6 +88,9 @@ namespace Corrections.Migrations.Sqlite.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT")
                         .IsFixedLength();
+
+                    b.Property<Guid?>("DuplicateOfId")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Exact")
                         .IsRequired()
@@ -102,6 +108,11 @@ namespace Corrections.Migrations.Sqlite.Migrations
 
                     b.Property<int>("ReaderCount")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReplyToken")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("SiteKey")
                         .IsRequired()
@@ -122,6 +133,9 @@ namespace Corrections.Migrations.Sqlite.Migrations
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ThanksQueuedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Title")
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
@@ -136,11 +150,68 @@ namespace Corrections.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("ReplyToken")
+                        .IsUnique();
+
                     b.HasIndex("DuplicateKey", "Status");
 
                     b.HasIndex("SiteKey", "Status", "CreatedAt");
 
                     b.ToTable("Reports");
+                });
+
+            modelBuilder.Entity("Corrections.Data.ReportEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FromStatus")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ReportId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SourceMessageId")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ToStatus")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SourceMessageId");
+
+                    b.HasIndex("ReportId", "At");
+
+                    b.ToTable("ReportEvents");
                 });
 
             modelBuilder.Entity("Corrections.Data.ReportSubmission", b =>
@@ -187,6 +258,32 @@ namespace Corrections.Migrations.Sqlite.Migrations
                     b.ToTable("ReportSubmissions");
                 });
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
+                });
+
+            modelBuilder.Entity("Corrections.Data.ReportEvent", b =>
+                {
+                    b.HasOne("Corrections.Data.Report", null)
+                        .WithMany("History")
+                        .HasForeignKey("ReportId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Corrections.Data.ReportSubmission", b =>
                 {
                     b.HasOne("Corrections.Data.Report", null)
@@ -198,6 +295,8 @@ namespace Corrections.Migrations.Sqlite.Migrations
 
             modelBuilder.Entity("Corrections.Data.Report", b =>
                 {
+                    b.Navigation("History");
+
                     b.Navigation("Submissions");
                 });
 #pragma warning restore 612, 618

@@ -1,5 +1,7 @@
 using Corrections.Admin;
 using Corrections.Features.Reports.Submit;
+using Corrections.Features.Triage;
+using Corrections.Features.Reports.Admin;
 using Corrections.Pipeline;
 using Microsoft.Extensions.Options;
 
@@ -15,6 +17,7 @@ public static class ConfigurationSetup
         services.AddOptions<SitesOptions>().BindConfiguration("");
         services.AddOptions<AbuseOptions>().BindConfiguration(AbuseOptions.Section);
         services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section);
+        services.AddOptions<TriageOptions>().BindConfiguration(TriageOptions.Section);
 
         var validation = new OptionsValidation();
         services.AddSingleton<IValidateOptions<ServiceOptions>>(validation);
@@ -23,6 +26,7 @@ public static class ConfigurationSetup
         services.AddSingleton<IValidateOptions<AbuseOptions>>(validation);
         services.AddSingleton<IValidateOptions<OutboxOptions>>(validation);
         services.AddSingleton<IValidateOptions<AdminOptions>>(validation);
+        services.AddSingleton<IValidateOptions<TriageOptions>>(validation);
 
         services.AddSingleton<SiteDirectory>();
         return services;
@@ -31,6 +35,8 @@ public static class ConfigurationSetup
     public static IServiceCollection AddValidators(this IServiceCollection services)
     {
         services.AddScoped<IValidator<SubmitReport>, SubmitReportValidator>();
+        services.AddScoped<IValidator<TriageReport>, TriageReportValidator>();
+        services.AddScoped<IValidator<ListReports>, ListReportsValidator>();
         return services;
     }
 }
@@ -63,6 +69,7 @@ public static class ConfigurationCheck
         Check<AbuseOptions>();
         Check<OutboxOptions>();
         Check<AdminOptions>();
+        Check<TriageOptions>();
         if (failures.Count > 0)
             throw new OptionsValidationException("Corrections", typeof(ConfigurationCheck), failures);
     }

@@ -24,9 +24,37 @@ public sealed class MailOptions
     public string From { get; set; } = "Corrections <corrections@localhost>";
     public string PickupDirectory { get; set; } = "data/mail";
     public SmtpOptions Smtp { get; set; } = new();
+    public RepliesOptions Replies { get; set; } = new();
+    public ImapOptions Imap { get; set; } = new();
 }
 
-public enum SmtpSecurity
+public sealed class RepliesOptions
+{
+    /// <summary>The mailbox that receives editors' replies; each report's Reply-To is its plus-address. Empty: no triage by reply.</summary>
+    public string Address { get; set; } = "";
+}
+
+public sealed class ImapOptions
+{
+    public string Host { get; set; } = "";
+    public int Port { get; set; } = 993;
+    public string UserName { get; set; } = "";
+    public string Password { get; set; } = "";
+    public MailSecurity Security { get; set; } = MailSecurity.Auto;
+    public string Folder { get; set; } = "INBOX";
+    public string ProcessedFolder { get; set; } = "Processed";
+
+    /// <summary>How often to look for new mail when the server has no IDLE, and the longest IDLE before a fresh look.</summary>
+    public int PollSeconds { get; set; } = 60;
+}
+
+public sealed class TriageOptions
+{
+    public const string Section = "Triage";
+    public int LinkExpiryDays { get; set; } = 30;
+}
+
+public enum MailSecurity
 {
     None = SecureSocketOptions.None,
     Auto = SecureSocketOptions.Auto,
@@ -40,7 +68,7 @@ public sealed class SmtpOptions
     public int Port { get; set; } = 587;
     public string UserName { get; set; } = "";
     public string Password { get; set; } = "";
-    public SmtpSecurity Security { get; set; } = SmtpSecurity.Auto;
+    public MailSecurity Security { get; set; } = MailSecurity.Auto;
     public int TimeoutSeconds { get; set; } = 30;
 }
 

@@ -11,8 +11,14 @@ public sealed class OptionsValidation :
     IValidateOptions<SitesOptions>,
     IValidateOptions<AbuseOptions>,
     IValidateOptions<OutboxOptions>,
-    IValidateOptions<AdminOptions>
+    IValidateOptions<AdminOptions>,
+    IValidateOptions<TriageOptions>
 {
+    public ValidateOptionsResult Validate(string? name, TriageOptions options) =>
+        Result(options.LinkExpiryDays is < 1 or > 365
+            ? [$"Triage:LinkExpiryDays must be between 1 and 365, not {options.LinkExpiryDays}"]
+            : []);
+
     public ValidateOptionsResult Validate(string? name, ServiceOptions options)
     {
         var errors = new List<string>();
@@ -34,6 +40,23 @@ public sealed class OptionsValidation :
             errors.Add("Mail:Smtp:Security must be one of None, StartTls, SslOnConnect, Auto");
         if (options.Smtp.TimeoutSeconds is < 1 or > 600)
             errors.Add($"Mail:Smtp:TimeoutSeconds must be between 1 and 600, not {options.Smtp.TimeoutSeconds}");
+        if (options.Replies.Address.Length > 0 && (!IsEmailAddress(options.Replies.Address) || options.Replies.Address.Split('@')[0].Length > 30))
+            errors.Add($"Mail:Replies:Address must be an email address whose local part leaves room for a token (at most 30 characters): '{options.Replies.Address}'");
+        if (options.Imap.Host.Length > 0)
+        {
+            if (options.Replies.Address.Length == 0)
+                errors.Add("Mail:Replies:Address must be set when Mail:Imap:Host is, or no reply can be matched to its report");
+            if (options.Imap.Port is < 1 or > 65535)
+                errors.Add($"Mail:Imap:Port must be between 1 and 65535, not {options.Imap.Port}");
+            if (!Enum.IsDefined(options.Imap.Security))
+                errors.Add("Mail:Imap:Security must be one of None, StartTls, SslOnConnect, Auto");
+            if (string.IsNullOrWhiteSpace(options.Imap.Folder))
+                errors.Add("Mail:Imap:Folder must name the folder replies arrive in, such as INBOX");
+            if (string.IsNullOrWhiteSpace(options.Imap.ProcessedFolder))
+                errors.Add("Mail:Imap:ProcessedFolder must name a folder for handled replies, such as Processed");
+            if (options.Imap.PollSeconds is < 1 or > 3600)
+                errors.Add($"Mail:Imap:PollSeconds must be between 1 and 3600, not {options.Imap.PollSeconds}");
+        }
         return Result(errors);
     }
 

@@ -3,33 +3,39 @@ using System.Security.Cryptography;
 using System.Text;
 using Corrections.Configuration;
 using Corrections.Data;
+using Corrections.Features.Triage;
 using Microsoft.Extensions.Options;
 using MimeKit;
 
 namespace Corrections.Email;
 
 /// <summary>Writes the mail that tells a site's editors about a report.</summary>
-public sealed class EditorMail(IOptions<MailOptions> mailOptions)
+public sealed class EditorMail(IOptions<MailOptions> mailOptions, TriageLinks links)
 {
     private const int SubjectPassageLength = 60;
     private const int SubjectTitleLength = 80;
 
     private readonly MailboxAddress from = MailboxAddress.Parse(mailOptions.Value.From);
+    private readonly string replyAddress = mailOptions.Value.Replies.Address;
 
-    public MimeMessage Compose(Report report, Site site)
+    /// <summary>One mail per editor, because its action links are signed for that editor.</summary>
+    public MimeMessage Compose(Report report, Site site, string editor)
     {
         var message = new MimeMessage();
         message.From.Add(from);
-        message.To.AddRange(site.Editors.Select(MailboxAddress.Parse));
+        message.To.Add(MailboxAddress.Parse(editor));
+        if (ReplyAddress(report) is { } reply)
+            message.ReplyTo.Add(MailboxAddress.Parse(reply));
         message.Subject = Subject(report, site);
-        message.MessageId = $"report-{report.Id:N}@{MailDomain}";
+        message.MessageId = MessageId(report, editor);
         var thread = ArticleThreadId(report);
         message.InReplyTo = thread;
         message.References.Add(thread);
         message.Headers.Add("Auto-Submitted", "auto-generated");
         message.Headers.Add("X-Corrections-Report", report.Id.ToString());
 
-        var body = new BodyBuilder { TextBody = PlainText(report, site), HtmlBody = Html(report, site) };
+        var actions = TriageActions.Linked.Select(action => (action, links.Url(report.Id, action, editor))).ToArray();
+        var body = new BodyBuilder { TextBody = PlainText(report, site, actions, replyAddress.Length > 0), HtmlBody = Html(report, site, actions, replyAddress.Length > 0) };
         message.Body = body.ToMessageBody();
         // Quoted-printable or base64 where needed, so every line stays within SMTP's limits, also in .eml files.
         message.Prepare(EncodingConstraint.SevenBit);
@@ -37,6 +43,21 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions)
     }
 
     private string MailDomain => from.Domain.Length > 0 ? from.Domain : "localhost";
+
+    public string MessageId(Report report, string editor)
+    {
+        var recipient = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(editor.ToLowerInvariant())))[..8];
+        return $"report-{report.Id:N}.{recipient}@{MailDomain}";
+    }
+
+    /// <summary>The report's own reply address, <c>local+TOKEN@domain</c>: a reply that reaches it proves which report it is about.</summary>
+    public string? ReplyAddress(Report report)
+    {
+        if (replyAddress.Length == 0)
+            return null;
+        var at = replyAddress.LastIndexOf('@');
+        return $"{replyAddress[..at]}+{report.ReplyToken}{replyAddress[at..]}";
+    }
 
     /// <summary>Reports on one article share a root id, so mail clients thread them together.</summary>
     public string ArticleThreadId(Report report)
@@ -76,7 +97,7 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions)
     private static string ReadersLine(Report report) =>
         report.ReaderCount == 1 ? "1 reader reported" : $"{report.ReaderCount} readers reported";
 
-    private static string PlainText(Report report, Site site)
+    private static string PlainText(Report report, Site site, (TriageAction Action, string Url)[] actions, bool replies)
     {
         var text = new StringBuilder();
         text.AppendLine($"{ReadersLine(report)} a mistake on {site.Name}:");
@@ -108,11 +129,19 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions)
         text.AppendLine("Open the article at the passage:");
         text.AppendLine(TextFragment.Link(report.Url, report.Prefix, report.Exact, report.Suffix));
         text.AppendLine();
+        text.AppendLine("Triage:");
+        foreach (var (action, url) in actions)
+            text.AppendLine($"  {action.Label()}: {url}");
+        if (replies)
+            text.AppendLine($"Or reply with one word on the first line: {ReplyCommands}.");
+        text.AppendLine();
         text.AppendLine($"Report {report.Id}");
         return text.ToString();
     }
 
-    private static string Html(Report report, Site site)
+    public const string ReplyCommands = "fixed, reject [reason], duplicate [of ID], spam, reopen; any other text is added as a note";
+
+    private static string Html(Report report, Site site, (TriageAction Action, string Url)[] actions, bool replies)
     {
         static string E(string? s) => WebUtility.HtmlEncode(s ?? "");
         static string Paragraphs(string s) => E(s).ReplaceLineEndings("<br>");
@@ -146,6 +175,12 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions)
         }
         var deepLink = TextFragment.Link(report.Url, report.Prefix, report.Exact, report.Suffix);
         html.Append($"<p style=\"margin:20px 0\"><a href=\"{E(deepLink)}\" style=\"display:inline-block;padding:8px 14px;background:#0969da;color:#fff;border-radius:6px;text-decoration:none\">Open the article at this passage</a></p>");
+        html.Append("<p style=\"margin:12px 0\">");
+        foreach (var (action, url) in actions)
+            html.Append($"<a href=\"{E(url)}\" style=\"display:inline-block;margin:0 6px 6px 0;padding:6px 12px;border:1px solid #d0d7de;border-radius:6px;color:#1a1a1a;text-decoration:none\">{E(action.Label())}</a>");
+        html.Append("</p>");
+        if (replies)
+            html.Append($"<p style=\"color:#555;font-size:13px\">Or reply with one word on the first line: {E(ReplyCommands)}.</p>");
         html.Append($"<p style=\"color:#888;font-size:12px\">Report {E(report.Id.ToString())} · {E(site.Name)}</p>");
         html.Append("</body></html>");
         return html.ToString();

@@ -1,7 +1,9 @@
 using System.Collections.Frozen;
 using System.Text.Json;
 using Corrections.Data;
+using Corrections.Features.Replies;
 using Corrections.Features.Reports.Submit;
+using Corrections.Features.Triage;
 using Mediator;
 
 namespace Corrections.Outbox;
@@ -12,6 +14,8 @@ public static class OutboxNotifications
     private static readonly FrozenDictionary<string, Type> TypesByName = new Dictionary<string, Type>
     {
         ["ReportSubmitted"] = typeof(ReportSubmitted),
+        ["ReportFixed"] = typeof(ReportFixed),
+        ["ReplyNotUnderstood"] = typeof(ReplyNotUnderstood),
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<Type, string> NamesByType = TypesByName.ToFrozenDictionary(p => p.Value, p => p.Key);

@@ -18,6 +18,9 @@ namespace Corrections.Tests.Infrastructure;
 /// </summary>
 public sealed class CorrectionsApp : WebApplicationFactory<Program>
 {
+    public const string AdminKey = "test-admin-key-0123456789abcdef";
+    public const string AdminKeyName = "newsroom-tools";
+
     private readonly Dictionary<string, string?> settings;
 
     public CorrectionsApp(TestData data, TestSmtpServer? smtp = null, FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null)
@@ -32,6 +35,8 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
             ["Mail:Smtp:Port"] = smtp?.Port.ToString() ?? "25",
             ["Mail:Smtp:Security"] = "None",
             ["Mail:Smtp:TimeoutSeconds"] = "5",
+            ["Admin:ApiKeys:0:Name"] = AdminKeyName,
+            ["Admin:ApiKeys:0:Key"] = AdminKey,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             this.settings[key] = value;
@@ -58,6 +63,13 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
         Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonObject>();
         return Guid.Parse((string)body!["id"]!);
+    }
+
+    public HttpClient CreateAdminClient(string key = AdminKey)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        return client;
     }
 
     public async Task<T> QueryAsync<T>(Func<CorrectionsDb, Task<T>> query)

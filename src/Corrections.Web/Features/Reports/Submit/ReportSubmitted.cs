@@ -7,8 +7,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Corrections.Features.Reports.Submit;
 
-/// <summary>A new report was committed; published from the outbox.</summary>
-public sealed record ReportSubmitted(Guid ReportId) : INotification;
+/// <summary>A new report was committed and <paramref name="Editor"/> is to be told; published from the outbox, one row per editor.</summary>
+public sealed record ReportSubmitted(Guid ReportId, string Editor) : INotification;
 
 public sealed class MailEditorsWhenReportSubmitted(
     CorrectionsDb db,
@@ -29,6 +29,6 @@ public sealed class MailEditorsWhenReportSubmitted(
             logger.LogInformation("Report {ReportId} on {Site} was {Status} before its mail went out; not mailed", report.Id, site.Key, report.Status);
             return;
         }
-        await transport.SendAsync(mail.Compose(report, site), cancellationToken);
+        await transport.SendAsync(mail.Compose(report, site, notification.Editor), cancellationToken);
     }
 }

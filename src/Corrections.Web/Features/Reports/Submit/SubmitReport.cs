@@ -78,11 +78,36 @@ public sealed class SubmitReportHandler(CorrectionsDb db, SiteDirectory sites, T
             ReaderCount = 1,
             CreatedAt = now,
             UpdatedAt = now,
+            ReplyToken = NewReplyToken(),
             Submissions = [submission],
         };
         db.Reports.Add(report);
-        db.Outbox.Add(OutboxNotifications.Create(new ReportSubmitted(report.Id), now));
+        foreach (var editor in site.Editors)
+            db.Outbox.Add(OutboxNotifications.Create(new ReportSubmitted(report.Id, editor), now));
         return new SubmitReportResult(report.Id, report.Status, Joined: false);
+    }
+
+    /// <summary>128 random bits in lower-case base32: safe in the local part of an address, whatever the mail server does with case.</summary>
+    public static string NewReplyToken()
+    {
+        const string alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+        Span<byte> bytes = stackalloc byte[16];
+        RandomNumberGenerator.Fill(bytes);
+        var token = new StringBuilder(26);
+        int buffer = 0, bits = 0;
+        foreach (var b in bytes)
+        {
+            buffer = (buffer << 8) | b;
+            bits += 8;
+            while (bits >= 5)
+            {
+                token.Append(alphabet[(buffer >> (bits - 5)) & 31]);
+                bits -= 5;
+            }
+        }
+        if (bits > 0)
+            token.Append(alphabet[(buffer << (5 - bits)) & 31]);
+        return token.ToString();
     }
 
     /// <summary>Reports on the same page (query and fragment aside) about the same quoted passage are one report.</summary>

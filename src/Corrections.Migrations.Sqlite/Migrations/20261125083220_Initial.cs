@@ -12,6 +12,20 @@ namespace Corrections.Migrations.Sqlite.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "DataProtectionKeys",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    FriendlyName = table.Column<string>(type: "TEXT", nullable: true),
+                    Xml = table.Column<string>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DataProtectionKeys", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Outbox",
                 columns: table => new
                 {
@@ -51,11 +65,42 @@ namespace Corrections.Migrations.Sqlite.Migrations
                     Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
                     ReaderCount = table.Column<int>(type: "INTEGER", nullable: false),
                     CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ClosedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    DuplicateOfId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    ReplyToken = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    ThanksQueuedAt = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Reports", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ReportEvents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    ReportId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false),
+                    Actor = table.Column<string>(type: "TEXT", maxLength: 254, nullable: false),
+                    Channel = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Action = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    FromStatus = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    ToStatus = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Note = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    SourceMessageId = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ReportEvents", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ReportEvents_Reports_ReportId",
+                        column: x => x.ReportId,
+                        principalTable: "Reports",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -89,9 +134,25 @@ namespace Corrections.Migrations.Sqlite.Migrations
                 columns: new[] { "State", "DueAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_ReportEvents_ReportId_At",
+                table: "ReportEvents",
+                columns: new[] { "ReportId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ReportEvents_SourceMessageId",
+                table: "ReportEvents",
+                column: "SourceMessageId");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Reports_DuplicateKey_Status",
                 table: "Reports",
                 columns: new[] { "DuplicateKey", "Status" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_ReplyToken",
+                table: "Reports",
+                column: "ReplyToken",
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_SiteKey_Status_CreatedAt",
@@ -114,7 +175,13 @@ namespace Corrections.Migrations.Sqlite.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
+                name: "DataProtectionKeys");
+
+            migrationBuilder.DropTable(
                 name: "Outbox");
+
+            migrationBuilder.DropTable(
+                name: "ReportEvents");
 
             migrationBuilder.DropTable(
                 name: "ReportSubmissions");

@@ -1,0 +1,88 @@
+using Corrections.Configuration;
+using Corrections.Data;
+using Corrections.Features.Triage;
+using Corrections.Outbox;
+using Corrections.Pipeline;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+
+namespace Corrections.Features.Replies;
+
+public enum ReplyOutcome
+{
+    Applied,
+    AlreadyApplied,
+    NoteAdded,
+    UnknownCommand,
+    NotForAReport,
+    NotAnEditor,
+    Repeat,
+    Invalid,
+}
+
+/// <summary>A reply read from the mailbox, reduced to what decides its fate.</summary>
+public sealed record HandleEditorReply(string MessageId, string? Token, string From, string? FirstLine, string? Subject) : ICommand<ReplyOutcome>;
+
+public sealed class HandleEditorReplyHandler(CorrectionsDb db, SiteDirectory sites, IMediator mediator, ILogger<HandleEditorReplyHandler> logger)
+    : ICommandHandler<HandleEditorReply, ReplyOutcome>
+{
+    public async ValueTask<ReplyOutcome> Handle(HandleEditorReply reply, CancellationToken cancellationToken)
+    {
+        if (reply.Token is null)
+        {
+            logger.LogInformation("Reply {MessageId} carries no report token; ignored", reply.MessageId);
+            return ReplyOutcome.NotForAReport;
+        }
+        var report = await db.Reports.AsNoTracking()
+            .Where(r => r.ReplyToken == reply.Token)
+            .Select(r => new { r.Id, r.SiteKey })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (report is null)
+        {
+            logger.LogWarning("Reply {MessageId} carries a token of no report; ignored", reply.MessageId);
+            return ReplyOutcome.NotForAReport;
+        }
+        var site = sites.Find(report.SiteKey);
+        if (site is null || !site.Editors.Contains(reply.From, StringComparer.OrdinalIgnoreCase))
+        {
+            logger.LogWarning("Reply {MessageId} about report {ReportId} comes from {From}, who is not an editor of {Site}; ignored",
+                reply.MessageId, report.Id, reply.From, report.SiteKey);
+            return ReplyOutcome.NotAnEditor;
+        }
+        if (await db.ReportEvents.AnyAsync(e => e.SourceMessageId == reply.MessageId, cancellationToken))
+            return ReplyOutcome.Repeat;
+
+        var command = ReplyText.Parse(reply.FirstLine);
+        if (command.Unknown)
+        {
+            await mediator.Send(new SendReplyHelp(report.Id, reply.From, reply.MessageId, reply.Subject, reply.FirstLine), cancellationToken);
+            return ReplyOutcome.UnknownCommand;
+        }
+        try
+        {
+            var outcome = await mediator.Send(
+                new TriageReport(report.Id, command.Action, reply.From, TriageChannel.Reply, command.Note, command.DuplicateOfId, reply.MessageId),
+                cancellationToken);
+            logger.LogInformation("Reply {MessageId} from {From}: {Action} on report {ReportId} on {Site}", reply.MessageId, reply.From, command.Action.Name(), report.Id, site.Key);
+            return command.Action == TriageAction.Note ? ReplyOutcome.NoteAdded : outcome.Applied ? ReplyOutcome.Applied : ReplyOutcome.AlreadyApplied;
+        }
+        catch (RequestValidationException ex)
+        {
+            logger.LogWarning("Reply {MessageId} about report {ReportId} could not be applied: {Errors}", reply.MessageId, report.Id,
+                string.Join("; ", ex.Errors.ToDictionary().SelectMany(e => e.Value)));
+            return ReplyOutcome.Invalid;
+        }
+    }
+}
+
+/// <summary>Answers an editor's reply that the service did not understand with the list of commands, through the outbox.</summary>
+public sealed record SendReplyHelp(Guid ReportId, string Editor, string InReplyTo, string? Subject, string? Line) : ICommand<Unit>, ITransactionalCommand;
+
+public sealed class SendReplyHelpHandler(CorrectionsDb db, TimeProvider time) : ICommandHandler<SendReplyHelp, Unit>
+{
+    public ValueTask<Unit> Handle(SendReplyHelp command, CancellationToken cancellationToken)
+    {
+        db.Outbox.Add(OutboxNotifications.Create(new ReplyNotUnderstood(command.ReportId, command.Editor, command.InReplyTo, command.Subject, command.Line), time.GetUtcNow()));
+        return ValueTask.FromResult(Unit.Value);
+    }
+}

@@ -1,0 +1,134 @@
+using Corrections.Configuration;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Search;
+using MailKit.Security;
+using Mediator;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace Corrections.Features.Replies;
+
+/// <summary>
+/// Reads editors' replies from the IMAP mailbox and applies them. Each handled message is marked seen and moved to
+/// the processed folder, so it is read once; the report history remembers its Message-ID, so a message that is read
+/// again after a crash between applying and moving changes nothing.
+/// </summary>
+public sealed class ReplyReader(
+    IServiceScopeFactory scopes,
+    IOptions<MailOptions> options,
+    TimeProvider time,
+    ILogger<ReplyReader> logger) : BackgroundService
+{
+    private readonly ImapOptions imap = options.Value.Imap;
+    private readonly string repliesAddress = options.Value.Replies.Address;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (string.IsNullOrWhiteSpace(imap.Host))
+        {
+            logger.LogInformation("No Mail:Imap:Host is set: triage by reply is off");
+            return;
+        }
+
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await ReadMailboxAsync(() => failures = 0, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                failures++;
+                var delay = TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, Math.Min(failures, 9))));
+                logger.LogWarning(ex, "Reading replies from {Host}:{Port} failed; reconnecting in {Seconds} s", imap.Host, imap.Port, delay.TotalSeconds);
+                try
+                {
+                    await Task.Delay(delay, time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task ReadMailboxAsync(Action connected, CancellationToken stoppingToken)
+    {
+        using var client = new ImapClient { Timeout = 60_000 };
+        await client.ConnectAsync(imap.Host, imap.Port, (SecureSocketOptions)imap.Security, stoppingToken);
+        if (!string.IsNullOrEmpty(imap.UserName))
+            await client.AuthenticateAsync(imap.UserName, imap.Password, stoppingToken);
+        connected();
+
+        var inbox = imap.Folder.Equals("INBOX", StringComparison.OrdinalIgnoreCase)
+            ? client.Inbox
+            : await client.GetFolderAsync(imap.Folder, stoppingToken);
+        var processed = await ProcessedFolderAsync(client, stoppingToken);
+        await inbox.OpenAsync(FolderAccess.ReadWrite, stoppingToken);
+        logger.LogInformation("Reading replies from {Folder} on {Host}:{Port}", inbox.FullName, imap.Host, imap.Port);
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            foreach (var uid in await inbox.SearchAsync(SearchQuery.All, stoppingToken))
+            {
+                var message = await inbox.GetMessageAsync(uid, stoppingToken);
+                await HandleAsync(message, stoppingToken);
+                await inbox.AddFlagsAsync(uid, MessageFlags.Seen, silent: true, stoppingToken);
+                await inbox.MoveToAsync(uid, processed, stoppingToken);
+            }
+            await WaitForMailAsync(client, inbox, stoppingToken);
+        }
+        await client.DisconnectAsync(quit: true, CancellationToken.None);
+    }
+
+    private async Task HandleAsync(MimeMessage message, CancellationToken cancellationToken)
+    {
+        var from = message.From.Mailboxes.FirstOrDefault()?.Address ?? "";
+        var messageId = message.MessageId ?? $"{from}/{message.Date:O}/{message.Subject}";
+        await using var scope = scopes.CreateAsyncScope();
+        var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
+        await mediator.Send(new HandleEditorReply(messageId, ReplyText.FindToken(message, repliesAddress), from, ReplyText.FirstLine(message), message.Subject), cancellationToken);
+    }
+
+    private async Task<IMailFolder> ProcessedFolderAsync(ImapClient client, CancellationToken cancellationToken)
+    {
+        var root = client.GetFolder(client.PersonalNamespaces[0]);
+        var existing = (await root.GetSubfoldersAsync(false, cancellationToken))
+            .FirstOrDefault(f => f.Name.Equals(imap.ProcessedFolder, StringComparison.OrdinalIgnoreCase));
+        if (existing is not null)
+            return existing;
+        logger.LogInformation("Creating the IMAP folder {Folder} for handled replies", imap.ProcessedFolder);
+        return await root.CreateAsync(imap.ProcessedFolder, isMessageFolder: true, cancellationToken)
+            ?? throw new InvalidOperationException($"The IMAP server did not create the folder {imap.ProcessedFolder}");
+    }
+
+    /// <summary>IDLE until the folder changes or the poll interval has passed, where the server has IDLE; otherwise sleep.</summary>
+    private async Task WaitForMailAsync(ImapClient client, IMailFolder inbox, CancellationToken stoppingToken)
+    {
+        var interval = TimeSpan.FromSeconds(imap.PollSeconds);
+        if (!client.Capabilities.HasFlag(ImapCapabilities.Idle))
+        {
+            await Task.Delay(interval, time, stoppingToken);
+            await inbox.CheckAsync(stoppingToken);
+            return;
+        }
+        using var done = new CancellationTokenSource(interval);
+        void Arrived(object? sender, EventArgs e) => done.Cancel();
+        inbox.CountChanged += Arrived;
+        try
+        {
+            await client.IdleAsync(done.Token, stoppingToken);
+        }
+        finally
+        {
+            inbox.CountChanged -= Arrived;
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using Corrections.Data;
+using Corrections.Outbox;
+using Corrections.Pipeline;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+
+namespace Corrections.Features.Triage;
+
+/// <summary>An editor's decision on a report, from a signed link, a reply or the admin API.</summary>
+public sealed record TriageReport(
+    Guid ReportId,
+    TriageAction Action,
+    string Actor,
+    TriageChannel Channel,
+    string? Note = null,
+    Guid? DuplicateOfId = null,
+    string? SourceMessageId = null) : ICommand<TriageOutcome>, ITransactionalCommand;
+
+/// <param name="Applied">False when the report already had the status: nothing changed, and <paramref name="LastChange"/> says who set it.</param>
+public sealed record TriageOutcome(Guid ReportId, ReportStatus Status, bool Applied, ReportEvent? LastChange);
+
+public sealed class TriageReportValidator(CorrectionsDb db) : IValidator<TriageReport>
+{
+    public async ValueTask ValidateAsync(TriageReport command, ValidationErrors errors, CancellationToken cancellationToken)
+    {
+        if (!await db.Reports.AnyAsync(r => r.Id == command.ReportId, cancellationToken))
+            throw new NotFoundException("Unknown report.", $"There is no report {command.ReportId}.");
+        if (command.Note?.Length > 2000)
+            errors.Add("note", "The note must be at most 2000 characters.");
+        if (command.Action == TriageAction.Note && string.IsNullOrWhiteSpace(command.Note))
+            errors.Add("note", "A note must not be empty.");
+        if (command.DuplicateOfId is { } original)
+        {
+            if (command.Action != TriageAction.Duplicate)
+                errors.Add("duplicateOf", "Only a duplicate names the report it duplicates.");
+            else if (original == command.ReportId)
+                errors.Add("duplicateOf", "A report cannot duplicate itself.");
+            else if (!await db.Reports.AnyAsync(r => r.Id == original, cancellationToken))
+                errors.Add("duplicateOf", $"There is no report {original}.");
+        }
+    }
+}
+
+public sealed class TriageReportHandler(CorrectionsDb db, TimeProvider time) : ICommandHandler<TriageReport, TriageOutcome>
+{
+    public async ValueTask<TriageOutcome> Handle(TriageReport command, CancellationToken cancellationToken)
+    {
+        var report = await db.Reports.SingleAsync(r => r.Id == command.ReportId, cancellationToken);
+        var target = command.Action.TargetStatus();
+
+        if (target == report.Status)
+        {
+            var last = await db.ReportEvents.AsNoTracking()
+                .Where(e => e.ReportId == report.Id && e.ToStatus == report.Status && e.FromStatus != e.ToStatus)
+                .OrderByDescending(e => e.Id)
+                .FirstOrDefaultAsync(cancellationToken);
+            return new TriageOutcome(report.Id, report.Status, Applied: false, last);
+        }
+
+        var now = time.GetUtcNow();
+        var change = new ReportEvent
+        {
+            ReportId = report.Id,
+            At = now,
+            Actor = command.Actor,
+            Channel = command.Channel,
+            Action = command.Action.Name(),
+            FromStatus = report.Status,
+            ToStatus = target ?? report.Status,
+            Note = string.IsNullOrWhiteSpace(command.Note) ? null : command.Note.Trim(),
+            SourceMessageId = command.SourceMessageId,
+        };
+        db.ReportEvents.Add(change);
+
+        if (target is { } status)
+        {
+            report.Status = status;
+            report.UpdatedAt = now;
+            report.ClosedAt = status == ReportStatus.New ? null : now;
+            report.DuplicateOfId = status == ReportStatus.Duplicate ? command.DuplicateOfId : null;
+            if (status == ReportStatus.Fixed && report.ThanksQueuedAt is null)
+                await QueueThanksAsync(report, now, cancellationToken);
+        }
+        return new TriageOutcome(report.Id, report.Status, Applied: true, change);
+    }
+
+    /// <summary>One outbox row per reader address, so that a failure for one reader never repeats the mail to another.</summary>
+    private async Task QueueThanksAsync(Report report, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        report.ThanksQueuedAt = now;
+        var readers = await db.ReportSubmissions
+            .Where(s => s.ReportId == report.Id && s.ReaderEmail != null)
+            .Select(s => new { s.Id, s.ReaderEmail })
+            .ToListAsync(cancellationToken);
+        foreach (var reader in readers.DistinctBy(r => r.ReaderEmail!.ToLowerInvariant()))
+            db.Outbox.Add(OutboxNotifications.Create(new ReportFixed(report.Id, reader.Id), now));
+    }
+}

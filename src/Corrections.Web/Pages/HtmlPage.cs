@@ -1,0 +1,67 @@
+using System.Net;
+using System.Text;
+
+namespace Corrections.Pages;
+
+/// <summary>The service's own small pages: one layout, one stylesheet, everything dynamic HTML-encoded by the caller.</summary>
+public static class HtmlPage
+{
+    public const string StylesheetPath = "/assets/page.css";
+
+    public static IResult Render(int statusCode, string title, string bodyHtml) =>
+        Results.Content(
+            $"""
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta name="robots" content="noindex">
+            <title>{E(title)} · Corrections</title>
+            <link rel="stylesheet" href="{StylesheetPath}">
+            </head>
+            <body>
+            <main>
+            <h1>{E(title)}</h1>
+            {bodyHtml}
+            </main>
+            </body>
+            </html>
+            """,
+            "text/html; charset=utf-8",
+            Encoding.UTF8,
+            statusCode);
+
+    public static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
+
+    public static IEndpointRouteBuilder MapPageAssets(this IEndpointRouteBuilder routes)
+    {
+        routes.MapGet(StylesheetPath, (HttpContext context) =>
+        {
+            context.Response.Headers.CacheControl = "public, max-age=86400";
+            return Results.Text(Stylesheet, "text/css; charset=utf-8");
+        }).ExcludeFromDescription();
+        return routes;
+    }
+
+    private const string Stylesheet = """
+        :root { color-scheme: light dark; --fg: #1a1a1a; --muted: #5f6368; --bg: #fff; --panel: #f6f8fa; --line: #d0d7de; --accent: #0969da; --mark: #ffe58f; }
+        @media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --muted: #9da7b3; --bg: #0d1117; --panel: #161b22; --line: #30363d; --accent: #4493f8; --mark: #6b5a00; } }
+        * { box-sizing: border-box; }
+        body { margin: 0; background: var(--bg); color: var(--fg); font: 16px/1.55 -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; }
+        main { max-width: 40rem; margin: 0 auto; padding: 2rem 1.25rem 3rem; }
+        h1 { font-size: 1.4rem; margin: 0 0 1rem; }
+        .meta { color: var(--muted); font-size: .9rem; }
+        blockquote { margin: 1rem 0; padding: .75rem 1rem; background: var(--panel); border-left: 4px solid var(--line); }
+        mark { background: var(--mark); color: inherit; padding: 0 .1em; }
+        del { background: #ffd7d5; color: #82071e; } ins { background: #ccffd8; color: #055d20; text-decoration: none; }
+        .status { display: inline-block; padding: .1rem .6rem; border-radius: 1rem; border: 1px solid var(--line); font-size: .85rem; }
+        form { margin-top: 1.5rem; display: grid; gap: .75rem; }
+        label { font-weight: 600; font-size: .9rem; }
+        textarea, input[type=text] { width: 100%; font: inherit; padding: .5rem; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); color: var(--fg); }
+        button { justify-self: start; font: inherit; font-weight: 600; padding: .55rem 1.2rem; border: 0; border-radius: 6px; background: var(--accent); color: #fff; cursor: pointer; }
+        button:focus-visible, a:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+        .notice { padding: .75rem 1rem; border-radius: 6px; background: var(--panel); border: 1px solid var(--line); }
+        a { color: var(--accent); }
+        """;
+}

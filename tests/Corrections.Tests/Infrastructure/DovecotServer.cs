@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Security;
+using MimeKit;
+
+namespace Corrections.Tests.Infrastructure;
+
+/// <summary>
+/// A real IMAP server (Debian's Dovecot, installed by tests/run.sh) on 127.0.0.1, with one mailbox in a temporary
+/// folder; stopped and deleted when disposed.
+/// </summary>
+public sealed class DovecotServer : IAsyncDisposable
+{
+    public const string UserName = "corrections";
+    public const string Password = "imap-test-password";
+
+    private readonly string folder;
+    private readonly string config;
+
+    private DovecotServer(string folder, int port)
+    {
+        this.folder = folder;
+        Port = port;
+        config = Path.Combine(folder, "dovecot.conf");
+    }
+
+    public int Port { get; }
+
+    public static async Task<DovecotServer> StartAsync()
+    {
+        const string binary = "/usr/sbin/dovecot";
+        if (!File.Exists(binary))
+            throw new InvalidOperationException("Dovecot is not installed: run the tests with tests/run.sh, which installs dovecot-imapd");
+
+        var folder = Directory.CreateTempSubdirectory("corrections-imap-").FullName;
+        var server = new DovecotServer(folder, FreePort());
+        foreach (var sub in new[] { "run", "state", "mail", "home" })
+            Directory.CreateDirectory(Path.Combine(folder, sub));
+        File.WriteAllText(Path.Combine(folder, "users"), $"{UserName}:{{PLAIN}}{Password}\n");
+        if (OperatingSystem.IsLinux())
+            File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101);
+        await File.WriteAllTextAsync(server.config, $$"""
+            base_dir = {{folder}}/run
+            state_dir = {{folder}}/state
+            log_path = {{folder}}/dovecot.log
+            protocols = imap
+            listen = 127.0.0.1
+            ssl = no
+            disable_plaintext_auth = no
+            auth_mechanisms = plain login
+            mail_location = maildir:{{folder}}/mail/%u
+            passdb {
+              driver = passwd-file
+              args = scheme=PLAIN username_format=%u {{folder}}/users
+            }
+            userdb {
+              driver = static
+              args = uid=nobody gid=nogroup home={{folder}}/home/%u
+            }
+            service imap-login {
+              inet_listener imap {
+                address = 127.0.0.1
+                port = {{server.Port}}
+              }
+              inet_listener imaps {
+                port = 0
+              }
+              chroot =
+            }
+            service anvil {
+              chroot =
+            }
+            """);
+        await Run("chown", "nobody:nogroup", Path.Combine(folder, "mail"), Path.Combine(folder, "home"));
+        await Run(binary, "-c", server.config);
+        await server.WaitUntilListeningAsync();
+        return server;
+    }
+
+    public async Task<ImapClient> ConnectAsync()
+    {
+        var client = new ImapClient();
+        await client.ConnectAsync("127.0.0.1", Port, SecureSocketOptions.None);
+        await client.AuthenticateAsync(UserName, Password);
+        return client;
+    }
+
+    /// <summary>Puts a message into the inbox, as if it had been delivered.</summary>
+    public async Task DeliverAsync(MimeMessage message)
+    {
+        using var client = await ConnectAsync();
+        await client.Inbox.AppendAsync(message);
+        await client.DisconnectAsync(true);
+    }
+
+    public async Task<(int Inbox, int Processed)> CountAsync()
+    {
+        using var client = await ConnectAsync();
+        await client.Inbox.OpenAsync(FolderAccess.ReadOnly);
+        var inbox = client.Inbox.Count;
+        var root = client.GetFolder(client.PersonalNamespaces[0]);
+        var processed = (await root.GetSubfoldersAsync()).FirstOrDefault(f => f.Name == "Processed");
+        var done = 0;
+        if (processed is not null)
+        {
+            await processed.OpenAsync(FolderAccess.ReadOnly);
+            done = processed.Count;
+        }
+        await client.DisconnectAsync(true);
+        return (inbox, done);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Run("/usr/sbin/dovecot", "-c", config, "stop");
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task WaitUntilListeningAsync()
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            try
+            {
+                using var tcp = new TcpClient();
+                await tcp.ConnectAsync(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(50);
+            }
+        }
+        throw new TimeoutException($"Dovecot did not listen on {Port}: {File.ReadAllText(Path.Combine(folder, "dovecot.log"))}");
+    }
+
+    private static async Task Run(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed: {await process.StandardError.ReadToEndAsync()}");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

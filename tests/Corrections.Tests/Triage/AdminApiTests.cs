@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Corrections.Data;
+using Corrections.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace Corrections.Tests.Triage;
+
+public sealed class AdminApiTests : IAsyncLifetime
+{
+    private readonly TestData data = new();
+    private CorrectionsApp app = null!;
+
+    public Task InitializeAsync()
+    {
+        app = new CorrectionsApp(data);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await app.DisposeAsync();
+        data.Dispose();
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("wrong-key-wrong-key-wrong-key")]
+    [InlineData("test-admin-key-0123456789abcde")]
+    public async Task The_admin_api_answers_401_problem_details_without_a_valid_key(string? key)
+    {
+        var id = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        var client = app.CreateClient();
+        if (key is not null)
+            client.DefaultRequestHeaders.Authorization = new("Bearer", key);
+
+        var responses = new[]
+        {
+            await client.GetAsync("/api/reports"),
+            await client.GetAsync($"/api/reports/{id}"),
+            await client.PostAsJsonAsync($"/api/reports/{id}/triage", new { action = "fixed" }),
+        };
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode));
+        Assert.All(responses, r => Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType));
+        Assert.Equal(ReportStatus.New, (await app.QueryAsync(db => db.Reports.SingleAsync())).Status);
+    }
+
+    [Fact]
+    public async Task The_list_filters_by_status_and_site_and_pages()
+    {
+        for (var i = 0; i < 5; i++)
+            await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"));
+        var client = app.CreateAdminClient();
+        var first = (await client.GetFromJsonAsync<JsonObject>("/api/reports?status=new&site=demo&pageSize=2"))!;
+        var third = (await client.GetFromJsonAsync<JsonObject>("/api/reports?page=3&pageSize=2"))!;
+        var fixedOnes = (await client.GetFromJsonAsync<JsonObject>("/api/reports?status=fixed"))!;
+        var badStatus = await client.GetAsync("/api/reports?status=done");
+
+        Assert.Equal(5, (int)first["total"]!);
+        Assert.Equal(2, first["items"]!.AsArray().Count);
+        Assert.Equal("mistake 4", (string?)first["items"]![0]!["exact"]);
+        Assert.Single(third["items"]!.AsArray());
+        Assert.Equal(0, (int)fixedOnes["total"]!);
+        Assert.Equal(HttpStatusCode.BadRequest, badStatus.StatusCode);
+    }
+
+    [Fact]
+    public async Task Triage_through_the_api_is_recorded_under_the_keys_name_and_shown_in_the_history()
+    {
+        var id = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        var original = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "another passage"));
+        var client = app.CreateAdminClient();
+
+        var triage = await client.PostAsJsonAsync($"/api/reports/{id}/triage", new { action = "duplicate", duplicateOf = original });
+        var note = await client.PostAsJsonAsync($"/api/reports/{id}/triage", new { action = "note", note = "Checked with the desk." });
+        var report = (await client.GetFromJsonAsync<JsonObject>($"/api/reports/{id}"))!;
+
+        Assert.Equal(HttpStatusCode.OK, triage.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, note.StatusCode);
+        Assert.Equal("duplicate", (string?)report["status"]);
+        Assert.Equal(original.ToString(), (string?)report["duplicateOf"]);
+        Assert.Equal("brave new wrold", (string?)report["selection"]!["exact"]);
+        Assert.Equal(1, (int)report["readersWithEmail"]!);
+        Assert.Null(report["readerEmail"]);
+        var history = report["history"]!.AsArray();
+        Assert.Equal(2, history.Count);
+        Assert.Equal("newsroom-tools", (string?)history[0]!["actor"]);
+        Assert.Equal("api", (string?)history[0]!["channel"]);
+        Assert.Equal("duplicate", (string?)history[0]!["action"]);
+        Assert.Equal("note", (string?)history[1]!["action"]);
+        Assert.Equal("Checked with the desk.", (string?)history[1]!["note"]);
+        Assert.Equal("duplicate", (string?)history[1]!["to"]);
+    }
+
+    [Fact]
+    public async Task Reopen_brings_a_closed_report_back_to_new()
+    {
+        var id = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        var client = app.CreateAdminClient();
+        await client.PostAsJsonAsync($"/api/reports/{id}/triage", new { action = "spam" });
+
+        var reopened = await (await client.PostAsJsonAsync($"/api/reports/{id}/triage", new { action = "reopen" })).Content.ReadFromJsonAsync<JsonObject>();
+
+        Assert.Equal("new", (string?)reopened!["status"]);
+        Assert.True((bool)reopened["applied"]!);
+        Assert.Null((await app.QueryAsync(db => db.Reports.SingleAsync())).ClosedAt);
+    }
+
+    [Theory]
+    [InlineData("{\"action\":\"fix it\"}", "action")]
+    [InlineData("{\"action\":\"duplicate\",\"duplicateOf\":\"00000000-0000-0000-0000-000000000001\"}", "duplicateOf")]
+    [InlineData("{\"action\":\"note\"}", "note")]
+    public async Task A_bad_triage_request_gets_400_naming_the_field(string body, string field)
+    {
+        var id = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+
+        var response = await app.CreateAdminClient().PostAsync($"/api/reports/{id}/triage", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.True(problem!["errors"]!.AsObject().ContainsKey(field));
+    }
+
+    [Fact]
+    public async Task An_unknown_report_gets_404()
+    {
+        var client = app.CreateAdminClient();
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/reports/{Guid.NewGuid()}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsJsonAsync($"/api/reports/{Guid.NewGuid()}/triage", new { action = "fixed" })).StatusCode);
+    }
+}
