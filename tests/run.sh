@@ -7,6 +7,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages=()
 [ -x /usr/bin/chromium ] || packages+=(chromium)
+[ -x /usr/sbin/dovecot ] || packages+=(dovecot-imapd)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "Installing ${packages[*]} ..."
   as_root apt-get update -qq

@@ -51,7 +51,10 @@ public sealed class AdminApiTests : IAsyncLifetime
     public async Task The_list_filters_by_status_and_site_and_pages()
     {
         for (var i = 0; i < 5; i++)
+        {
             await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"));
+            app.Time.Advance(TimeSpan.FromSeconds(1));
+        }
         var client = app.CreateAdminClient();
         var first = (await client.GetFromJsonAsync<JsonObject>("/api/reports?status=new&site=demo&pageSize=2"))!;
         var third = (await client.GetFromJsonAsync<JsonObject>("/api/reports?page=3&pageSize=2"))!;

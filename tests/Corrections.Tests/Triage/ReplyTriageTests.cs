@@ -1,0 +1,153 @@
+using Corrections.Data;
+using Corrections.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using MimeKit;
+
+namespace Corrections.Tests.Triage;
+
+/// <summary>Editors triage by replying; the replies are read from a real IMAP server.</summary>
+public sealed class ReplyTriageTests : IAsyncLifetime
+{
+    private readonly TestData data = new();
+    private TestSmtpServer smtp = null!;
+    private DovecotServer imap = null!;
+    private CorrectionsApp app = null!;
+
+    public async Task InitializeAsync()
+    {
+        smtp = TestSmtpServer.StartNew();
+        imap = await DovecotServer.StartAsync();
+        app = new CorrectionsApp(data, smtp, settings: new Dictionary<string, string?>
+        {
+            ["Mail:Replies:Address"] = "corrections@example.org",
+            ["Mail:Imap:Host"] = "127.0.0.1",
+            ["Mail:Imap:Port"] = imap.Port.ToString(),
+            ["Mail:Imap:UserName"] = DovecotServer.UserName,
+            ["Mail:Imap:Password"] = DovecotServer.Password,
+            ["Mail:Imap:Security"] = "None",
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await app.DisposeAsync();
+        await imap.DisposeAsync();
+        await smtp.DisposeAsync();
+        data.Dispose();
+    }
+
+    private async Task<(Guid Id, MimeMessage Mail)> SubmitAsync()
+    {
+        var id = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        return (id, (await smtp.WaitForMessagesAsync(1)).Single());
+    }
+
+    private static MimeMessage ReplyTo(MimeMessage mail, string text, string from = "editors@news.example.org", string? to = null)
+    {
+        var reply = new MimeMessage();
+        reply.From.Add(MailboxAddress.Parse(from));
+        reply.To.Add(to is null ? mail.ReplyTo.Mailboxes.Single() : MailboxAddress.Parse(to));
+        reply.Subject = "Re: " + mail.Subject;
+        reply.InReplyTo = mail.MessageId;
+        reply.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId("editor.example");
+        reply.Body = new TextPart("plain") { Text = $"{text}\r\n\r\nOn Mon, Nov 25, 2024 at 10:00 AM Corrections <corrections@example.org> wrote:\r\n> {mail.TextBody?.Split('\n')[0]}\r\n" };
+        return reply;
+    }
+
+    private Task WaitUntilProcessedAsync(int count) =>
+        app.WaitUntilAsync(async () => (await imap.CountAsync()) == (0, count));
+
+    [Fact]
+    public async Task The_editors_mail_asks_for_replies_at_the_reports_own_address()
+    {
+        var (_, mail) = await SubmitAsync();
+
+        var replyTo = mail.ReplyTo.Mailboxes.Single().Address;
+        Assert.Matches("^corrections\\+[a-z2-7]{26}@example\\.org$", replyTo);
+        Assert.Contains("reply with one word", mail.TextBody, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_reply_with_a_command_from_an_editor_triages_the_report_and_is_moved_to_processed()
+    {
+        var (id, mail) = await SubmitAsync();
+
+        await imap.DeliverAsync(ReplyTo(mail, "Fixed"));
+        await app.WaitUntilAsync(async () => (await app.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status == ReportStatus.Fixed);
+        await WaitUntilProcessedAsync(1);
+
+        var change = Assert.Single(await app.QueryAsync(db => db.ReportEvents.ToListAsync()));
+        Assert.Equal(TriageChannel.Reply, change.Channel);
+        Assert.Equal("editors@news.example.org", change.Actor);
+        Assert.Equal("fixed", change.Action);
+    }
+
+    [Fact]
+    public async Task A_reject_reply_keeps_its_reason_and_other_text_becomes_a_note()
+    {
+        var (id, mail) = await SubmitAsync();
+
+        await imap.DeliverAsync(ReplyTo(mail, "Will check with the author."));
+        await WaitUntilProcessedAsync(1);
+        await imap.DeliverAsync(ReplyTo(mail, "reject the author spelled it so"));
+        await WaitUntilProcessedAsync(2);
+
+        var history = await app.QueryAsync(db => db.ReportEvents.OrderBy(e => e.Id).ToListAsync());
+        Assert.Equal(["note", "reject"], history.Select(e => e.Action));
+        Assert.Equal("Will check with the author.", history[0].Note);
+        Assert.Equal("the author spelled it so", history[1].Note);
+        Assert.Equal(ReportStatus.Rejected, (await app.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status);
+    }
+
+    [Fact]
+    public async Task A_reply_from_someone_who_is_not_an_editor_is_ignored()
+    {
+        var (id, mail) = await SubmitAsync();
+
+        await imap.DeliverAsync(ReplyTo(mail, "spam", from: "intruder@example.com"));
+        await WaitUntilProcessedAsync(1);
+
+        Assert.Equal(ReportStatus.New, (await app.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status);
+        Assert.Empty(await app.QueryAsync(db => db.ReportEvents.ToListAsync()));
+    }
+
+    [Fact]
+    public async Task A_forged_editor_sender_without_the_reports_token_cannot_triage()
+    {
+        var (id, mail) = await SubmitAsync();
+
+        await imap.DeliverAsync(ReplyTo(mail, "spam", to: "corrections@example.org"));
+        await WaitUntilProcessedAsync(1);
+
+        Assert.Equal(ReportStatus.New, (await app.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status);
+    }
+
+    [Fact]
+    public async Task An_unknown_command_gets_a_short_reply_listing_the_commands()
+    {
+        var (id, mail) = await SubmitAsync();
+
+        await imap.DeliverAsync(ReplyTo(mail, "fixd"));
+
+        var help = (await smtp.WaitForMessagesAsync(2)).Single(m => m.MessageId != mail.MessageId);
+        Assert.Equal("editors@news.example.org", help.To.Mailboxes.Single().Address);
+        Assert.Contains("“fixd”", help.TextBody);
+        Assert.Contains("reject [reason]", help.TextBody);
+        Assert.StartsWith("Re: ", help.Subject);
+        Assert.Equal(ReportStatus.New, (await app.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status);
+    }
+
+    [Fact]
+    public async Task The_same_reply_read_twice_is_applied_once()
+    {
+        var (_, mail) = await SubmitAsync();
+        var reply = ReplyTo(mail, "Noted, checking.");
+
+        await imap.DeliverAsync(reply);
+        await WaitUntilProcessedAsync(1);
+        await imap.DeliverAsync(reply);
+        await WaitUntilProcessedAsync(2);
+
+        Assert.Single(await app.QueryAsync(db => db.ReportEvents.ToListAsync()));
+    }
+}
