@@ -65,7 +65,9 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             submission.Property(s => s.Suggestion).HasMaxLength(2000);
             submission.Property(s => s.Comment).HasMaxLength(2000);
             submission.Property(s => s.ReaderEmail).HasMaxLength(254);
+            submission.Property(s => s.ClientHash).HasMaxLength(64);
             submission.HasIndex(s => new { s.SiteKey, s.ClientRequestId }).IsUnique();
+            submission.HasIndex(s => s.ReaderEmail);
         });
 
         model.Entity<OutboxMessage>(message =>

@@ -51,6 +51,9 @@ public enum TriageChannel
     Link,
     Reply,
     Api,
+
+    /// <summary>The service itself, e.g. a report caught by a bot trap.</summary>
+    Filter,
 }
 
 /// <summary>One change to a report: who, when, how, and what.</summary>
@@ -87,4 +90,7 @@ public sealed class ReportSubmission
     public string? Comment { get; set; }
     public string? ReaderEmail { get; set; }
     public DateTimeOffset ReceivedAt { get; set; }
+
+    /// <summary>A keyed hash of the client's address with a key that changes daily; never the address itself.</summary>
+    public string? ClientHash { get; set; }
 }

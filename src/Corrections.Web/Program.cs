@@ -1,9 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Corrections.Abuse;
 using Corrections.Admin;
 using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Email;
+using Corrections.Features.Privacy;
 using Corrections.Features.Replies;
 using Corrections.Features.Reports;
 using Corrections.Features.Reports.Admin;
@@ -33,9 +35,11 @@ builder.Services.AddDataProtection().SetApplicationName("Corrections").PersistKe
 builder.Services.AddAntiforgery();
 builder.Services.AddHostedService<OutboxDispatcher>();
 builder.Services.AddHostedService<ReplyReader>();
+builder.Services.AddHostedService<ReaderEmailRetention>();
 
 builder.Services.AddAdminAuthentication();
 builder.Services.AddReportsCors();
+builder.Services.AddAbuseProtection();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.ConfigureHttpJsonOptions(json =>
@@ -45,13 +49,17 @@ builder.Services.ConfigureHttpJsonOptions(json =>
 
 var app = builder.Build();
 
+app.UseForwardedHeaders();
+app.UseSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
 app.MapReports();
 app.MapReportsAdmin();
+app.MapPrivacy();
 app.MapTriagePages();
 app.MapPageAssets();
 

@@ -220,6 +220,10 @@ namespace Corrections.Migrations.Sqlite.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ClientHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ClientRequestId")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -249,6 +253,8 @@ namespace Corrections.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ReaderEmail");
 
                     b.HasIndex("ReportId");
 

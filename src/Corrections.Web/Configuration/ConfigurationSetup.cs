@@ -1,5 +1,6 @@
 using Corrections.Admin;
 using Corrections.Features.Reports.Submit;
+using Corrections.Features.Privacy;
 using Corrections.Features.Triage;
 using Corrections.Features.Reports.Admin;
 using Corrections.Pipeline;
@@ -18,6 +19,7 @@ public static class ConfigurationSetup
         services.AddOptions<AbuseOptions>().BindConfiguration(AbuseOptions.Section);
         services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section);
         services.AddOptions<TriageOptions>().BindConfiguration(TriageOptions.Section);
+        services.AddOptions<PrivacyOptions>().BindConfiguration(PrivacyOptions.Section);
 
         var validation = new OptionsValidation();
         services.AddSingleton<IValidateOptions<ServiceOptions>>(validation);
@@ -27,6 +29,7 @@ public static class ConfigurationSetup
         services.AddSingleton<IValidateOptions<OutboxOptions>>(validation);
         services.AddSingleton<IValidateOptions<AdminOptions>>(validation);
         services.AddSingleton<IValidateOptions<TriageOptions>>(validation);
+        services.AddSingleton<IValidateOptions<PrivacyOptions>>(validation);
 
         services.AddSingleton<SiteDirectory>();
         return services;
@@ -37,6 +40,7 @@ public static class ConfigurationSetup
         services.AddScoped<IValidator<SubmitReport>, SubmitReportValidator>();
         services.AddScoped<IValidator<TriageReport>, TriageReportValidator>();
         services.AddScoped<IValidator<ListReports>, ListReportsValidator>();
+        services.AddScoped<IValidator<EraseReader>, EraseReaderValidator>();
         return services;
     }
 }
@@ -70,6 +74,7 @@ public static class ConfigurationCheck
         Check<OutboxOptions>();
         Check<AdminOptions>();
         Check<TriageOptions>();
+        Check<PrivacyOptions>();
         if (failures.Count > 0)
             throw new OptionsValidationException("Corrections", typeof(ConfigurationCheck), failures);
     }

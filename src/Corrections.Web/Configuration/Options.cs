@@ -91,6 +91,23 @@ public sealed class AbuseOptions
 {
     public const string Section = "Abuse";
     public int ReportsPerClientPerMinute { get; set; } = 20;
+    public int ReportsPerSitePerMinute { get; set; } = 600;
+
+    /// <summary>Proxies whose X-Forwarded-For is believed; from anyone else the connection's address counts.</summary>
+    public List<string> KnownProxies { get; set; } = [];
+
+    /// <summary>A person needs at least this long between opening the dialog and sending; faster is a bot.</summary>
+    public int MinimumFillMilliseconds { get; set; } = 1500;
+}
+
+public sealed class PrivacyOptions
+{
+    public const string Section = "Privacy";
+
+    /// <summary>The secret behind the daily keyed hash of client addresses. Empty: a random one per start.</summary>
+    public string IpHashSecret { get; set; } = "";
+
+    public int ReaderEmailRetentionDays { get; set; } = 30;
 }
 
 public sealed class OutboxOptions

@@ -12,7 +12,8 @@ public sealed class OptionsValidation :
     IValidateOptions<AbuseOptions>,
     IValidateOptions<OutboxOptions>,
     IValidateOptions<AdminOptions>,
-    IValidateOptions<TriageOptions>
+    IValidateOptions<TriageOptions>,
+    IValidateOptions<PrivacyOptions>
 {
     public ValidateOptionsResult Validate(string? name, TriageOptions options) =>
         Result(options.LinkExpiryDays is < 1 or > 365
@@ -92,10 +93,30 @@ public sealed class OptionsValidation :
         return Result(errors);
     }
 
-    public ValidateOptionsResult Validate(string? name, AbuseOptions options) =>
-        Result(options.ReportsPerClientPerMinute < 0
-            ? [$"Abuse:ReportsPerClientPerMinute must be 0 (off) or more, not {options.ReportsPerClientPerMinute}"]
-            : []);
+    public ValidateOptionsResult Validate(string? name, AbuseOptions options)
+    {
+        var errors = new List<string>();
+        if (options.ReportsPerClientPerMinute < 0)
+            errors.Add($"Abuse:ReportsPerClientPerMinute must be 0 (off) or more, not {options.ReportsPerClientPerMinute}");
+        if (options.ReportsPerSitePerMinute < 0)
+            errors.Add($"Abuse:ReportsPerSitePerMinute must be 0 (off) or more, not {options.ReportsPerSitePerMinute}");
+        if (options.MinimumFillMilliseconds is < 0 or > 60_000)
+            errors.Add($"Abuse:MinimumFillMilliseconds must be between 0 (off) and 60000, not {options.MinimumFillMilliseconds}");
+        for (var i = 0; i < options.KnownProxies.Count; i++)
+            if (!System.Net.IPAddress.TryParse(options.KnownProxies[i], out _))
+                errors.Add($"Abuse:KnownProxies:{i} is not an IP address: '{options.KnownProxies[i]}'");
+        return Result(errors);
+    }
+
+    public ValidateOptionsResult Validate(string? name, PrivacyOptions options)
+    {
+        var errors = new List<string>();
+        if (options.IpHashSecret.Length is > 0 and < 16)
+            errors.Add("Privacy:IpHashSecret must be at least 16 characters, or empty for a random secret per start");
+        if (options.ReaderEmailRetentionDays is < 0 or > 3650)
+            errors.Add($"Privacy:ReaderEmailRetentionDays must be between 0 and 3650, not {options.ReaderEmailRetentionDays}");
+        return Result(errors);
+    }
 
     public ValidateOptionsResult Validate(string? name, OutboxOptions options)
     {

@@ -35,6 +35,9 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
             ["Mail:Smtp:Port"] = smtp?.Port.ToString() ?? "25",
             ["Mail:Smtp:Security"] = "None",
             ["Mail:Smtp:TimeoutSeconds"] = "5",
+            // Tests send many reports from one address; the abuse tests set their own limits.
+            ["Abuse:ReportsPerClientPerMinute"] = "0",
+            ["Abuse:ReportsPerSitePerMinute"] = "0",
             ["Admin:ApiKeys:0:Name"] = AdminKeyName,
             ["Admin:ApiKeys:0:Key"] = AdminKey,
         };

@@ -6,6 +6,7 @@ using Corrections.Outbox;
 using Corrections.Pipeline;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Corrections.Features.Reports.Submit;
 
@@ -20,12 +21,15 @@ public sealed record SubmitReport(
     string? Suggestion,
     string? Comment,
     string? ReaderEmail,
-    string? ClientRequestId) : ICommand<SubmitReportResult>, ITransactionalCommand;
+    string? ClientRequestId,
+    string? ClientHash = null,
+    string? Honeypot = null,
+    long? ElapsedMs = null) : ICommand<SubmitReportResult>, ITransactionalCommand;
 
 /// <param name="Joined">The report already existed: this submission was a repeat or another reader's duplicate.</param>
 public sealed record SubmitReportResult(Guid Id, ReportStatus Status, bool Joined);
 
-public sealed class SubmitReportHandler(CorrectionsDb db, SiteDirectory sites, TimeProvider time)
+public sealed class SubmitReportHandler(CorrectionsDb db, SiteDirectory sites, TimeProvider time, IOptions<AbuseOptions> abuse, ILogger<SubmitReportHandler> logger)
     : ICommandHandler<SubmitReport, SubmitReportResult>
 {
     public async ValueTask<SubmitReportResult> Handle(SubmitReport command, CancellationToken cancellationToken)
@@ -49,10 +53,12 @@ public sealed class SubmitReportHandler(CorrectionsDb db, SiteDirectory sites, T
             Comment = command.Comment,
             ReaderEmail = command.ReaderEmail,
             ReceivedAt = now,
+            ClientHash = command.ClientHash,
         };
 
+        var trap = TrapReason(command);
         var duplicateKey = DuplicateKey(site.Key, command.Url, command.Prefix, command.Exact, command.Suffix);
-        var open = await db.Reports.FirstOrDefaultAsync(r => r.DuplicateKey == duplicateKey && r.Status == ReportStatus.New, cancellationToken);
+        var open = trap is not null ? null : await db.Reports.FirstOrDefaultAsync(r => r.DuplicateKey == duplicateKey && r.Status == ReportStatus.New, cancellationToken);
         if (open is not null)
         {
             open.ReaderCount++;
@@ -82,9 +88,32 @@ public sealed class SubmitReportHandler(CorrectionsDb db, SiteDirectory sites, T
             Submissions = [submission],
         };
         db.Reports.Add(report);
+        if (trap is not null)
+        {
+            // Answered like any report, so the bot learns nothing; kept as spam for analysis and never mailed.
+            report.Status = ReportStatus.Spam;
+            report.ClosedAt = now;
+            report.History.Add(new ReportEvent
+            {
+                At = now, Actor = "bot trap", Channel = TriageChannel.Filter, Action = "spam",
+                FromStatus = ReportStatus.New, ToStatus = ReportStatus.Spam, Note = trap,
+            });
+            logger.LogInformation("Report {ReportId} on {Site} caught by a bot trap: {Reason}", report.Id, site.Key, trap);
+            return new SubmitReportResult(report.Id, ReportStatus.New, Joined: false);
+        }
         foreach (var editor in site.Editors)
             db.Outbox.Add(OutboxNotifications.Create(new ReportSubmitted(report.Id, editor), now));
         return new SubmitReportResult(report.Id, report.Status, Joined: false);
+    }
+
+    private string? TrapReason(SubmitReport command)
+    {
+        if (!string.IsNullOrEmpty(command.Honeypot))
+            return "the hidden field was filled in";
+        var minimum = abuse.Value.MinimumFillMilliseconds;
+        if (command.ElapsedMs is { } elapsed && elapsed < minimum)
+            return $"sent {elapsed} ms after the dialog opened (a person needs {minimum} ms)";
+        return null;
     }
 
     /// <summary>128 random bits in lower-case base32: safe in the local part of an address, whatever the mail server does with case.</summary>

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Corrections.Abuse;
+using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Pipeline;
 using Mediator;
@@ -13,13 +15,17 @@ public static class SubmitReportEndpoint
 
     public static RouteHandlerBuilder MapSubmitReport(this IEndpointRouteBuilder routes) =>
         routes.MapPost("/api/reports", SubmitAsync)
+            .RequireRateLimiting(AbuseSetup.PerClientPolicy)
             .Produces<SubmitReportResponse>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
-    private static async Task<IResult> SubmitAsync(HttpRequest request, IMediator mediator, CancellationToken cancellationToken)
+    private static async Task<IResult> SubmitAsync(
+        HttpContext context, HttpRequest request, IMediator mediator, SiteDirectory sites, SiteRateLimiter siteLimiter, ClientAddressHasher hasher, CancellationToken cancellationToken)
     {
         if (!request.HasJsonContentType())
             return Results.Problem(
@@ -39,9 +45,28 @@ public static class SubmitReportEndpoint
         if (command is null)
             return Results.ValidationProblem(errors.ToDictionary(), title: "The report is not valid.", detail: "See errors for what to change in each field.");
 
+        if (sites.Find(command.Site) is { } site)
+        {
+            if (request.Headers.Origin.ToString() is { Length: > 0 } origin && !IsOwnOrigin(site, origin))
+                return Results.Problem(
+                    statusCode: StatusCodes.Status403Forbidden,
+                    title: "This page may not send reports for this site.",
+                    detail: $"Reports for '{site.Key}' are accepted only from its registered origins, not from {origin}.");
+            using var lease = siteLimiter.Acquire(site.Key);
+            if (!lease.IsAcquired)
+            {
+                await TooManyRequests.WriteAsync(context, lease, $"for the site '{site.Key}'", cancellationToken);
+                return Results.Empty;
+            }
+        }
+
+        command = command with { ClientHash = hasher.Hash(context.Connection.RemoteIpAddress) };
         var result = await mediator.Send(command, cancellationToken);
         return Results.Accepted($"/api/reports/{result.Id}", new SubmitReportResponse(result.Id, result.Status));
     }
+
+    private static bool IsOwnOrigin(Site site, string origin) =>
+        Uri.TryCreate(origin, UriKind.Absolute, out var uri) && site.IsOwnOrigin(uri);
 
     /// <summary>Reads the body, or returns null as soon as it is larger than the limit, before anything is parsed.</summary>
     private static async Task<byte[]?> ReadLimitedAsync(HttpRequest request, CancellationToken cancellationToken)
@@ -106,6 +131,8 @@ public static class SubmissionJson
             var comment = Text(root, "comment", "comment", errors);
             var readerEmail = Text(root, "readerEmail", "readerEmail", errors);
             var clientRequestId = Text(root, "clientRequestId", "clientRequestId", errors);
+            var honeypot = Text(root, "website", "website", errors);
+            var elapsedMs = WholeNumber(root, "elapsedMs", errors);
 
             if (errors.Any)
                 return null;
@@ -120,7 +147,9 @@ public static class SubmissionJson
                 Optional(suggestion),
                 Optional(comment),
                 Optional(readerEmail),
-                Optional(clientRequestId));
+                Optional(clientRequestId),
+                Honeypot: honeypot,
+                ElapsedMs: elapsedMs);
         }
     }
 
@@ -143,6 +172,18 @@ public static class SubmissionJson
         if (required && string.IsNullOrWhiteSpace(text))
             errors.Add(field, $"The field {field} must not be empty.");
         return text;
+    }
+
+    private static long? WholeNumber(JsonElement parent, string name, ValidationErrors errors)
+    {
+        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+            return null;
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var number) || number < 0)
+        {
+            errors.Add(name, $"The field {name} must be a whole number of 0 or more.");
+            return null;
+        }
+        return number;
     }
 
     private static string Describe(JsonValueKind kind) => kind switch

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Corrections.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(CorrectionsDb))]
-    [Migration("20261125083220_Initial")]
+    [Migration("20261125084754_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -223,6 +223,10 @@ namespace Corrections.Migrations.Sqlite.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ClientHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ClientRequestId")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -252,6 +256,8 @@ namespace Corrections.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("ReaderEmail");
 
                     b.HasIndex("ReportId");
 

@@ -115,7 +115,8 @@ namespace Corrections.Migrations.Sqlite.Migrations
                     Suggestion = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
                     Comment = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
                     ReaderEmail = table.Column<string>(type: "TEXT", maxLength: 254, nullable: true),
-                    ReceivedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                    ReceivedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ClientHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -158,6 +159,11 @@ namespace Corrections.Migrations.Sqlite.Migrations
                 name: "IX_Reports_SiteKey_Status_CreatedAt",
                 table: "Reports",
                 columns: new[] { "SiteKey", "Status", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ReportSubmissions_ReaderEmail",
+                table: "ReportSubmissions",
+                column: "ReaderEmail");
 
             migrationBuilder.CreateIndex(
                 name: "IX_ReportSubmissions_ReportId",
