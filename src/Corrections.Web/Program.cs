@@ -23,6 +23,7 @@ builder.Services.AddMail(builder.Configuration);
 builder.Services.AddSingleton<OutboxSignal>();
 builder.Services.AddHostedService<OutboxDispatcher>();
 
+builder.Services.AddReportsCors();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.ConfigureHttpJsonOptions(json =>
@@ -45,6 +46,7 @@ catch (OptionsValidationException ex)
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseCors();
 app.MapReports();
 
 await app.RunAsync();
