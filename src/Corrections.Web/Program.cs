@@ -4,6 +4,7 @@ using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Email;
 using Corrections.Features.Reports;
+using Corrections.Features.Widget;
 using Corrections.Outbox;
 using Corrections.Pipeline;
 using Microsoft.Extensions.Options;
@@ -48,6 +49,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCors();
 app.MapReports();
+app.MapWidget();
 
 await app.RunAsync();
 return 0;
