@@ -9,7 +9,7 @@ const mac = /Mac|iP/.test(navigator.platform);
 
 // title|correction|comment|email|privacy|send|cancel|close|sending|sent|saved|too long|hint|touch hint|bad email|wrong page|refused
 const K = 't s c e p k x z w ok off long h ht ev eu eg'.split(' '), T = {
-en: 'Report a mistake|Corrected text|Comment (optional)|Email for a thank-you (optional)|Used only to thank you once it is fixed.|Send|Cancel|Close|Sending…|Thank you! The editors have your report.|You are offline. Your report is saved and will be sent automatically.|The selection is too long. Please select at most % characters.|Found a mistake? Select it and press %.|Found a mistake? Select it and tap “%”.|Please check the email address, or leave it empty.|Reports cannot be sent from this page.|The report was not accepted. Please shorten it or try again later.',
+en: 'Report a mistake|Corrected text|Comment (optional)|Email for a thank-you (optional)|Used only to thank you once it is fixed.|Send|Cancel|Close|Sending…|Thank you! The editors have your report.|No connection. Your report is saved and will be sent automatically.|The selection is too long. Please select at most % characters.|Found a mistake? Select it and press %.|Found a mistake? Select it and tap “%”.|Please check the email address, or leave it empty.|Reports cannot be sent from this page.|The report was not accepted. Please shorten it or try again later.',
 uk: 'Повідомити про помилку|Виправлений текст|Коментар (необов’язково)|Ел. пошта для подяки (необов’язково)|Лише щоб подякувати, коли помилку виправлять.|Надіслати|Скасувати|Закрити|Надсилаємо…|Дякуємо! Повідомлення отримала редакція.|Немає з’єднання. Повідомлення збережено й буде надіслано автоматично.|Виділено забагато тексту. Виділіть не більше % символів.|Знайшли помилку? Виділіть її та натисніть %.|Знайшли помилку? Виділіть її та торкніться «%».|Перевірте адресу ел. пошти або залиште поле порожнім.|З цієї сторінки не можна надсилати повідомлення.|Повідомлення не прийнято. Скоротіть його або спробуйте пізніше.',
 es: 'Informar de un error|Texto corregido|Comentario (opcional)|Correo para darle las gracias (opcional)|Solo para darle las gracias cuando se corrija.|Enviar|Cancelar|Cerrar|Enviando…|¡Gracias! Su aviso ha llegado a la redacción.|Sin conexión. Su aviso está guardado y se enviará automáticamente.|La selección es demasiado larga. Seleccione como máximo % caracteres.|¿Ha visto un error? Selecciónelo y pulse %.|¿Ha visto un error? Selecciónelo y toque «%».|Compruebe la dirección de correo o déjela vacía.|Desde esta página no se pueden enviar avisos.|El aviso no se ha aceptado. Acórtelo o inténtelo más tarde.',
 fr: 'Signaler une erreur|Texte corrigé|Commentaire (facultatif)|E-mail pour vous remercier (facultatif)|Uniquement pour vous remercier une fois l’erreur corrigée.|Envoyer|Annuler|Fermer|Envoi…|Merci ! La rédaction a reçu votre signalement.|Pas de connexion. Votre signalement est enregistré et partira automatiquement.|La sélection est trop longue. Sélectionnez au plus % caractères.|Une erreur ? Sélectionnez-la et appuyez sur %.|Une erreur ? Sélectionnez-la et touchez « % ».|Vérifiez l’adresse e-mail ou laissez le champ vide.|Impossible d’envoyer un signalement depuis cette page.|Le signalement n’a pas été accepté. Raccourcissez-le ou réessayez plus tard.',
@@ -18,13 +18,13 @@ ru: 'Сообщить об ошибке|Исправленный текст|Ко
 pl: 'Zgłoś błąd|Poprawiony tekst|Komentarz (opcjonalnie)|E-mail, by podziękować (opcjonalnie)|Tylko po to, by podziękować po poprawieniu błędu.|Wyślij|Anuluj|Zamknij|Wysyłanie…|Dziękujemy! Zgłoszenie trafiło do redakcji.|Brak połączenia. Zgłoszenie jest zapisane i zostanie wysłane automatycznie.|Zaznaczono za dużo tekstu. Zaznacz najwyżej % znaków.|Widzisz błąd? Zaznacz go i naciśnij %.|Widzisz błąd? Zaznacz go i dotknij „%”.|Sprawdź adres e-mail lub zostaw pole puste.|Z tej strony nie można wysyłać zgłoszeń.|Zgłoszenie nie zostało przyjęte. Skróć je lub spróbuj później.'};
 
 const CSS = `:host{all:initial}*{box-sizing:border-box}
-dialog,.f{--a:var(--corrections-accent,#0b57d0);--b:var(--corrections-bg,#fff);--c:var(--corrections-fg,#1f1f1f);--m:#5e5e5e;--l:#8e918f;font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--c)}
+dialog,.f{--a:var(--corrections-accent,#0b57d0);--b:var(--corrections-bg,#fff);--c:var(--corrections-fg,#1f1f1f);--m:#5e5e5e;--l:#8e918f;font:16px/1.45 system-ui,sans-serif;color:var(--c)}
 @media(prefers-color-scheme:dark){dialog,.f{--a:var(--corrections-accent,#a8c7fa);--b:var(--corrections-bg,#1f1f1f);--c:var(--corrections-fg,#e3e3e3);--m:#a8a8a8}}
 dialog{background:var(--b);border:0;border-radius:16px;padding:20px 24px;width:min(32rem,100vw - 16px);max-height:calc(100dvh - 16px);box-shadow:0 16px 48px #0006}
 ::backdrop{background:#0007}
 h2{font-size:1.25em;margin:0}
 .n,.p{color:var(--m);font-size:.875em;margin:2px 0 0}
-blockquote{margin:16px 0 4px;padding:8px 12px;border-inline-start:4px solid var(--a);border-radius:4px;background:color-mix(in srgb,var(--c) 7%,transparent);max-height:9em;overflow:auto;overflow-wrap:anywhere}
+blockquote{margin:16px 0 4px;padding:8px 12px;border-inline-start:4px solid var(--a);border-radius:4px;background:#8881;max-height:9em;overflow:auto;overflow-wrap:anywhere}
 mark{background:#ffe083;color:#1f1f1f}
 label{display:block;font-weight:600;font-size:.9em;margin:14px 0 4px}
 textarea,input{display:block;width:100%;font:inherit;color:inherit;background:var(--b);border:1px solid var(--l);border-radius:8px;padding:8px 10px;resize:vertical}
@@ -144,7 +144,7 @@ function open(q) {
     const sug = area('s'), com = area('c'), go = $('button', { class: 'k' }, tx.k);
     const em = $('input', { id: 'e', type: 'email', autocomplete: 'email', maxlength: 254, 'aria-describedby': 'p' });
     const trap = $('input', { name: 'website', tabindex: -1, autocomplete: 'off' });
-    const cut = (s, n) => s.length > 40 ? (n ? s.slice(0, 40) + '…' : '…' + s.slice(-40)) : s;
+    const cut = (s, n) => s.length > 40 ? (n ? s.slice(0, 40).replace(/\S*$/, '') + '…' : '…' + s.slice(-40).replace(/^\S*/, '')) : s;
     const fields = $('div', {}, $('blockquote', {}, cut(q.prefix), $('mark', {}, q.exact), cut(q.suffix, 1)),
       $('label', { for: 's' }, tx.s), sug, $('label', { for: 'c' }, tx.c), com,
       $('label', { for: 'e' }, tx.e), em, $('p', { class: 'p', id: 'p' }, tx.p), $('div', { hidden: '' }, trap));
@@ -154,7 +154,7 @@ function open(q) {
     const canon = d.querySelector('link[rel=canonical]'), doc = d.documentElement.lang.replace('_', '-');
     const body = {
       site: SITE,
-      url: canon && /^https?:/.test(canon.href) ? canon.href : location.href.split('#')[0],
+      url: (canon && /^https?:/.test(canon.href) ? canon.href : location.href).split('#')[0],
       title: d.title.trim().slice(0, 500),
       lang: /^[a-z]{1,8}(-[a-z\d]{1,8}){0,3}$/i.test(doc) ? doc : '',
       selection: { exact: q.exact, prefix: q.prefix, suffix: q.suffix },
@@ -235,7 +235,7 @@ async function send(it) {
     if (!r.ok) console.warn('Corrections: report refused', r.status);
   } else {
     it.n++;
-    it.at = Date.now() + Math.min(2000 * 2 ** it.n, 3e5) * (0.8 + Math.random() * 0.4);
+    it.at = Date.now() + Math.min(1000 * 2 ** it.n, 3e5) * (0.8 + Math.random() * 0.4);
     if (load().some(x => x.b.clientRequestId == cid)) store(it, 1);
     r = 0;
   }
