@@ -172,9 +172,11 @@ public sealed class KeyboardTests(WidgetHarness harness)
     }
 
     [Fact]
-    public async Task An_email_address_the_service_refuses_is_pointed_out()
+    public async Task An_email_address_that_is_none_is_pointed_out_before_anything_is_sent()
     {
-        await using var reader = await harness.OpenAsync("/news/email");
+        await using var reader = await harness.OpenAsync("/news/email-in-browser");
+        var posts = 0;
+        reader.Page.Request += (_, request) => posts += request.Method == "POST" ? 1 : 0;
         await reader.SelectAsync("#cost", "goverment");
         await reader.Page.Keyboard.PressAsync("Control+Enter");
         await reader.Email.FillAsync("not an address");
@@ -184,5 +186,27 @@ public sealed class KeyboardTests(WidgetHarness harness)
         await Expect(reader.Status).ToHaveTextAsync("Please check the email address, or leave it empty.");
         await Expect(reader.Email).ToHaveAttributeAsync("aria-invalid", "true");
         Assert.Equal("e", await reader.FocusedAsync());
+        Assert.Equal(0, posts);
+    }
+
+    [Fact]
+    public async Task An_email_address_the_service_refuses_is_pointed_out()
+    {
+        await using var reader = await harness.OpenAsync("/news/email-in-service");
+        await reader.SelectAsync("#cost", "goverment");
+        await reader.Page.Keyboard.PressAsync("Control+Enter");
+        await reader.Email.FillAsync("reader..name@example.net"); // valid to the browser, not to the service
+
+        var response = await reader.Page.RunAndWaitForResponseAsync(() => reader.Send.ClickAsync(), ReaderPage.IsReportPost);
+
+        Assert.Equal(400, response.Status);
+        await Expect(reader.Status).ToHaveTextAsync("Please check the email address, or leave it empty.");
+        await Expect(reader.Email).ToHaveAttributeAsync("aria-invalid", "true");
+        Assert.Equal("e", await reader.FocusedAsync());
+        Assert.Null(await reader.QueueAsync());
+
+        await reader.Email.FillAsync("reader.name@example.net");
+        var id = await reader.SendAsync();
+        Assert.Equal("reader.name@example.net", Assert.Single((await harness.Service.ReportAsync(id)).Submissions).ReaderEmail);
     }
 }

@@ -1,4 +1,5 @@
 using Corrections.BrowserTests.Infrastructure;
+using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
 namespace Corrections.BrowserTests;
@@ -32,6 +33,7 @@ public sealed class StrictPageTests(WidgetHarness harness)
         await reader.SelectAsync("article", "goverment");
         await reader.Page.Keyboard.PressAsync("Control+Enter");
         await reader.Correction.FillAsync("government");
+        await reader.Page.ScreenshotAsync(new() { Path = Path.Combine(WidgetHarness.Artifacts, "demo.png"), Animations = ScreenshotAnimations.Disabled });
         var id = await reader.SendAsync();
 
         var report = await harness.Service.ReportAsync(id);
