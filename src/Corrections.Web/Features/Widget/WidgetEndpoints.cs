@@ -1,4 +1,5 @@
 using Corrections.Configuration;
+using Microsoft.AspNetCore.Cors;
 
 namespace Corrections.Features.Widget;
 
@@ -22,9 +23,9 @@ public static class WidgetEndpoints
             context.Response.Headers.AccessControlAllowOrigin = "*";
             context.Response.Headers["Cross-Origin-Resource-Policy"] = "cross-origin";
             return Script.Serve(context, ScriptCaching);
-        });
+        }).WithMetadata(new DisableCorsAttribute()); // open to every origin, one cached response for all
 
-        routes.MapGet("/api/sites/{key}/widget", WidgetSettingsEndpoint.Get);
+        routes.MapGet("/api/sites/{key}/widget", WidgetSettingsEndpoint.Get).WithMetadata(new DisableCorsAttribute());
 
         routes.MapGet("/", (HttpContext context, SiteDirectory sites) =>
         {
