@@ -10,6 +10,7 @@ using Corrections.Features.Replies;
 using Corrections.Features.Reports;
 using Corrections.Features.Reports.Admin;
 using Corrections.Features.Triage;
+using Corrections.Features.Widget;
 using Corrections.Pages;
 using Microsoft.AspNetCore.DataProtection;
 using Corrections.Outbox;
@@ -62,6 +63,7 @@ app.MapReportsAdmin();
 app.MapPrivacy();
 app.MapTriagePages();
 app.MapPageAssets();
+app.MapWidget();
 
 try
 {
