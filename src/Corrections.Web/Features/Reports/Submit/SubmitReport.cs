@@ -71,7 +71,8 @@ public sealed class SubmitReportHandler(CorrectionsDb db, SiteDirectory sites, T
         {
             Id = Guid.CreateVersion7(now),
             SiteKey = site.Key,
-            Url = command.Url,
+            // Escaped, without the default port and without the fragment, which is only the reader's position.
+            Url = new Uri(command.Url).GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped),
             DuplicateKey = duplicateKey,
             Title = command.Title,
             Language = command.Lang ?? site.Language,

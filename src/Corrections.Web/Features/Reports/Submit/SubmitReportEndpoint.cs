@@ -168,7 +168,17 @@ public static class SubmissionJson
             errors.Add(field, $"The field {field} must be a string, not {Describe(value.ValueKind)}.");
             return null;
         }
-        var text = ReaderText.Clean(value.GetString()!);
+        string raw;
+        try
+        {
+            raw = value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            errors.Add(field, $"The field {field} is not valid UTF-8 text.");
+            return null;
+        }
+        var text = ReaderText.Clean(raw);
         if (required && string.IsNullOrWhiteSpace(text))
             errors.Add(field, $"The field {field} must not be empty.");
         return text;
