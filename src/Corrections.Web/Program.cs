@@ -5,6 +5,7 @@ using Corrections.Admin;
 using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Email;
+using Corrections.Features.ApiDocs;
 using Corrections.Features.Privacy;
 using Corrections.Features.Replies;
 using Corrections.Features.Reports;
@@ -18,6 +19,8 @@ using Corrections.Pipeline;
 using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
+if (builder.Environment.IsProduction())
+    builder.Logging.AddJsonConsole(json => json.IncludeScopes = true);
 
 builder.Services.AddCorrectionsOptions();
 builder.Services.AddCorrectionsDb();
@@ -41,6 +44,7 @@ builder.Services.AddHostedService<ReaderEmailRetention>();
 builder.Services.AddAdminAuthentication();
 builder.Services.AddReportsCors();
 builder.Services.AddAbuseProtection();
+builder.Services.AddApiDocs();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
 builder.Services.ConfigureHttpJsonOptions(json =>
@@ -64,6 +68,7 @@ app.MapPrivacy();
 app.MapTriagePages();
 app.MapPageAssets();
 app.MapWidget();
+app.MapApiDocs();
 
 try
 {

@@ -34,7 +34,8 @@ public sealed class SmtpMailTransport(IOptions<MailOptions> options, ILogger<Smt
             await DisconnectAsync();
             throw;
         }
-        logger.LogInformation("Mail {MessageId} to {Recipients} accepted by {Host}", message.MessageId, string.Join(", ", message.To.Mailboxes.Select(m => m.Address)), smtp.Host);
+        // Recipients stay out of the log: a thank-you goes to a reader.
+        logger.LogInformation("Mail {MessageId} accepted by {Host}", message.MessageId, smtp.Host);
     }
 
     private async Task<SmtpClient> ConnectAsync(CancellationToken cancellationToken)
@@ -105,7 +106,6 @@ public sealed class PickupDirectoryMailTransport(IOptions<MailOptions> options, 
         // Written aside and renamed, so a reader of the folder never sees half a message.
         await message.WriteToAsync(partial, cancellationToken);
         File.Move(partial, path);
-        logger.LogInformation("Mail {MessageId} to {Recipients} written to {Path}: {Subject}",
-            message.MessageId, string.Join(", ", message.To.Mailboxes.Select(m => m.Address)), path, message.Subject);
+        logger.LogInformation("Mail {MessageId} written to {Path}: {Subject}", message.MessageId, path, message.Subject);
     }
 }

@@ -63,6 +63,7 @@ public sealed class OutboxDispatcher(
         for (var i = 0; i < claimed.Count; i++)
         {
             var message = claimed[i];
+            using var logScope = logger.BeginScope(new Dictionary<string, object> { ["OutboxId"] = message.Id, ["OutboxType"] = message.Type });
             try
             {
                 await publisher.Publish((object)OutboxNotifications.Read(message), cancellationToken);

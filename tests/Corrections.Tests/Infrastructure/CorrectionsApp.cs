@@ -8,6 +8,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Corrections.Tests.Infrastructure;
@@ -46,6 +47,7 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
     }
 
     public TestData Data { get; }
+    public CapturedLogs Logs { get; } = new();
     public FakeTimeProvider Time { get; }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -55,6 +57,7 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
         foreach (var (key, value) in settings)
             builder.UseSetting(key, value);
         builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time)));
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
     }
 
     public async Task<HttpResponseMessage> SubmitAsync(JsonObject report) =>

@@ -43,6 +43,8 @@ public static class PrivacyEndpoints
         routes.MapDelete("/api/readers/{email}", async (string email, IMediator mediator, CancellationToken cancellationToken) =>
                 Results.Ok(await mediator.Send(new EraseReader(email), cancellationToken)))
             .RequireAuthorization(ApiKeyAuthenticationHandler.Policy)
+            .WithTags("Admin: privacy")
+            .WithSummary("Erase a reader's email address from every report")
             .Produces<EraseReaderResult>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized);

@@ -21,6 +21,7 @@ public sealed class ThankReaderWhenReportFixed(
     {
         var report = await db.Reports.AsNoTracking().FirstOrDefaultAsync(r => r.Id == notification.ReportId, cancellationToken)
             ?? throw new PermanentFailureException($"Report {notification.ReportId} does not exist");
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["ReportId"] = report.Id, ["Site"] = report.SiteKey });
         var readerEmail = await db.ReportSubmissions
             .Where(s => s.Id == notification.SubmissionId)
             .Select(s => s.ReaderEmail)

@@ -23,9 +23,10 @@ public static class WidgetEndpoints
             context.Response.Headers.AccessControlAllowOrigin = "*";
             context.Response.Headers["Cross-Origin-Resource-Policy"] = "cross-origin";
             return Script.Serve(context, ScriptCaching);
-        }).WithMetadata(new DisableCorsAttribute()); // open to every origin, one cached response for all
+        }).WithMetadata(new DisableCorsAttribute()).ExcludeFromDescription(); // open to every origin, one cached response for all
 
-        routes.MapGet("/api/sites/{key}/widget", WidgetSettingsEndpoint.Get).WithMetadata(new DisableCorsAttribute());
+        routes.MapGet("/api/sites/{key}/widget", WidgetSettingsEndpoint.Get).WithMetadata(new DisableCorsAttribute())
+            .WithTags("Widget").WithSummary("A site's name and language, for the widget");
 
         routes.MapGet("/", (HttpContext context, SiteDirectory sites) =>
         {
@@ -36,8 +37,8 @@ public static class WidgetEndpoints
                 "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
             context.Response.Headers["Referrer-Policy"] = "no-referrer";
             return DemoPage.Serve(context, "no-cache");
-        });
-        routes.MapGet("/demo.css", (HttpContext context) => DemoStyles.Serve(context, "no-cache"));
+        }).ExcludeFromDescription();
+        routes.MapGet("/demo.css", (HttpContext context) => DemoStyles.Serve(context, "no-cache")).ExcludeFromDescription();
         return routes;
     }
 }

@@ -22,6 +22,7 @@ public sealed class MailEditorsWhenReportSubmitted(
         // Read at send time, so the mail shows every reader who joined the report until now.
         var report = await db.Reports.AsNoTracking().FirstOrDefaultAsync(r => r.Id == notification.ReportId, cancellationToken)
             ?? throw new PermanentFailureException($"Report {notification.ReportId} does not exist");
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["ReportId"] = report.Id, ["Site"] = report.SiteKey });
         var site = sites.Find(report.SiteKey)
             ?? throw new PermanentFailureException($"Report {report.Id} belongs to the site '{report.SiteKey}', which is no longer configured");
         if (report.Status != ReportStatus.New)

@@ -104,6 +104,7 @@ public sealed class SubmitReportHandler(CorrectionsDb db, SiteDirectory sites, T
         }
         foreach (var editor in site.Editors)
             db.Outbox.Add(OutboxNotifications.Create(new ReportSubmitted(report.Id, editor), now));
+        logger.LogInformation("Report {ReportId} on {Site} received", report.Id, site.Key);
         return new SubmitReportResult(report.Id, report.Status, Joined: false);
     }
 

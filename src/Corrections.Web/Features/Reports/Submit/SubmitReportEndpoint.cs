@@ -9,6 +9,11 @@ namespace Corrections.Features.Reports.Submit;
 
 public sealed record SubmitReportResponse(Guid Id, ReportStatus Status);
 
+/// <summary>The body of a submission, as the API reference shows it; the endpoint reads it field by field.</summary>
+public sealed record SubmitReportRequest(
+    string Site, string Url, string? Title, string? Lang, Admin.TextQuote Selection, string? Suggestion, string? Comment,
+    string? ReaderEmail, string? ClientRequestId, string? Website, long? ElapsedMs);
+
 public static class SubmitReportEndpoint
 {
     public const int MaxBodyBytes = 16 * 1024;
@@ -16,6 +21,11 @@ public static class SubmitReportEndpoint
     public static RouteHandlerBuilder MapSubmitReport(this IEndpointRouteBuilder routes) =>
         routes.MapPost("/api/reports", SubmitAsync)
             .RequireRateLimiting(AbuseSetup.PerClientPolicy)
+            .WithTags("Readers")
+            .WithSummary("Report a mistake")
+            .WithDescription("Answers 202 once the report is stored. The same clientRequestId again returns the same report; "
+                + "an open report on the same page and passage is joined rather than repeated.")
+            .Accepts<SubmitReportRequest>("application/json")
             .Produces<SubmitReportResponse>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
