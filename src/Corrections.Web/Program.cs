@@ -10,6 +10,7 @@ using Corrections.Features.Privacy;
 using Corrections.Features.Replies;
 using Corrections.Features.Reports;
 using Corrections.Features.Reports.Admin;
+using Corrections.Features.Reports.Submit;
 using Corrections.Features.Triage;
 using Corrections.Features.Widget;
 using Corrections.Pages;
@@ -34,6 +35,7 @@ builder.Services.AddMediator((Mediator.MediatorOptions options) =>
 builder.Services.AddValidators();
 builder.Services.AddMail();
 builder.Services.AddSingleton<OutboxSignal>();
+builder.Services.AddSubmissionWriter();
 builder.Services.AddSingleton<TriageLinks>();
 builder.Services.AddDataProtection().SetApplicationName("Corrections").PersistKeysToDbContext<CorrectionsDb>();
 builder.Services.AddAntiforgery();

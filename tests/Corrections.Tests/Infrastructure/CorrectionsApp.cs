@@ -47,6 +47,10 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
     }
 
     public TestData Data { get; }
+
+    /// <summary>Changes to the service's registrations, made after its own.</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+
     public CapturedLogs Logs { get; } = new();
     public FakeTimeProvider Time { get; }
 
@@ -56,7 +60,11 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
         builder.UseContentRoot(AppContext.BaseDirectory);
         foreach (var (key, value) in settings)
             builder.UseSetting(key, value);
-        builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time)));
+        builder.ConfigureServices(services =>
+        {
+            services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time));
+            ConfigureServices?.Invoke(services);
+        });
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
     }
 

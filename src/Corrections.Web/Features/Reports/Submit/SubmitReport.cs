@@ -3,7 +3,6 @@ using System.Text;
 using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Outbox;
-using Corrections.Pipeline;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -24,99 +23,16 @@ public sealed record SubmitReport(
     string? ClientRequestId,
     string? ClientHash = null,
     string? Honeypot = null,
-    long? ElapsedMs = null) : ICommand<SubmitReportResult>, ITransactionalCommand;
+    long? ElapsedMs = null) : ICommand<SubmitReportResult>;
 
 /// <param name="Joined">The report already existed: this submission was a repeat or another reader's duplicate.</param>
 public sealed record SubmitReportResult(Guid Id, ReportStatus Status, bool Joined);
 
-public sealed class SubmitReportHandler(CorrectionsDb db, SiteDirectory sites, TimeProvider time, IOptions<AbuseOptions> abuse, ILogger<SubmitReportHandler> logger)
-    : ICommandHandler<SubmitReport, SubmitReportResult>
+/// <summary>Submissions are not committed one by one: the writer commits those that arrive together in one transaction.</summary>
+public sealed class SubmitReportHandler(SubmissionWriter writer) : ICommandHandler<SubmitReport, SubmitReportResult>
 {
-    public async ValueTask<SubmitReportResult> Handle(SubmitReport command, CancellationToken cancellationToken)
-    {
-        var site = sites.Find(command.Site)!; // the validator has checked it
-        var now = time.GetUtcNow();
-        var clientRequestId = command.ClientRequestId ?? Guid.NewGuid().ToString();
-
-        var repeat = await db.ReportSubmissions
-            .Where(s => s.SiteKey == site.Key && s.ClientRequestId == clientRequestId)
-            .Join(db.Reports, s => s.ReportId, r => r.Id, (s, r) => new { r.Id, r.Status })
-            .FirstOrDefaultAsync(cancellationToken);
-        if (repeat is not null)
-            return new SubmitReportResult(repeat.Id, repeat.Status, Joined: true);
-
-        var submission = new ReportSubmission
-        {
-            SiteKey = site.Key,
-            ClientRequestId = clientRequestId,
-            Suggestion = command.Suggestion,
-            Comment = command.Comment,
-            ReaderEmail = command.ReaderEmail,
-            ReceivedAt = now,
-            ClientHash = command.ClientHash,
-        };
-
-        var trap = TrapReason(command);
-        var duplicateKey = DuplicateKey(site.Key, command.Url, command.Prefix, command.Exact, command.Suffix);
-        var open = trap is not null ? null : await db.Reports.FirstOrDefaultAsync(r => r.DuplicateKey == duplicateKey && r.Status == ReportStatus.New, cancellationToken);
-        if (open is not null)
-        {
-            open.ReaderCount++;
-            open.UpdatedAt = now;
-            open.Submissions.Add(submission);
-            return new SubmitReportResult(open.Id, open.Status, Joined: true);
-        }
-
-        var report = new Report
-        {
-            Id = Guid.CreateVersion7(now),
-            SiteKey = site.Key,
-            // Escaped, without the default port and without the fragment, which is only the reader's position.
-            Url = new Uri(command.Url).GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped),
-            DuplicateKey = duplicateKey,
-            Title = command.Title,
-            Language = command.Lang ?? site.Language,
-            Exact = command.Exact,
-            Prefix = command.Prefix,
-            Suffix = command.Suffix,
-            Suggestion = command.Suggestion,
-            Comment = command.Comment,
-            Status = ReportStatus.New,
-            ReaderCount = 1,
-            CreatedAt = now,
-            UpdatedAt = now,
-            ReplyToken = NewReplyToken(),
-            Submissions = [submission],
-        };
-        db.Reports.Add(report);
-        if (trap is not null)
-        {
-            // Answered like any report, so the bot learns nothing; kept as spam for analysis and never mailed.
-            report.Status = ReportStatus.Spam;
-            report.ClosedAt = now;
-            report.History.Add(new ReportEvent
-            {
-                At = now, Actor = "bot trap", Channel = TriageChannel.Filter, Action = "spam",
-                FromStatus = ReportStatus.New, ToStatus = ReportStatus.Spam, Note = trap,
-            });
-            logger.LogInformation("Report {ReportId} on {Site} caught by a bot trap: {Reason}", report.Id, site.Key, trap);
-            return new SubmitReportResult(report.Id, ReportStatus.New, Joined: false);
-        }
-        foreach (var editor in site.Editors)
-            db.Outbox.Add(OutboxNotifications.Create(new ReportSubmitted(report.Id, editor), now));
-        logger.LogInformation("Report {ReportId} on {Site} received", report.Id, site.Key);
-        return new SubmitReportResult(report.Id, report.Status, Joined: false);
-    }
-
-    private string? TrapReason(SubmitReport command)
-    {
-        if (!string.IsNullOrEmpty(command.Honeypot))
-            return "the hidden field was filled in";
-        var minimum = abuse.Value.MinimumFillMilliseconds;
-        if (command.ElapsedMs is { } elapsed && elapsed < minimum)
-            return $"sent {elapsed} ms after the dialog opened (a person needs {minimum} ms)";
-        return null;
-    }
+    public ValueTask<SubmitReportResult> Handle(SubmitReport command, CancellationToken cancellationToken) =>
+        writer.WriteAsync(command, cancellationToken);
 
     /// <summary>128 random bits in lower-case base32: safe in the local part of an address, whatever the mail server does with case.</summary>
     public static string NewReplyToken()
@@ -147,5 +63,96 @@ public sealed class SubmitReportHandler(CorrectionsDb db, SiteDirectory sites, T
         var page = new Uri(url).GetLeftPart(UriPartial.Path);
         var text = $"{siteKey.ToLowerInvariant()}\n{page}\n{prefix}\n{exact}\n{suffix}";
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+}
+
+/// <summary>Applies one submission to a writer batch's unit of work: a repeat, a duplicate joining an open report, a bot, or a new report.</summary>
+public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, IOptions<AbuseOptions> abuse, ILogger<SubmissionRecorder> logger)
+{
+    public async Task<SubmitReportResult> RecordAsync(CorrectionsDb db, SubmitReport command, CancellationToken cancellationToken)
+    {
+        var site = sites.Find(command.Site)!; // the validator has checked it
+        var now = time.GetUtcNow();
+        var clientRequestId = command.ClientRequestId ?? Guid.NewGuid().ToString();
+
+        var repeat = await db.ReportSubmissions
+            .Where(s => s.SiteKey == site.Key && s.ClientRequestId == clientRequestId)
+            .Join(db.Reports, s => s.ReportId, r => r.Id, (s, r) => new { r.Id, r.Status })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (repeat is not null)
+            return new SubmitReportResult(repeat.Id, repeat.Status, Joined: true);
+
+        var submission = new ReportSubmission
+        {
+            SiteKey = site.Key,
+            ClientRequestId = clientRequestId,
+            Suggestion = command.Suggestion,
+            Comment = command.Comment,
+            ReaderEmail = command.ReaderEmail,
+            ReceivedAt = now,
+            ClientHash = command.ClientHash,
+        };
+
+        var trap = TrapReason(command);
+        var duplicateKey = SubmitReportHandler.DuplicateKey(site.Key, command.Url, command.Prefix, command.Exact, command.Suffix);
+        var open = trap is not null ? null : await db.Reports.FirstOrDefaultAsync(r => r.DuplicateKey == duplicateKey && r.Status == ReportStatus.New, cancellationToken);
+        if (open is not null)
+        {
+            open.ReaderCount++;
+            open.UpdatedAt = now;
+            open.Submissions.Add(submission);
+            return new SubmitReportResult(open.Id, open.Status, Joined: true);
+        }
+
+        var report = new Report
+        {
+            Id = Guid.CreateVersion7(now),
+            SiteKey = site.Key,
+            // Escaped, without the default port and without the fragment, which is only the reader's position.
+            Url = new Uri(command.Url).GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped),
+            DuplicateKey = duplicateKey,
+            Title = command.Title,
+            Language = command.Lang ?? site.Language,
+            Exact = command.Exact,
+            Prefix = command.Prefix,
+            Suffix = command.Suffix,
+            Suggestion = command.Suggestion,
+            Comment = command.Comment,
+            Status = ReportStatus.New,
+            ReaderCount = 1,
+            CreatedAt = now,
+            UpdatedAt = now,
+            ReplyToken = SubmitReportHandler.NewReplyToken(),
+            Submissions = [submission],
+        };
+        db.Reports.Add(report);
+        if (trap is not null)
+        {
+            // Answered like any report, so the bot learns nothing; kept as spam for analysis and never mailed.
+            report.Status = ReportStatus.Spam;
+            report.ClosedAt = now;
+            report.History.Add(new ReportEvent
+            {
+                At = now, Actor = "bot trap", Channel = TriageChannel.Filter, Action = "spam",
+                FromStatus = ReportStatus.New, ToStatus = ReportStatus.Spam, Note = trap,
+            });
+            logger.LogInformation("Report {ReportId} on {Site} caught by a bot trap: {Reason}", report.Id, site.Key, trap);
+            return new SubmitReportResult(report.Id, ReportStatus.New, Joined: false);
+        }
+        foreach (var editor in site.Editors)
+            db.Outbox.Add(OutboxNotifications.Create(new ReportSubmitted(report.Id, editor), now));
+        // Debug, not Information: at a viral article's rate a line per report costs the single writer more than the insert.
+        logger.LogDebug("Report {ReportId} on {Site} received", report.Id, site.Key);
+        return new SubmitReportResult(report.Id, report.Status, Joined: false);
+    }
+
+    private string? TrapReason(SubmitReport command)
+    {
+        if (!string.IsNullOrEmpty(command.Honeypot))
+            return "the hidden field was filled in";
+        var minimum = abuse.Value.MinimumFillMilliseconds;
+        if (command.ElapsedMs is { } elapsed && elapsed < minimum)
+            return $"sent {elapsed} ms after the dialog opened (a person needs {minimum} ms)";
+        return null;
     }
 }

@@ -1,0 +1,215 @@
+using System.Data.Common;
+using System.Net;
+using Corrections.Data;
+using Corrections.Features.Reports.Submit;
+using Corrections.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Corrections.Tests.Reports;
+
+/// <summary>Submissions that arrive together are committed together, and each is answered only after its commit.</summary>
+public sealed class GroupCommitTests : IAsyncLifetime
+{
+    private readonly TestData data = new();
+    private readonly WriterProbe probe = new();
+    private CorrectionsApp app = null!;
+
+    public Task InitializeAsync()
+    {
+        app = new CorrectionsApp(data)
+        {
+            ConfigureServices = services => services.ConfigureDbContext<CorrectionsDb>(options => options.AddInterceptors(probe)),
+        };
+        _ = app.Server;
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        probe.Open();
+        await app.DisposeAsync();
+        data.Dispose();
+    }
+
+    private SubmissionWriter Writer => app.Services.GetRequiredService<SubmissionWriter>();
+
+    /// <summary>Holds the writer in a batch of its own, so that what is sent meanwhile queues up for the next batch.</summary>
+    private async Task<Task<Guid>> HoldTheWriterAsync()
+    {
+        var held = app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: WriterProbe.Hold));
+        await app.WaitUntilAsync(() => Task.FromResult(probe.Holding));
+        return held;
+    }
+
+    private async Task WaitUntilQueuedAsync(int count) =>
+        await app.WaitUntilAsync(() => Task.FromResult(Writer.Queued >= count));
+
+    [Fact]
+    public async Task Many_concurrent_submissions_are_all_stored_once_each()
+    {
+        var ids = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"))));
+
+        Assert.Equal(60, ids.Distinct().Count());
+        Assert.Equal(60, await app.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(60, await app.QueryAsync(db => db.ReportSubmissions.CountAsync()));
+        Assert.Equal(60, await app.QueryAsync(db => db.Outbox.CountAsync()));
+        var stored = await app.QueryAsync(db => db.Reports.Select(r => r.Id).ToListAsync());
+        Assert.Equal(ids.Order(), stored.Order());
+    }
+
+    [Fact]
+    public async Task Submissions_queued_behind_a_commit_are_written_in_one_transaction()
+    {
+        var held = await HoldTheWriterAsync();
+        var queued = Enumerable.Range(0, 20).Select(i => app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"))).ToList();
+        await WaitUntilQueuedAsync(20);
+        var commitsBefore = probe.Commits;
+
+        probe.Open();
+        await held;
+        await Task.WhenAll(queued);
+
+        Assert.Equal(2, probe.Commits - commitsBefore);
+        Assert.Equal(21, await app.QueryAsync(db => db.Reports.CountAsync()));
+    }
+
+    [Fact]
+    public async Task Within_one_batch_a_resend_is_a_repeat_and_another_readers_duplicate_joins_the_report()
+    {
+        var held = await HoldTheWriterAsync();
+        var resent = Infrastructure.Reports.Valid(clientRequestId: "resent-in-one-batch", exact: "teh");
+        var sends = new List<Task<Guid>>
+        {
+            app.SubmitAcceptedAsync(resent),
+            app.SubmitAcceptedAsync(resent),
+            app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "teh")),
+            app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "teh")),
+        };
+        await WaitUntilQueuedAsync(4);
+
+        probe.Open();
+        await held;
+        var ids = await Task.WhenAll(sends);
+
+        Assert.Single(ids.Distinct());
+        var report = await app.QueryAsync(db => db.Reports.Include(r => r.Submissions).SingleAsync(r => r.Exact == "teh"));
+        Assert.Equal(3, report.ReaderCount);
+        Assert.Equal(3, report.Submissions.Count);
+        Assert.Single(await app.QueryAsync(db => db.Outbox.Where(m => m.Payload.Contains(report.Id.ToString())).ToListAsync()));
+    }
+
+    [Fact]
+    public async Task A_submission_that_cannot_be_stored_fails_alone_and_the_rest_of_its_batch_is_stored()
+    {
+        var held = await HoldTheWriterAsync();
+        var good = Enumerable.Range(0, 10).Select(i => app.SubmitAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"))).ToList();
+        var bad = app.SubmitAsync(Infrastructure.Reports.Valid(exact: WriterProbe.Unstorable));
+        await WaitUntilQueuedAsync(11);
+
+        probe.Open();
+        await held;
+
+        Assert.All(await Task.WhenAll(good), r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
+        Assert.Equal(HttpStatusCode.InternalServerError, (await bad).StatusCode);
+        Assert.Equal(11, await app.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(0, await app.QueryAsync(db => db.Reports.CountAsync(r => r.Exact == WriterProbe.Unstorable)));
+        Assert.Equal(11, await app.QueryAsync(db => db.Outbox.CountAsync()));
+    }
+
+    [Fact]
+    public async Task The_answer_waits_for_the_commit()
+    {
+        probe.HoldCommits = true;
+        var sending = app.SubmitAsync(Infrastructure.Reports.Valid());
+        await app.WaitUntilAsync(() => Task.FromResult(probe.Holding));
+
+        await Task.Delay(200);
+        Assert.False(sending.IsCompleted);
+
+        probe.Open();
+        Assert.Equal(HttpStatusCode.Accepted, (await sending).StatusCode);
+        Assert.Equal(1, await app.QueryAsync(db => db.Reports.CountAsync()));
+    }
+
+    [Fact]
+    public async Task A_failed_commit_is_not_answered_with_202_and_stores_nothing()
+    {
+        probe.FailCommits = true;
+
+        var response = await app.SubmitAsync(Infrastructure.Reports.Valid());
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal(0, await app.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(0, await app.QueryAsync(db => db.Outbox.CountAsync()));
+    }
+
+    [Fact]
+    public async Task A_submission_given_up_while_queued_leaves_nothing_behind()
+    {
+        var held = await HoldTheWriterAsync();
+        using var giveUp = new CancellationTokenSource();
+        var command = new SubmitReport("demo", "https://news.example.org/a", null, null, "given up", "", "", null, null, null, "given-up");
+        var writing = Writer.WriteAsync(command, giveUp.Token).AsTask();
+        await WaitUntilQueuedAsync(1);
+
+        await giveUp.CancelAsync();
+        probe.Open();
+        await held;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => writing);
+        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "after it"));
+        Assert.Equal(0, await app.QueryAsync(db => db.Reports.CountAsync(r => r.Exact == "given up")));
+        Assert.Equal(0, await app.QueryAsync(db => db.ReportSubmissions.CountAsync(s => s.ClientRequestId == "given-up")));
+    }
+
+    /// <summary>Sees the writer's unit of work: holds it on a marked report or on every commit, fails on another, counts commits.</summary>
+    private sealed class WriterProbe : DbTransactionInterceptor, ISaveChangesInterceptor
+    {
+        public const string Hold = "hold the writer here";
+        public const string Unstorable = "this one cannot be stored";
+
+        private readonly TaskCompletionSource gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int holding;
+        private int commits;
+
+        public bool HoldCommits { get; set; }
+        public bool FailCommits { get; set; }
+        public bool Holding => Volatile.Read(ref holding) > 0;
+        public int Commits => Volatile.Read(ref commits);
+
+        public void Open() => gate.TrySetResult();
+
+        public async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            var added = eventData.Context!.ChangeTracker.Entries<Report>().Where(e => e.State == EntityState.Added).Select(e => e.Entity.Exact).ToList();
+            if (added.Contains(Unstorable))
+                throw new InvalidOperationException("The probe refuses this report");
+            if (added.Contains(Hold))
+                await WaitAtGateAsync();
+            return result;
+        }
+
+        public override async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
+        {
+            if (FailCommits)
+                throw new InvalidOperationException("The probe fails this commit");
+            if (HoldCommits)
+                await WaitAtGateAsync();
+            return result;
+        }
+
+        public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref commits);
+            return Task.CompletedTask;
+        }
+
+        private async Task WaitAtGateAsync()
+        {
+            Interlocked.Increment(ref holding);
+            await gate.Task;
+        }
+    }
+}
