@@ -9,6 +9,7 @@ public static class DatabaseSetup
 {
     public static IServiceCollection AddCorrectionsDb(this IServiceCollection services)
     {
+        services.AddSingleton<SqliteLockWait>();
         services.AddDbContext<CorrectionsDb>((services, options) =>
         {
             var provider = services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider;
@@ -18,7 +19,8 @@ public static class DatabaseSetup
             switch (provider)
             {
                 case DatabaseProvider.Sqlite:
-                    options.UseSqlite(connectionString, sqlite => sqlite.MigrationsAssembly("Corrections.Migrations.Sqlite"));
+                    options.UseSqlite(connectionString, sqlite => sqlite.MigrationsAssembly("Corrections.Migrations.Sqlite"))
+                        .AddInterceptors(services.GetRequiredService<SqliteLockWait>());
                     break;
                 default:
                     throw new InvalidOperationException($"Database:Provider '{provider}' is not supported");
