@@ -119,4 +119,7 @@ public sealed class OutboxOptions
     public int FirstRetrySeconds { get; set; } = 8;
     public int MaxRetrySeconds { get; set; } = 300;
     public int MaxAttempts { get; set; } = 100;
+
+    /// <summary>Dispatcher loops working at once, each with its own batch and SMTP connection.</summary>
+    public int Parallelism { get; set; } = 1;
 }

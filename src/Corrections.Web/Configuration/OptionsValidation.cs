@@ -132,6 +132,7 @@ public sealed class OptionsValidation :
         Range(nameof(options.FirstRetrySeconds), options.FirstRetrySeconds, 1, 3600);
         Range(nameof(options.MaxRetrySeconds), options.MaxRetrySeconds, options.FirstRetrySeconds, 86_400);
         Range(nameof(options.MaxAttempts), options.MaxAttempts, 1, 10_000);
+        Range(nameof(options.Parallelism), options.Parallelism, 1, 16);
         return Result(errors);
     }
 

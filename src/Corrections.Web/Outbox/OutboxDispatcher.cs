@@ -18,9 +18,12 @@ public sealed class OutboxDispatcher(
     ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     private readonly OutboxOptions settings = options.Value;
-    private readonly Random random = new();
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Runs <see cref="OutboxOptions.Parallelism"/> loops; each batch has its own SMTP connection.</summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, settings.Parallelism).Select(_ => RunAsync(stoppingToken)));
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         var poll = TimeSpan.FromSeconds(settings.PollIntervalSeconds);
         while (!stoppingToken.IsCancellationRequested)
@@ -60,6 +63,8 @@ public sealed class OutboxDispatcher(
         var publisher = scope.ServiceProvider.GetRequiredService<IPublisher>();
 
         var claimed = await ClaimAsync(db, cancellationToken);
+        if (claimed.Count == settings.BatchSize && settings.Parallelism > 1)
+            signal.Wake(); // more may be due: another loop can take the next batch meanwhile
         for (var i = 0; i < claimed.Count; i++)
         {
             var message = claimed[i];
@@ -137,7 +142,7 @@ public sealed class OutboxDispatcher(
         var error = Failures.Describe(failure);
         var park = kind == FailureKind.Permanent || attempts >= settings.MaxAttempts;
         var now = time.GetUtcNow();
-        var retryAt = now + Failures.RetryDelay(attempts, TimeSpan.FromSeconds(settings.FirstRetrySeconds), TimeSpan.FromSeconds(settings.MaxRetrySeconds), random);
+        var retryAt = now + Failures.RetryDelay(attempts, TimeSpan.FromSeconds(settings.FirstRetrySeconds), TimeSpan.FromSeconds(settings.MaxRetrySeconds), Random.Shared);
 
         await db.Outbox
             .Where(m => m.Id == message.Id && m.LeaseOwner == message.LeaseOwner)

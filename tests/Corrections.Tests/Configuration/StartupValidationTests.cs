@@ -17,6 +17,7 @@ public sealed class StartupValidationTests : IDisposable
     [InlineData("Mail:Smtp:Port", "70000", "Mail:Smtp:Port must be between 1 and 65535")]
     [InlineData("Abuse:ReportsPerClientPerMinute", "-1", "Abuse:ReportsPerClientPerMinute must be 0")]
     [InlineData("Outbox:MaxAttempts", "0", "Outbox:MaxAttempts must be between")]
+    [InlineData("Outbox:Parallelism", "0", "Outbox:Parallelism must be between 1 and 16")]
     [InlineData("Database:Provider", "Oracle", "Database:Provider")]
     public async Task A_bad_configuration_value_stops_the_start_with_a_message_naming_the_key(string key, string value, string expected)
     {

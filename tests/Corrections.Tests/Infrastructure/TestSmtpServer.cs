@@ -21,12 +21,17 @@ public sealed class TestSmtpServer : IAsyncDisposable
     private CancellationTokenSource? running;
     private Task? serving;
     private int sessions;
+    private int openSessions;
+    private int mostOpenSessions;
 
     private TestSmtpServer(int port) => Port = port;
 
     public int Port { get; }
     public IReadOnlyCollection<MimeMessage> Messages => received.ToArray();
     public int Sessions => Volatile.Read(ref sessions);
+
+    /// <summary>The most connections that were open at the same time.</summary>
+    public int MostOpenSessions => Volatile.Read(ref mostOpenSessions);
 
     /// <summary>Reserves a free port; the server listens only once <see cref="Start"/> is called.</summary>
     public static TestSmtpServer Reserve() => new(FreePort());
@@ -54,7 +59,18 @@ public sealed class TestSmtpServer : IAsyncDisposable
         var services = new ServiceProvider();
         services.Add(new Store(this));
         var server = new SmtpServer.SmtpServer(options, services);
-        server.SessionCreated += (_, _) => Interlocked.Increment(ref sessions);
+        server.SessionCreated += (_, _) =>
+        {
+            Interlocked.Increment(ref sessions);
+            var open = Interlocked.Increment(ref openSessions);
+            int most;
+            while (open > (most = Volatile.Read(ref mostOpenSessions)) && Interlocked.CompareExchange(ref mostOpenSessions, open, most) != most)
+            {
+            }
+        };
+        server.SessionCompleted += (_, _) => Interlocked.Decrement(ref openSessions);
+        server.SessionFaulted += (_, _) => Interlocked.Decrement(ref openSessions);
+        server.SessionCancelled += (_, _) => Interlocked.Decrement(ref openSessions);
         running = new CancellationTokenSource();
         serving = server.StartAsync(running.Token);
     }

@@ -184,21 +184,7 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
     {
         smtp.Start();
         var app = Start();
-        await using (var scope = app.Services.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
-            for (var i = 0; i < 40; i++)
-            {
-                var reportId = Guid.CreateVersion7();
-                db.Reports.Add(new Report
-                {
-                    Id = reportId, SiteKey = "demo", Url = $"https://news.example.org/a/{i}", DuplicateKey = reportId.ToString("N") + reportId.ToString("N"),
-                    Exact = $"passage {i}", ReaderCount = 1, ReplyToken = Corrections.Features.Reports.Submit.SubmitReportHandler.NewReplyToken(), CreatedAt = app.Time.GetUtcNow(), UpdatedAt = app.Time.GetUtcNow(),
-                });
-                db.Outbox.Add(OutboxNotifications.Create(new Corrections.Features.Reports.Submit.ReportSubmitted(reportId, "editors@news.example.org"), app.Time.GetUtcNow()));
-            }
-            await db.SaveChangesAsync();
-        }
+        await InsertDueReportsAsync(app, 40);
 
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
@@ -208,5 +194,39 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
 
         Assert.Equal(40, smtp.Messages.Count);
         Assert.Equal(40, smtp.Messages.Select(m => m.MessageId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task With_parallel_dispatcher_loops_mail_goes_out_over_several_connections_at_once_and_each_message_once()
+    {
+        smtp.Start();
+        var app = new CorrectionsApp(data, smtp, settings: new Dictionary<string, string?> { ["Outbox:Parallelism"] = "4", ["Outbox:BatchSize"] = "5" });
+        apps.Add(app);
+        _ = app.Server;
+        await InsertDueReportsAsync(app, 40);
+
+        app.Services.GetRequiredService<OutboxSignal>().Wake();
+        await smtp.WaitForMessagesAsync(40);
+        await app.WaitUntilAsync(async () => (await app.OutboxAsync()).All(m => m.State == OutboxState.Done));
+
+        Assert.Equal(40, smtp.Messages.Select(m => m.MessageId).Distinct().Count());
+        Assert.InRange(smtp.MostOpenSessions, 2, 4);
+    }
+
+    private static async Task InsertDueReportsAsync(CorrectionsApp app, int count)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
+        for (var i = 0; i < count; i++)
+        {
+            var reportId = Guid.CreateVersion7();
+            db.Reports.Add(new Report
+            {
+                Id = reportId, SiteKey = "demo", Url = $"https://news.example.org/a/{i}", DuplicateKey = reportId.ToString("N") + reportId.ToString("N"),
+                Exact = $"passage {i}", ReaderCount = 1, ReplyToken = Corrections.Features.Reports.Submit.SubmitReportHandler.NewReplyToken(), CreatedAt = app.Time.GetUtcNow(), UpdatedAt = app.Time.GetUtcNow(),
+            });
+            db.Outbox.Add(OutboxNotifications.Create(new Corrections.Features.Reports.Submit.ReportSubmitted(reportId, "editors@news.example.org"), app.Time.GetUtcNow()));
+        }
+        await db.SaveChangesAsync();
     }
 }
