@@ -151,7 +151,7 @@ public sealed class GroupCommitTests : IAsyncLifetime
         var held = await HoldTheWriterAsync();
         using var giveUp = new CancellationTokenSource();
         var command = new SubmitReport("demo", "https://news.example.org/a", null, null, "given up", "", "", null, null, null, "given-up");
-        var writing = Writer.WriteAsync(command, giveUp.Token).AsTask();
+        var writing = Writer.WriteAsync(app.Services.GetRequiredService<SubmissionRecorder>().Prepare(command), giveUp.Token).AsTask();
         await WaitUntilQueuedAsync(1);
 
         await giveUp.CancelAsync();

@@ -10,17 +10,6 @@ namespace Corrections.Features.Reports.Submit;
 /// answered only after that transaction's commit. A commit waits for the disk; one commit for many reports is what lets
 /// a small machine take a viral article's reports durably.
 /// </summary>
-public static class SubmissionWriterSetup
-{
-    public static IServiceCollection AddSubmissionWriter(this IServiceCollection services)
-    {
-        services.AddSingleton<SubmissionRecorder>();
-        services.AddSingleton<SubmissionWriter>();
-        services.AddHostedService(provider => provider.GetRequiredService<SubmissionWriter>());
-        return services;
-    }
-}
-
 public sealed class SubmissionWriter(
     IServiceScopeFactory scopes,
     SubmissionRecorder recorder,
@@ -40,9 +29,9 @@ public sealed class SubmissionWriter(
     internal int Queued => queue.Reader.Count;
 
     /// <summary>Queues the submission and completes once it is committed, or with the error that kept it from being committed.</summary>
-    public async ValueTask<SubmitReportResult> WriteAsync(SubmitReport command, CancellationToken cancellationToken)
+    public async ValueTask<SubmitReportResult> WriteAsync(PreparedSubmission submission, CancellationToken cancellationToken)
     {
-        var pending = new Pending(command, cancellationToken);
+        var pending = new Pending(submission, cancellationToken);
         await queue.Writer.WriteAsync(pending, cancellationToken);
         return await pending.Result.Task.WaitAsync(cancellationToken);
     }
@@ -82,21 +71,11 @@ public sealed class SubmissionWriter(
 
     private async Task WriteBatchAsync(List<Pending> batch)
     {
-        var results = new SubmitReportResult[batch.Count];
+        SubmitReportResult[] results;
         var wroteOutbox = false;
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
-            await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
-            for (var i = 0; i < batch.Count; i++)
-            {
-                results[i] = await recorder.RecordAsync(db, batch[i].Command, CancellationToken.None);
-                wroteOutbox |= WritesOutbox(db);
-                // Flushed inside the transaction, so that the next submission sees this one: a resend or a duplicate in the same batch.
-                await db.SaveChangesAsync(CancellationToken.None);
-            }
-            await transaction.CommitAsync(CancellationToken.None);
+            (results, wroteOutbox) = await CommitAsync(batch.ConvertAll(p => p.Submission));
         }
         catch (Exception ex)
         {
@@ -120,16 +99,10 @@ public sealed class SubmissionWriter(
         {
             try
             {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
-                await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
-                var result = await recorder.RecordAsync(db, pending.Command, CancellationToken.None);
-                var wroteOutbox = WritesOutbox(db);
-                await db.SaveChangesAsync(CancellationToken.None);
-                await transaction.CommitAsync(CancellationToken.None);
+                var (results, wroteOutbox) = await CommitAsync([pending.Submission]);
                 if (wroteOutbox)
                     outbox.Wake();
-                pending.Result.TrySetResult(result);
+                pending.Result.TrySetResult(results[0]);
                 return;
             }
             catch (DbUpdateException ex) when (attempt == 1 && DatabaseErrors.IsUniqueViolation(ex))
@@ -143,11 +116,32 @@ public sealed class SubmissionWriter(
         }
     }
 
-    private static bool WritesOutbox(CorrectionsDb db) =>
-        db.ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added);
+    /// <summary>One transaction, one SaveChanges, one commit; the database work is not cancelled half-way.</summary>
+    private async Task<(SubmitReportResult[] Results, bool WroteOutbox)> CommitAsync(List<PreparedSubmission> submissions)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
+        await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+        var results = await recorder.RecordAsync(db, submissions, CancellationToken.None);
+        var wroteOutbox = db.ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added);
+        await db.SaveChangesAsync(CancellationToken.None);
+        await transaction.CommitAsync(CancellationToken.None);
+        return (results, wroteOutbox);
+    }
 
-    private sealed record Pending(SubmitReport Command, CancellationToken CancellationToken)
+    private sealed record Pending(PreparedSubmission Submission, CancellationToken CancellationToken)
     {
         public TaskCompletionSource<SubmitReportResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+public static class SubmissionWriterSetup
+{
+    public static IServiceCollection AddSubmissionWriter(this IServiceCollection services)
+    {
+        services.AddSingleton<SubmissionRecorder>();
+        services.AddSingleton<SubmissionWriter>();
+        services.AddHostedService(provider => provider.GetRequiredService<SubmissionWriter>());
+        return services;
     }
 }

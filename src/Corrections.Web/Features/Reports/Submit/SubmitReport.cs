@@ -29,10 +29,10 @@ public sealed record SubmitReport(
 public sealed record SubmitReportResult(Guid Id, ReportStatus Status, bool Joined);
 
 /// <summary>Submissions are not committed one by one: the writer commits those that arrive together in one transaction.</summary>
-public sealed class SubmitReportHandler(SubmissionWriter writer) : ICommandHandler<SubmitReport, SubmitReportResult>
+public sealed class SubmitReportHandler(SubmissionRecorder recorder, SubmissionWriter writer) : ICommandHandler<SubmitReport, SubmitReportResult>
 {
     public ValueTask<SubmitReportResult> Handle(SubmitReport command, CancellationToken cancellationToken) =>
-        writer.WriteAsync(command, cancellationToken);
+        writer.WriteAsync(recorder.Prepare(command), cancellationToken);
 
     /// <summary>128 random bits in lower-case base32: safe in the local part of an address, whatever the mail server does with case.</summary>
     public static string NewReplyToken()
@@ -66,26 +66,72 @@ public sealed class SubmitReportHandler(SubmissionWriter writer) : ICommandHandl
     }
 }
 
-/// <summary>Applies one submission to a writer batch's unit of work: a repeat, a duplicate joining an open report, a bot, or a new report.</summary>
+/// <summary>A submission with what can be worked out before the writer takes it: the site, its duplicate key, whether a bot trap caught it.</summary>
+public sealed record PreparedSubmission(
+    SubmitReport Command, Site Site, string ClientRequestId, string DuplicateKey, string Url, string? Trap, DateTimeOffset ReceivedAt);
+
+/// <summary>
+/// Applies the submissions of one writer batch, in order, to one unit of work: each is a repeat, a duplicate joining an
+/// open report, a bot's, or a new report. Two queries look up the whole batch; later submissions see earlier ones.
+/// </summary>
 public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, IOptions<AbuseOptions> abuse, ILogger<SubmissionRecorder> logger)
 {
-    public async Task<SubmitReportResult> RecordAsync(CorrectionsDb db, SubmitReport command, CancellationToken cancellationToken)
+    /// <summary>The work that needs no database, done on the request's thread so that the single writer only writes.</summary>
+    public PreparedSubmission Prepare(SubmitReport command)
     {
         var site = sites.Find(command.Site)!; // the validator has checked it
-        var now = time.GetUtcNow();
-        var clientRequestId = command.ClientRequestId ?? Guid.NewGuid().ToString();
+        return new PreparedSubmission(
+            command,
+            site,
+            command.ClientRequestId ?? Guid.NewGuid().ToString(),
+            SubmitReportHandler.DuplicateKey(site.Key, command.Url, command.Prefix, command.Exact, command.Suffix),
+            // Escaped, without the default port and without the fragment, which is only the reader's position.
+            new Uri(command.Url).GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped),
+            TrapReason(command),
+            time.GetUtcNow());
+    }
 
-        var repeat = await db.ReportSubmissions
-            .Where(s => s.SiteKey == site.Key && s.ClientRequestId == clientRequestId)
-            .Join(db.Reports, s => s.ReportId, r => r.Id, (s, r) => new { r.Id, r.Status })
-            .FirstOrDefaultAsync(cancellationToken);
-        if (repeat is not null)
-            return new SubmitReportResult(repeat.Id, repeat.Status, Joined: true);
+    public async Task<SubmitReportResult[]> RecordAsync(CorrectionsDb db, IReadOnlyList<PreparedSubmission> batch, CancellationToken cancellationToken)
+    {
+        var clientRequestIds = batch.Select(s => s.ClientRequestId).Distinct().ToList();
+        var answered = (await db.ReportSubmissions
+                .Where(s => clientRequestIds.Contains(s.ClientRequestId))
+                .Join(db.Reports, s => s.ReportId, r => r.Id, (s, r) => new { s.SiteKey, s.ClientRequestId, r.Id, r.Status })
+                .ToListAsync(cancellationToken))
+            .ToDictionary(s => (s.SiteKey, s.ClientRequestId), s => new SubmitReportResult(s.Id, s.Status, Joined: true));
 
+        var duplicateKeys = batch.Where(s => s.Trap is null).Select(s => s.DuplicateKey).Distinct().ToList();
+        var openByKey = new Dictionary<string, Report>(StringComparer.Ordinal);
+        if (duplicateKeys.Count > 0)
+            foreach (var report in await db.Reports.Where(r => duplicateKeys.Contains(r.DuplicateKey) && r.Status == ReportStatus.New).ToListAsync(cancellationToken))
+                openByKey.TryAdd(report.DuplicateKey, report);
+
+        var results = new SubmitReportResult[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var submission = batch[i];
+            var key = (submission.Site.Key, submission.ClientRequestId);
+            if (answered.TryGetValue(key, out var repeat))
+            {
+                results[i] = repeat;
+                continue;
+            }
+            var report = Record(db, submission, openByKey);
+            results[i] = report.Result;
+            answered[key] = report.Result with { Status = report.Stored.Status, Joined = true };
+        }
+        return results;
+    }
+
+    private (SubmitReportResult Result, Report Stored) Record(CorrectionsDb db, PreparedSubmission prepared, Dictionary<string, Report> openByKey)
+    {
+        var command = prepared.Command;
+        var site = prepared.Site;
+        var now = prepared.ReceivedAt;
         var submission = new ReportSubmission
         {
             SiteKey = site.Key,
-            ClientRequestId = clientRequestId,
+            ClientRequestId = prepared.ClientRequestId,
             Suggestion = command.Suggestion,
             Comment = command.Comment,
             ReaderEmail = command.ReaderEmail,
@@ -93,24 +139,21 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
             ClientHash = command.ClientHash,
         };
 
-        var trap = TrapReason(command);
-        var duplicateKey = SubmitReportHandler.DuplicateKey(site.Key, command.Url, command.Prefix, command.Exact, command.Suffix);
-        var open = trap is not null ? null : await db.Reports.FirstOrDefaultAsync(r => r.DuplicateKey == duplicateKey && r.Status == ReportStatus.New, cancellationToken);
-        if (open is not null)
+        var trap = prepared.Trap;
+        if (trap is null && openByKey.TryGetValue(prepared.DuplicateKey, out var open))
         {
             open.ReaderCount++;
             open.UpdatedAt = now;
             open.Submissions.Add(submission);
-            return new SubmitReportResult(open.Id, open.Status, Joined: true);
+            return (new SubmitReportResult(open.Id, open.Status, Joined: true), open);
         }
 
         var report = new Report
         {
             Id = Guid.CreateVersion7(now),
             SiteKey = site.Key,
-            // Escaped, without the default port and without the fragment, which is only the reader's position.
-            Url = new Uri(command.Url).GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped),
-            DuplicateKey = duplicateKey,
+            Url = prepared.Url,
+            DuplicateKey = prepared.DuplicateKey,
             Title = command.Title,
             Language = command.Lang ?? site.Language,
             Exact = command.Exact,
@@ -137,13 +180,14 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
                 FromStatus = ReportStatus.New, ToStatus = ReportStatus.Spam, Note = trap,
             });
             logger.LogInformation("Report {ReportId} on {Site} caught by a bot trap: {Reason}", report.Id, site.Key, trap);
-            return new SubmitReportResult(report.Id, ReportStatus.New, Joined: false);
+            return (new SubmitReportResult(report.Id, ReportStatus.New, Joined: false), report);
         }
+        openByKey[prepared.DuplicateKey] = report;
         foreach (var editor in site.Editors)
             db.Outbox.Add(OutboxNotifications.Create(new ReportSubmitted(report.Id, editor), now));
         // Debug, not Information: at a viral article's rate a line per report costs the single writer more than the insert.
         logger.LogDebug("Report {ReportId} on {Site} received", report.Id, site.Key);
-        return new SubmitReportResult(report.Id, report.Status, Joined: false);
+        return (new SubmitReportResult(report.Id, report.Status, Joined: false), report);
     }
 
     private string? TrapReason(SubmitReport command)
