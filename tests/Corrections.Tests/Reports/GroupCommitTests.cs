@@ -165,7 +165,7 @@ public sealed class GroupCommitTests : IAsyncLifetime
     }
 
     /// <summary>Sees the writer's unit of work: holds it on a marked report or on every commit, fails on another, counts commits.</summary>
-    private sealed class WriterProbe : DbTransactionInterceptor, ISaveChangesInterceptor
+    private sealed class WriterProbe : DbTransactionInterceptor, IDbCommandInterceptor
     {
         public const string Hold = "hold the writer here";
         public const string Unstorable = "this one cannot be stored";
@@ -181,12 +181,14 @@ public sealed class GroupCommitTests : IAsyncLifetime
 
         public void Open() => gate.TrySetResult();
 
-        public async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        public async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
         {
-            var added = eventData.Context!.ChangeTracker.Entries<Report>().Where(e => e.State == EntityState.Added).Select(e => e.Entity.Exact).ToList();
-            if (added.Contains(Unstorable))
+            if (!command.CommandText.StartsWith("INSERT INTO \"Reports\"", StringComparison.Ordinal))
+                return result;
+            var values = command.Parameters.Cast<DbParameter>().Select(p => p.Value as string).ToList();
+            if (values.Contains(Unstorable))
                 throw new InvalidOperationException("The probe refuses this report");
-            if (added.Contains(Hold))
+            if (values.Contains(Hold))
                 await WaitAtGateAsync();
             return result;
         }

@@ -116,17 +116,17 @@ public sealed class SubmissionWriter(
         }
     }
 
-    /// <summary>One transaction, one SaveChanges, one commit; the database work is not cancelled half-way.</summary>
+    /// <summary>One transaction, one commit; the database work is not cancelled half-way.</summary>
     private async Task<(SubmitReportResult[] Results, bool WroteOutbox)> CommitAsync(List<PreparedSubmission> submissions)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
         await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
-        var results = await recorder.RecordAsync(db, submissions, CancellationToken.None);
-        var wroteOutbox = db.ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added);
-        await db.SaveChangesAsync(CancellationToken.None);
+        var (results, rows) = await recorder.RecordAsync(db, submissions, CancellationToken.None);
+        await rows.InsertAsync(db, CancellationToken.None);
+        await db.SaveChangesAsync(CancellationToken.None); // the reader counts of open reports that were joined
         await transaction.CommitAsync(CancellationToken.None);
-        return (results, wroteOutbox);
+        return (results, rows.Outbox.Count > 0);
     }
 
     private sealed record Pending(PreparedSubmission Submission, CancellationToken CancellationToken)

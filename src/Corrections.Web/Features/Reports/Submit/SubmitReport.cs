@@ -91,7 +91,8 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
             time.GetUtcNow());
     }
 
-    public async Task<SubmitReportResult[]> RecordAsync(CorrectionsDb db, IReadOnlyList<PreparedSubmission> batch, CancellationToken cancellationToken)
+    /// <summary>Changes the open reports that submissions join in <paramref name="db"/>, and returns the new rows to insert.</summary>
+    public async Task<(SubmitReportResult[] Results, NewRows Rows)> RecordAsync(CorrectionsDb db, IReadOnlyList<PreparedSubmission> batch, CancellationToken cancellationToken)
     {
         var clientRequestIds = batch.Select(s => s.ClientRequestId).Distinct().ToList();
         var answered = (await db.ReportSubmissions
@@ -106,6 +107,7 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
             foreach (var report in await db.Reports.Where(r => duplicateKeys.Contains(r.DuplicateKey) && r.Status == ReportStatus.New).ToListAsync(cancellationToken))
                 openByKey.TryAdd(report.DuplicateKey, report);
 
+        var rows = new NewRows();
         var results = new SubmitReportResult[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
@@ -116,14 +118,14 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
                 results[i] = repeat;
                 continue;
             }
-            var report = Record(db, submission, openByKey);
+            var report = Record(rows, submission, openByKey);
             results[i] = report.Result;
             answered[key] = report.Result with { Status = report.Stored.Status, Joined = true };
         }
-        return results;
+        return (results, rows);
     }
 
-    private (SubmitReportResult Result, Report Stored) Record(CorrectionsDb db, PreparedSubmission prepared, Dictionary<string, Report> openByKey)
+    private (SubmitReportResult Result, Report Stored) Record(NewRows rows, PreparedSubmission prepared, Dictionary<string, Report> openByKey)
     {
         var command = prepared.Command;
         var site = prepared.Site;
@@ -138,13 +140,14 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
             ReceivedAt = now,
             ClientHash = command.ClientHash,
         };
+        rows.Submissions.Add(submission);
 
         var trap = prepared.Trap;
         if (trap is null && openByKey.TryGetValue(prepared.DuplicateKey, out var open))
         {
             open.ReaderCount++;
             open.UpdatedAt = now;
-            open.Submissions.Add(submission);
+            submission.ReportId = open.Id;
             return (new SubmitReportResult(open.Id, open.Status, Joined: true), open);
         }
 
@@ -166,17 +169,17 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
             CreatedAt = now,
             UpdatedAt = now,
             ReplyToken = SubmitReportHandler.NewReplyToken(),
-            Submissions = [submission],
         };
-        db.Reports.Add(report);
+        submission.ReportId = report.Id;
+        rows.Reports.Add(report);
         if (trap is not null)
         {
             // Answered like any report, so the bot learns nothing; kept as spam for analysis and never mailed.
             report.Status = ReportStatus.Spam;
             report.ClosedAt = now;
-            report.History.Add(new ReportEvent
+            rows.Events.Add(new ReportEvent
             {
-                At = now, Actor = "bot trap", Channel = TriageChannel.Filter, Action = "spam",
+                ReportId = report.Id, At = now, Actor = "bot trap", Channel = TriageChannel.Filter, Action = "spam",
                 FromStatus = ReportStatus.New, ToStatus = ReportStatus.Spam, Note = trap,
             });
             logger.LogInformation("Report {ReportId} on {Site} caught by a bot trap: {Reason}", report.Id, site.Key, trap);
@@ -184,7 +187,7 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
         }
         openByKey[prepared.DuplicateKey] = report;
         foreach (var editor in site.Editors)
-            db.Outbox.Add(OutboxNotifications.Create(new ReportSubmitted(report.Id, editor), now));
+            rows.Outbox.Add(OutboxNotifications.Create(new ReportSubmitted(report.Id, editor), now));
         // Debug, not Information: at a viral article's rate a line per report costs the single writer more than the insert.
         logger.LogDebug("Report {ReportId} on {Site} received", report.Id, site.Key);
         return (new SubmitReportResult(report.Id, report.Status, Joined: false), report);
@@ -198,5 +201,22 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
         if (command.ElapsedMs is { } elapsed && elapsed < minimum)
             return $"sent {elapsed} ms after the dialog opened (a person needs {minimum} ms)";
         return null;
+    }
+}
+
+/// <summary>The rows a writer batch adds, inserted in this order after the lookups (reports before what refers to them).</summary>
+public sealed class NewRows
+{
+    public List<Report> Reports { get; } = [];
+    public List<ReportSubmission> Submissions { get; } = [];
+    public List<ReportEvent> Events { get; } = [];
+    public List<OutboxMessage> Outbox { get; } = [];
+
+    public async Task InsertAsync(CorrectionsDb db, CancellationToken cancellationToken)
+    {
+        await db.InsertAsync(Reports, cancellationToken);
+        await db.InsertAsync(Submissions, cancellationToken);
+        await db.InsertAsync(Events, cancellationToken);
+        await db.InsertAsync(Outbox, cancellationToken);
     }
 }
