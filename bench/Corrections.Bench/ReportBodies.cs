@@ -1,0 +1,41 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Corrections.Bench;
+
+/// <summary>Distinct reports of about 700 bytes for the demo site: each has its own passage and client request id, so none is joined to another.</summary>
+public sealed class ReportBodies(string runId)
+{
+    private const string Prefix = "The minister said on Tuesday that the agreement, which had been negotiated over eighteen months, would be signed in ";
+    private const string Suffix = " at the end of the month, after the parliaments of both countries have approved the final text of the treaty.";
+
+    private long next;
+
+    public byte[] Next() => Create(Interlocked.Increment(ref next));
+
+    public byte[] Create(long n)
+    {
+        var report = new
+        {
+            site = "demo",
+            url = $"https://news.example.org/2026/11/25/bench-article-{n % 997}",
+            title = "Neighbours sign a treaty on the shared river after eighteen months",
+            lang = "en",
+            selection = new { exact = $"Brusels {runId} {n}", prefix = Prefix, suffix = Suffix },
+            suggestion = $"Brussels {runId} {n}",
+            comment = "The city's name is misspelt.",
+            readerEmail = "reader@example.net",
+            clientRequestId = $"{runId}-{n}",
+            website = "",
+            elapsedMs = 5200,
+        };
+        return JsonSerializer.SerializeToUtf8Bytes(report);
+    }
+
+    /// <summary>The size of a typical body, for the report.</summary>
+    public int TypicalSize => Create(123_456).Length;
+
+    public static string NewRunId() => Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()[..4]);
+
+    public override string ToString() => Encoding.UTF8.GetString(Create(1));
+}

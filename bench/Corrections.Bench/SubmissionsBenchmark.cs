@@ -1,0 +1,67 @@
+namespace Corrections.Bench;
+
+/// <summary>
+/// Benchmark 1 and 4: durable submissions to the service (SQLite, 202 after the commit) against the bare endpoint, same
+/// connections, same run; and the service's resident memory idle and at its peak under that load.
+/// </summary>
+public static class SubmissionsBenchmark
+{
+    public static async Task RunAsync(BenchArgs args, TextWriter output)
+    {
+        var connections = args.Int("connections", 32);
+        var duration = args.Seconds("duration", 20);
+        var warmup = args.Seconds("warmup", 5);
+        var runId = ReportBodies.NewRunId();
+        var bodies = new ReportBodies(runId);
+        output.WriteLine($"## Submissions: {connections} connections, {duration.TotalSeconds:F0} s measured after {warmup.TotalSeconds:F0} s warm-up, bodies of {bodies.TypicalSize} bytes");
+        output.WriteLine($"Machine: {Machine.Describe()}");
+        output.WriteLine();
+        output.WriteLine("| target | 202/s | p50 ms | p99 ms | max ms | answers | load average before → after |");
+        output.WriteLine("| --- | ---: | ---: | ---: | ---: | --- | --- |");
+
+        LoadResult bare;
+        await using (var target = await TargetProcess.StartBareAsync())
+            bare = await MeasureAsync("bare Kestrel, parse only", target, bodies, connections, duration, warmup, output);
+
+        using var folder = new TempFolder();
+        LoadResult service;
+        double idle, peak;
+        await using (var target = await TargetProcess.StartServiceAsync(folder.Path, args.ServiceSettings))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            idle = target.ResidentMegabytes().Now;
+            service = await MeasureAsync("service, durable (" + args.ServiceSettings.GetValueOrDefault("Database:Provider", "Sqlite") + ")", target, bodies, connections, duration, warmup, output);
+            peak = target.ResidentMegabytes().Peak;
+        }
+
+        output.WriteLine();
+        output.WriteLine($"Durable / bare: {service.AcceptedPerSecond / bare.AcceptedPerSecond:P1} (target ≥ 30 %); service p99 {service.Accepted.P99:F1} ms (target ≤ 25 ms at 32 connections).");
+        output.WriteLine($"Service memory: idle {idle:F0} MB, peak {peak:F0} MB resident (target ≤ 250 MB).");
+    }
+
+    public static async Task<LoadResult> MeasureAsync(string name, TargetProcess target, ReportBodies bodies, int connections, TimeSpan duration, TimeSpan warmup, TextWriter output)
+    {
+        var before = Machine.LoadAverage();
+        using var client = LoadGenerator.CreateClient(connections);
+        var result = await new LoadGenerator(client, target.Address, bodies).RunClosedLoopAsync(connections, duration, warmup);
+        output.WriteLine($"| {name} | {result.AcceptedPerSecond:F0} | {result.Accepted.P50:F1} | {result.Accepted.P99:F1} | {result.Accepted.Max:F1} | {result.Codes} | {before} → {Machine.LoadAverage()} |");
+        return result;
+    }
+}
+
+/// <summary>A temporary folder for one run's database and mail; deleted afterwards.</summary>
+public sealed class TempFolder : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("corrections-bench-").FullName;
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using System.Net;
+using Corrections.Bench;
+using Corrections.Data;
+using Corrections.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace Corrections.Tests.Bench;
+
+/// <summary>The benchmark code, run for a few requests so that it keeps working; nothing here is timed.</summary>
+public sealed class BenchmarkSmokeTests : IDisposable
+{
+    private readonly TestData data = new();
+
+    public void Dispose() => data.Dispose();
+
+    [Fact]
+    public async Task The_load_generator_sends_distinct_reports_that_the_service_stores_each_once()
+    {
+        await using var app = new CorrectionsApp(data);
+        var generator = new LoadGenerator(app.CreateClient(), app.Server.BaseAddress, new ReportBodies(ReportBodies.NewRunId()));
+
+        var result = await generator.RunClosedLoopAsync(connections: 2, TimeSpan.FromMinutes(1), TimeSpan.Zero, maxRequests: 10);
+
+        Assert.Equal(10, result.Count(HttpStatusCode.Accepted));
+        Assert.True(result.Accepted.P50 <= result.Accepted.P99);
+        Assert.Equal(10, await app.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(10, await app.QueryAsync(db => db.Reports.Select(r => r.Exact).Distinct().CountAsync()));
+    }
+
+    [Fact]
+    public async Task The_bare_endpoint_parses_the_same_reports_and_answers_202()
+    {
+        await using var bare = BareEndpoint.Build("http://127.0.0.1:0");
+        await bare.StartAsync();
+        var address = new Uri(bare.Urls.First());
+        using var client = LoadGenerator.CreateClient(2);
+
+        var result = await new LoadGenerator(client, address, new ReportBodies("smoke")).RunClosedLoopAsync(2, TimeSpan.FromMinutes(1), TimeSpan.Zero, maxRequests: 6);
+
+        Assert.Equal(6, result.Count(HttpStatusCode.Accepted));
+        await bare.StopAsync();
+    }
+
+    [Fact]
+    public async Task The_end_to_end_run_pairs_each_202_with_its_mail()
+    {
+        await using var sink = SmtpSink.Start();
+        await using var app = new CorrectionsApp(data, settings: new Dictionary<string, string?>
+        {
+            ["Mail:Smtp:Host"] = "127.0.0.1",
+            ["Mail:Smtp:Port"] = sink.Port.ToString(),
+        });
+        _ = app.Server;
+
+        var run = await EndToEndBenchmark.RunAsync(app.Server.BaseAddress, sink, rate: 20, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(30), app.CreateClient());
+
+        Assert.Equal(10, run.Load.Count(HttpStatusCode.Accepted));
+        Assert.Equal(10, run.Mail.Count);
+        Assert.Equal(0, run.Missing);
+    }
+
+    [Fact]
+    public async Task The_mail_benchmark_stores_reports_with_their_outbox_rows_as_the_service_does()
+    {
+        await MailBenchmark.InsertReportsAsync(data.Folder, 3);
+
+        await using var app = new CorrectionsApp(data);
+        await app.WaitUntilAsync(async () => (await app.OutboxAsync()).All(m => m.State == OutboxState.Done));
+
+        Assert.Equal(3, await app.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(3, Directory.GetFiles(data.MailFolder, "*.eml").Length);
+    }
+}
