@@ -164,8 +164,8 @@ public sealed class GroupCommitTests : IAsyncLifetime
         Assert.Equal(0, await app.QueryAsync(db => db.ReportSubmissions.CountAsync(s => s.ClientRequestId == "given-up")));
     }
 
-    /// <summary>Sees the writer's unit of work: holds it on a marked report or on every commit, fails on another, counts commits.</summary>
-    private sealed class WriterProbe : DbTransactionInterceptor, IDbCommandInterceptor
+    /// <summary>Sees the writer's commits: holds one that carries a marked report (or every one), fails another, counts them.</summary>
+    private sealed class WriterProbe : DbTransactionInterceptor
     {
         public const string Hold = "hold the writer here";
         public const string Unstorable = "this one cannot be stored";
@@ -181,25 +181,42 @@ public sealed class GroupCommitTests : IAsyncLifetime
 
         public void Open() => gate.TrySetResult();
 
-        public async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
-        {
-            if (!command.CommandText.StartsWith("INSERT INTO \"Reports\"", StringComparison.Ordinal))
-                return result;
-            var values = command.Parameters.Cast<DbParameter>().Select(p => p.Value as string).ToList();
-            if (values.Contains(Unstorable))
-                throw new InvalidOperationException("The probe refuses this report");
-            if (values.Contains(Hold))
-                await WaitAtGateAsync();
-            return result;
-        }
-
         public override async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
         {
             if (FailCommits)
                 throw new InvalidOperationException("The probe fails this commit");
-            if (HoldCommits)
+            var marked = await MarkedReportsAsync(transaction);
+            if (marked.Contains(Unstorable))
+                throw new InvalidOperationException("The probe refuses this report");
+            if (HoldCommits || marked.Contains(Hold))
                 await WaitAtGateAsync();
             return result;
+        }
+
+        /// <summary>The marked reports this transaction is about to commit.</summary>
+        private static async Task<List<string>> MarkedReportsAsync(DbTransaction transaction)
+        {
+            await using var command = transaction.Connection!.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "SELECT \"Exact\" FROM \"Reports\" WHERE \"Exact\" IN ($hold, $unstorable)";
+            var hold = command.CreateParameter();
+            (hold.ParameterName, hold.Value) = ("$hold", Hold);
+            var unstorable = command.CreateParameter();
+            (unstorable.ParameterName, unstorable.Value) = ("$unstorable", Unstorable);
+            command.Parameters.Add(hold);
+            command.Parameters.Add(unstorable);
+            var marked = new List<string>();
+            try
+            {
+                await using var reader = await command.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                    marked.Add(reader.GetString(0));
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException ex) when (ex.SqliteErrorCode == 1)
+            {
+                // The migrations' own transactions commit before the table exists.
+            }
+            return marked;
         }
 
         public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
