@@ -1,18 +1,31 @@
 using System.Data.Common;
+using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using SQLitePCL;
 
 namespace Corrections.Data;
 
 /// <summary>
-/// Lets SQLite wait for its write lock itself, in steps of 1 to 25 ms. Without a busy timeout, Microsoft.Data.Sqlite
-/// retries a locked write every 150 ms, so a submission that met the outbox dispatcher's short commit would wait 150 ms.
-/// The limit matches the default command timeout.
+/// Waits for SQLite's write lock in steps of a millisecond. Without a busy handler, Microsoft.Data.Sqlite retries a
+/// locked write every 150 ms, and SQLite's own busy_timeout backs off to steps of 25 to 100 ms: either way a
+/// submission that met the outbox dispatcher's short commit would wait far longer than the commit took.
+/// Gives up after 30 s, like the default command timeout.
 /// </summary>
 public sealed class SqliteLockWait : DbConnectionInterceptor
 {
-    private const int TimeoutMilliseconds = 30_000;
+    private const int GiveUpAfterMilliseconds = 30_000;
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate int BusyHandler(IntPtr state, int count);
+
+    // Kept by the interceptor, a singleton, for as long as SQLite may call it.
+    private readonly BusyHandler waitOneMillisecond = (_, count) =>
+    {
+        if (count >= GiveUpAfterMilliseconds)
+            return 0;
+        Thread.Sleep(1);
+        return 1;
+    };
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Install(connection);
 
@@ -22,9 +35,15 @@ public sealed class SqliteLockWait : DbConnectionInterceptor
         return Task.CompletedTask;
     }
 
-    private static void Install(DbConnection connection)
+    private void Install(DbConnection connection)
     {
         if (connection is SqliteConnection { Handle: { } handle })
-            raw.sqlite3_busy_timeout(handle, TimeoutMilliseconds);
+            _ = sqlite3_busy_handler(handle.DangerousGetHandle(), waitOneMillisecond, IntPtr.Zero);
     }
+
+    // The bundled SQLite's own entry point: its .NET binding offers busy_timeout but not a busy handler.
+#pragma warning disable SYSLIB1054 // a delegate argument needs the runtime's marshalling
+    [DllImport("e_sqlite3", CallingConvention = CallingConvention.Cdecl)]
+    private static extern int sqlite3_busy_handler(IntPtr db, BusyHandler handler, IntPtr state);
+#pragma warning restore SYSLIB1054
 }

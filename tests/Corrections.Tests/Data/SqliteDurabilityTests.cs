@@ -1,4 +1,5 @@
 using Corrections.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace Corrections.Tests.Data;
@@ -38,8 +39,27 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_writer_that_meets_a_locked_database_waits_for_the_lock_in_SQLite()
+    public async Task A_submission_that_meets_another_writers_lock_waits_for_it_and_is_stored()
     {
-        Assert.Equal("30000", await PragmaAsync("busy_timeout"));
+        _ = await PragmaAsync("journal_mode");
+        await using var other = new SqliteConnection($"Data Source={data.DatabasePath}");
+        await other.OpenAsync();
+        await using (var hold = other.CreateCommand())
+        {
+            hold.CommandText = "BEGIN IMMEDIATE";
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var sending = app.SubmitAsync(Infrastructure.Reports.Valid());
+        await Task.Delay(300);
+        Assert.False(sending.IsCompleted);
+        await using (var release = other.CreateCommand())
+        {
+            release.CommandText = "COMMIT";
+            await release.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await sending).StatusCode);
+        Assert.Equal(1, await app.QueryAsync(db => db.Reports.CountAsync()));
     }
 }

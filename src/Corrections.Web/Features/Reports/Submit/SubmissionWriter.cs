@@ -43,6 +43,9 @@ public sealed class SubmissionWriter(
         {
             while (await queue.Reader.WaitToReadAsync(stoppingToken))
             {
+                // The answers of the last batch send their readers' next reports at once; let them queue up, or the
+                // first would be committed alone and the rest wait a whole commit more.
+                await Task.Yield();
                 while (batch.Count < MaxBatch && queue.Reader.TryRead(out var next))
                 {
                     // A request given up before its batch began leaves nothing behind; one given up later is written whole.
