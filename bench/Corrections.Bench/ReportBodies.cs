@@ -3,8 +3,11 @@ using System.Text.Json;
 
 namespace Corrections.Bench;
 
-/// <summary>Distinct reports of about 700 bytes for the demo site: each has its own passage and client request id, so none is joined to another.</summary>
-public sealed class ReportBodies(string runId)
+/// <summary>
+/// Distinct reports of about 650 bytes for the demo site: each has its own passage and client request id, so none is
+/// joined to another. Caught by the bot trap, they are stored the same way but with no outbox row, and never mailed.
+/// </summary>
+public sealed class ReportBodies(string runId, bool caughtByBotTrap = false)
 {
     private const string Prefix = "The minister said on Tuesday that the agreement, which had been negotiated over eighteen months, would be signed in ";
     private const string Suffix = " at the end of the month, after the parliaments of both countries have approved the final text of the treaty.";
@@ -26,7 +29,7 @@ public sealed class ReportBodies(string runId)
             comment = "The city's name is misspelt.",
             readerEmail = "reader@example.net",
             clientRequestId = $"{runId}-{n}",
-            website = "",
+            website = caughtByBotTrap ? "http://spam.example" : "",
             elapsedMs = 5200,
         };
         return JsonSerializer.SerializeToUtf8Bytes(report);

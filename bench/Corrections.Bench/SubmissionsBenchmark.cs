@@ -12,8 +12,10 @@ public static class SubmissionsBenchmark
         var duration = args.Seconds("duration", 20);
         var warmup = args.Seconds("warmup", 5);
         var runId = ReportBodies.NewRunId();
-        var bodies = new ReportBodies(runId);
-        output.WriteLine($"## Submissions: {connections} connections, {duration.TotalSeconds:F0} s measured after {warmup.TotalSeconds:F0} s warm-up, bodies of {bodies.TypicalSize} bytes");
+        var trapped = args.Text("bot-trap", "no") == "yes";
+        var bodies = new ReportBodies(runId, trapped);
+        output.WriteLine($"## Submissions: {connections} connections, {duration.TotalSeconds:F0} s measured after {warmup.TotalSeconds:F0} s warm-up, bodies of {bodies.TypicalSize} bytes"
+            + (trapped ? ", every report caught by the bot trap (stored, no outbox row, no mail)" : ""));
         output.WriteLine($"Machine: {Machine.Describe()}");
         output.WriteLine();
         output.WriteLine("| target | 202/s | p50 ms | p99 ms | max ms | answers | load average before → after |");
