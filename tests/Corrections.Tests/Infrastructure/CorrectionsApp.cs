@@ -8,6 +8,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Corrections.Tests.Infrastructure;
@@ -39,6 +40,7 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
 
     public TestData Data { get; }
     public FakeTimeProvider Time { get; }
+    public TestLog Log { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -46,6 +48,7 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
         builder.UseContentRoot(AppContext.BaseDirectory);
         foreach (var (key, value) in settings)
             builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => logging.AddProvider(Log));
         builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time)));
     }
 
@@ -68,9 +71,36 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
 
     public Task<List<OutboxMessage>> OutboxAsync() => QueryAsync(db => db.Outbox.AsNoTracking().OrderBy(m => m.Id).ToListAsync());
 
+    /// <summary>
+    /// Writes reports with their outbox rows straight to the database, due at <paramref name="dueAt"/>, without waking
+    /// the dispatcher: the test decides when they are dispatched.
+    /// </summary>
+    public async Task<List<Guid>> SeedReportsAsync(int count, DateTimeOffset dueAt)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
+        var ids = new List<Guid>();
+        for (var i = 0; i < count; i++)
+        {
+            var id = Guid.CreateVersion7();
+            db.Reports.Add(new Report
+            {
+                Id = id, SiteKey = "demo", Url = $"https://news.example.org/a/{i}", DuplicateKey = id.ToString("N") + id.ToString("N"),
+                Exact = $"passage {i}", ReaderCount = 1, CreatedAt = Time.GetUtcNow(), UpdatedAt = Time.GetUtcNow(),
+            });
+            var message = OutboxNotifications.Create(new Corrections.Features.Reports.Submit.ReportSubmitted(id), Time.GetUtcNow());
+            message.DueAt = dueAt;
+            db.Outbox.Add(message);
+            ids.Add(id);
+        }
+        await db.SaveChangesAsync();
+        return ids;
+    }
+
+    public OutboxDispatcher Dispatcher => Services.GetServices<IHostedService>().OfType<OutboxDispatcher>().Single();
+
     /// <summary>Runs one dispatcher batch now, on the test's thread, to observe exactly what one pass does.</summary>
-    public Task<bool> DispatchOnceAsync() =>
-        Services.GetServices<IHostedService>().OfType<OutboxDispatcher>().Single().DispatchBatchAsync(CancellationToken.None);
+    public Task<bool> DispatchOnceAsync() => Dispatcher.DispatchBatchAsync(CancellationToken.None);
 
     /// <summary>Moves the clock in small steps until the condition holds, giving the dispatcher a moment after each step.</summary>
     public async Task AdvanceUntilAsync(Func<Task<bool>> condition, TimeSpan step, TimeSpan? maxFakeTime = null)
@@ -106,6 +136,15 @@ public sealed class TestData : IDisposable
     public string Folder { get; } = Directory.CreateTempSubdirectory("corrections-test-").FullName;
     public string DatabasePath => Path.Combine(Folder, "corrections.db");
     public string MailFolder => Path.Combine(Folder, "mail");
+
+    /// <summary>A context of the test's own on the service's database file, as another process would see it.</summary>
+    public CorrectionsDb OpenDb() => new(new DbContextOptionsBuilder<CorrectionsDb>().UseSqlite($"Data Source={DatabasePath}").Options);
+
+    public async Task<T> QueryAsync<T>(Func<CorrectionsDb, Task<T>> query)
+    {
+        await using var db = OpenDb();
+        return await query(db);
+    }
 
     public void Dispose()
     {
