@@ -5,8 +5,10 @@ using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Email;
 using Corrections.Features.Reports;
+using Corrections.Health;
 using Corrections.Outbox;
 using Corrections.Pipeline;
+using Corrections.Telemetry;
 using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -15,6 +17,7 @@ builder.Services.AddCorrectionsOptions();
 builder.Services.AddCorrectionsDb();
 builder.Services.AddHostedService<StartupTasks>();
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<CorrectionsMetrics>();
 builder.Services.AddMediator((Mediator.MediatorOptions options) =>
 {
     options.ServiceLifetime = ServiceLifetime.Scoped; // handlers use the DbContext
@@ -24,6 +27,7 @@ builder.Services.AddValidators();
 builder.Services.AddMail();
 builder.Services.AddSingleton<OutboxSignal>();
 builder.Services.AddHostedService<OutboxDispatcher>();
+builder.Services.AddCorrectionsHealthChecks();
 
 builder.Services.AddAdminAuthentication();
 builder.Services.AddReportsCors();
@@ -42,6 +46,7 @@ app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapReports();
+app.MapCorrectionsHealth();
 
 try
 {

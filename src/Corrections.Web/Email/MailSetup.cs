@@ -8,6 +8,7 @@ public static class MailSetup
     public static IServiceCollection AddMail(this IServiceCollection services)
     {
         services.AddSingleton<EditorMail>();
+        services.AddSingleton<SmtpHealth>();
         services.AddScoped<IMailTransport>(provider =>
             string.IsNullOrWhiteSpace(provider.GetRequiredService<IOptions<MailOptions>>().Value.Smtp.Host)
                 ? ActivatorUtilities.CreateInstance<PickupDirectoryMailTransport>(provider)
