@@ -16,6 +16,7 @@ public sealed class DatabaseOptions
 {
     public const string Section = "Database";
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+    public int BusyTimeoutSeconds { get; set; } = 5;
 }
 
 public sealed class MailOptions

@@ -7,6 +7,7 @@ namespace Corrections.Configuration;
 /// <summary>Checks the configuration at start-up; every message names the key to fix.</summary>
 public sealed class OptionsValidation :
     IValidateOptions<ServiceOptions>,
+    IValidateOptions<DatabaseOptions>,
     IValidateOptions<MailOptions>,
     IValidateOptions<SitesOptions>,
     IValidateOptions<AbuseOptions>,
@@ -20,6 +21,11 @@ public sealed class OptionsValidation :
             errors.Add($"PublicUrl must be an absolute http or https URL, not '{options.PublicUrl}'");
         return Result(errors);
     }
+
+    public ValidateOptionsResult Validate(string? name, DatabaseOptions options) =>
+        Result(options.BusyTimeoutSeconds is < 1 or > 300
+            ? [$"Database:BusyTimeoutSeconds must be between 1 and 300, not {options.BusyTimeoutSeconds}"]
+            : []);
 
     public ValidateOptionsResult Validate(string? name, MailOptions options)
     {
