@@ -25,6 +25,13 @@ public static class ConfigurationSetup
         services.AddSingleton<IValidateOptions<OutboxOptions>>(validation);
         services.AddSingleton<IValidateOptions<AdminOptions>>(validation);
 
+        // Read unvalidated: the host reads its options while it is built, before ConfigurationCheck can name every bad key.
+        services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
+        {
+            if (int.TryParse(configuration[nameof(ServiceOptions.ShutdownTimeoutSeconds)], out var seconds) && seconds is >= 1 and <= 3600)
+                host.ShutdownTimeout = TimeSpan.FromSeconds(seconds);
+        });
+
         services.AddSingleton<SiteDirectory>();
         return services;
     }

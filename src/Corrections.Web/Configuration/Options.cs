@@ -5,6 +5,7 @@ namespace Corrections.Configuration;
 public sealed class ServiceOptions
 {
     public string PublicUrl { get; set; } = "http://localhost:5080";
+    public int ShutdownTimeoutSeconds { get; set; } = 30;
 }
 
 public enum DatabaseProvider

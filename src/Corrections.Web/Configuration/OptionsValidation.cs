@@ -19,6 +19,8 @@ public sealed class OptionsValidation :
         var errors = new List<string>();
         if (!IsHttpUrl(options.PublicUrl))
             errors.Add($"PublicUrl must be an absolute http or https URL, not '{options.PublicUrl}'");
+        if (options.ShutdownTimeoutSeconds is < 1 or > 3600)
+            errors.Add($"ShutdownTimeoutSeconds must be between 1 and 3600, not {options.ShutdownTimeoutSeconds}");
         return Result(errors);
     }
 
