@@ -4,6 +4,7 @@ using Corrections.Admin;
 using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Email;
+using Corrections.Features.Outbox;
 using Corrections.Features.Reports;
 using Corrections.Health;
 using Corrections.Outbox;
@@ -46,6 +47,7 @@ app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapReports();
+app.MapOutboxAdmin();
 app.MapCorrectionsHealth();
 
 try

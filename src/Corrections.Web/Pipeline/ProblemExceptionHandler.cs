@@ -26,6 +26,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 Title = notFound.Title,
                 Detail = notFound.Message,
             },
+            ConflictException conflict => new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = conflict.Title,
+                Detail = conflict.Message,
+            },
             _ when DatabaseErrors.IsUnavailable(exception) => new ProblemDetails
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
