@@ -14,8 +14,11 @@ using Corrections.Features.Triage;
 using Corrections.Features.Widget;
 using Corrections.Pages;
 using Microsoft.AspNetCore.DataProtection;
+using Corrections.Features.Outbox;
+using Corrections.Health;
 using Corrections.Outbox;
 using Corrections.Pipeline;
+using Corrections.Telemetry;
 using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -26,6 +29,7 @@ builder.Services.AddCorrectionsOptions();
 builder.Services.AddCorrectionsDb();
 builder.Services.AddHostedService<StartupTasks>();
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<CorrectionsMetrics>();
 builder.Services.AddMediator((Mediator.MediatorOptions options) =>
 {
     options.ServiceLifetime = ServiceLifetime.Scoped; // handlers use the DbContext
@@ -40,6 +44,7 @@ builder.Services.AddAntiforgery();
 builder.Services.AddHostedService<OutboxDispatcher>();
 builder.Services.AddHostedService<ReplyReader>();
 builder.Services.AddHostedService<ReaderEmailRetention>();
+builder.Services.AddCorrectionsHealthChecks();
 
 builder.Services.AddAdminAuthentication();
 builder.Services.AddReportsCors();
@@ -69,6 +74,8 @@ app.MapTriagePages();
 app.MapPageAssets();
 app.MapWidget();
 app.MapApiDocs();
+app.MapOutboxAdmin();
+app.MapCorrectionsHealth();
 
 try
 {

@@ -5,6 +5,7 @@ namespace Corrections.Configuration;
 public sealed class ServiceOptions
 {
     public string PublicUrl { get; set; } = "http://localhost:5080";
+    public int ShutdownTimeoutSeconds { get; set; } = 30;
 }
 
 public enum DatabaseProvider
@@ -16,6 +17,7 @@ public sealed class DatabaseOptions
 {
     public const string Section = "Database";
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+    public int BusyTimeoutSeconds { get; set; } = 5;
 }
 
 public sealed class MailOptions

@@ -11,17 +11,22 @@ public static class DatabaseSetup
     {
         services.AddDbContext<CorrectionsDb>((services, options) =>
         {
-            var provider = services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider;
+            var database = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             var connectionString = services.GetRequiredService<IConfiguration>().GetConnectionString("Corrections");
             if (string.IsNullOrWhiteSpace(connectionString))
                 throw new InvalidOperationException("ConnectionStrings:Corrections must be set");
-            switch (provider)
+            switch (database.Provider)
             {
                 case DatabaseProvider.Sqlite:
-                    options.UseSqlite(connectionString, sqlite => sqlite.MigrationsAssembly("Corrections.Migrations.Sqlite"));
+                    // A locked file is waited for this long, by every command and by BEGIN, then the request answers 503:
+                    // a reader's browser should hear back in seconds, not after SQLite's default 30.
+                    var sqliteConnection = new SqliteConnectionStringBuilder(connectionString) { DefaultTimeout = database.BusyTimeoutSeconds };
+                    options.UseSqlite(sqliteConnection.ToString(), sqlite => sqlite
+                        .MigrationsAssembly("Corrections.Migrations.Sqlite")
+                        .CommandTimeout(database.BusyTimeoutSeconds));
                     break;
                 default:
-                    throw new InvalidOperationException($"Database:Provider '{provider}' is not supported");
+                    throw new InvalidOperationException($"Database:Provider '{database.Provider}' is not supported");
             }
         });
         return services;

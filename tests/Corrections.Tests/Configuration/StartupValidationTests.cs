@@ -18,6 +18,8 @@ public sealed class StartupValidationTests : IDisposable
     [InlineData("Abuse:ReportsPerClientPerMinute", "-1", "Abuse:ReportsPerClientPerMinute must be 0")]
     [InlineData("Outbox:MaxAttempts", "0", "Outbox:MaxAttempts must be between")]
     [InlineData("Database:Provider", "Oracle", "Database:Provider")]
+    [InlineData("Database:BusyTimeoutSeconds", "0", "Database:BusyTimeoutSeconds must be between 1 and 300")]
+    [InlineData("ShutdownTimeoutSeconds", "0", "ShutdownTimeoutSeconds must be between 1 and 3600")]
     public async Task A_bad_configuration_value_stops_the_start_with_a_message_naming_the_key(string key, string value, string expected)
     {
         using var service = ServiceProcess.Start(new Dictionary<string, string>

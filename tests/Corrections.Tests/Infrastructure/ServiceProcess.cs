@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Corrections.Tests.Infrastructure;
@@ -6,6 +7,8 @@ namespace Corrections.Tests.Infrastructure;
 /// <summary>The built service as a separate process, configured through environment variables; killed when disposed.</summary>
 public sealed class ServiceProcess : IDisposable
 {
+    private const int SigTerm = 15;
+
     private readonly Process process;
     private readonly StringBuilder output = new();
 
@@ -43,6 +46,44 @@ public sealed class ServiceProcess : IDisposable
         service.process.BeginOutputReadLine();
         service.process.BeginErrorReadLine();
         return service;
+    }
+
+    public int Id => process.Id;
+    public bool HasExited => process.HasExited;
+    public int ExitCode => process.ExitCode;
+
+    /// <summary>SIGKILL: the process ends at once, in the middle of whatever it does.</summary>
+    public void Kill() => process.Kill(entireProcessTree: false);
+
+    /// <summary>SIGTERM, as an orchestrator stops a container: the service shuts down gracefully.</summary>
+    public void Terminate()
+    {
+        if (SendSignal(process.Id, SigTerm) != 0)
+            throw new InvalidOperationException($"kill({process.Id}, SIGTERM) failed with errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
+
+    /// <summary>Waits until the output has a line containing <paramref name="text"/> at least <paramref name="count"/> times.</summary>
+    public async Task WaitForOutputAsync(string text, int count = 1, TimeSpan? timeout = null)
+    {
+        using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        while (CountInOutput(text) < count)
+        {
+            if (deadline.IsCancellationRequested)
+                throw new TimeoutException($"The service did not write '{text}' {count} time(s). Its output:\n{Output}");
+            await Task.Delay(20);
+        }
+    }
+
+    public int CountInOutput(string text)
+    {
+        var output = Output;
+        var count = 0;
+        for (var at = output.IndexOf(text, StringComparison.Ordinal); at >= 0; at = output.IndexOf(text, at + text.Length, StringComparison.Ordinal))
+            count++;
+        return count;
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)

@@ -184,21 +184,7 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
     {
         smtp.Start();
         var app = Start();
-        await using (var scope = app.Services.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
-            for (var i = 0; i < 40; i++)
-            {
-                var reportId = Guid.CreateVersion7();
-                db.Reports.Add(new Report
-                {
-                    Id = reportId, SiteKey = "demo", Url = $"https://news.example.org/a/{i}", DuplicateKey = reportId.ToString("N") + reportId.ToString("N"),
-                    Exact = $"passage {i}", ReaderCount = 1, ReplyToken = Corrections.Features.Reports.Submit.SubmitReportHandler.NewReplyToken(), CreatedAt = app.Time.GetUtcNow(), UpdatedAt = app.Time.GetUtcNow(),
-                });
-                db.Outbox.Add(OutboxNotifications.Create(new Corrections.Features.Reports.Submit.ReportSubmitted(reportId, "editors@news.example.org"), app.Time.GetUtcNow()));
-            }
-            await db.SaveChangesAsync();
-        }
+        await app.SeedReportsAsync(40, app.Time.GetUtcNow());
 
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
         {
