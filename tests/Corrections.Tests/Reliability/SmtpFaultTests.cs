@@ -95,8 +95,8 @@ public sealed class SmtpFaultTests : IAsyncLifetime
         await service.Process.WaitForOutputAsync("parked after 1 attempt(s)");
         Assert.Contains("warn: Corrections.Outbox.OutboxDispatcher", service.Process.Output);
 
-        // Well past the longest back-off (2 s) and poll interval (1 s): a parked message is left alone.
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        // Past the longest back-off (2 s) and a poll interval (1 s): a parked message is left alone.
+        await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal(1, smtp.Deliveries);
         Assert.Equal(OutboxState.Parked, (await service.OutboxAsync()).Single().State);
 
