@@ -64,6 +64,12 @@ public sealed class OutboxDispatcher(
     /// </summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        // A host may stop its services twice, the second time after disposing them.
+        if (ExecuteTask is not { IsCompleted: false })
+        {
+            await base.StopAsync(cancellationToken);
+            return;
+        }
         var shutdown = host.Value.ShutdownTimeout;
         var releaseTime = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(2).Ticks, shutdown.Ticks / 5));
         cutOffSource.CancelAfter(shutdown - releaseTime);
