@@ -44,12 +44,11 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
         Assert.InRange(waiting.DueAt - app.Time.GetUtcNow(), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(12));
 
         smtp.Start();
-        await app.AdvanceUntilAsync(async () => smtp.Messages.Count > 0, TimeSpan.FromSeconds(1));
+        await app.AdvanceUntilAsync(async () => (await app.OutboxAsync()).Single().State == OutboxState.Done, TimeSpan.FromSeconds(1));
         await app.DispatchOnceAsync();
 
         var mail = Assert.Single(smtp.Messages);
         Assert.Equal($"report-{id:N}@localhost", mail.MessageId);
-        Assert.Equal(OutboxState.Done, (await app.OutboxAsync()).Single().State);
     }
 
     [Fact]
@@ -85,7 +84,7 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
         var app = Start();
 
         await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
-        await app.AdvanceUntilAsync(async () => smtp.Messages.Count > 0, TimeSpan.FromSeconds(2));
+        await app.AdvanceUntilAsync(async () => (await app.OutboxAsync()).Single().State == OutboxState.Done, TimeSpan.FromSeconds(2));
 
         Assert.Single(smtp.Messages);
         var row = (await app.OutboxAsync()).Single();
@@ -136,9 +135,9 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
         smtp.Start();
         var second = Start(new FakeTimeProvider(start + TimeSpan.FromMinutes(1)));
         var mail = Assert.Single(await smtp.WaitForMessagesAsync(1));
+        await second.WaitUntilAsync(async () => (await second.OutboxAsync()).Single().State == OutboxState.Done);
 
         Assert.Equal($"report-{id:N}@localhost", mail.MessageId);
-        Assert.Equal(OutboxState.Done, (await second.OutboxAsync()).Single().State);
     }
 
     [Fact]
