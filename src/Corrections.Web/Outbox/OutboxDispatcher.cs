@@ -23,7 +23,6 @@ public sealed class OutboxDispatcher(
     private readonly OutboxOptions settings = options.Value;
     private readonly Random random = new();
     private readonly CancellationTokenSource cutOffSource = new();
-    private volatile bool disposed;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -65,9 +64,12 @@ public sealed class OutboxDispatcher(
     /// </summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        // A host that is stopped twice (a test host, for one) may call this after Dispose.
-        if (disposed)
+        // A host may stop its services twice, the second time after disposing them.
+        if (ExecuteTask is not { IsCompleted: false })
+        {
+            await base.StopAsync(cancellationToken);
             return;
+        }
         var shutdown = host.Value.ShutdownTimeout;
         var releaseTime = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(2).Ticks, shutdown.Ticks / 5));
         cutOffSource.CancelAfter(shutdown - releaseTime);
@@ -79,7 +81,6 @@ public sealed class OutboxDispatcher(
 
     public override void Dispose()
     {
-        disposed = true;
         cutOffSource.Dispose();
         base.Dispose();
     }

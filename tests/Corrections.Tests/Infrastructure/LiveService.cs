@@ -49,6 +49,7 @@ public sealed class LiveService : IAsyncDisposable
             ["Abuse__ReportsPerClientPerMinute"] = "0",
             ["Admin__ApiKeys__0__Name"] = "operator",
             ["Admin__ApiKeys__0__Key"] = AdminKey,
+            ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             environment[key.Replace(":", "__")] = value;

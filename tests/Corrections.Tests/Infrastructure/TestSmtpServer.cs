@@ -35,6 +35,15 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
     public int Port { get; }
     public IReadOnlyCollection<MimeMessage> Messages => received.ToArray();
+
+    /// <summary>The report each received message is about, in the order received: a report mailed twice is here twice.</summary>
+    public IReadOnlyList<Guid> MailedReports => received.Select(ReportOf).ToArray();
+
+    /// <summary>Reads the report id from the Message-ID, which starts with <c>report-{id:N}</c>.</summary>
+    public static Guid ReportOf(MimeMessage message) =>
+        message.MessageId is { Length: >= 39 } id && id.StartsWith("report-", StringComparison.Ordinal)
+            ? Guid.ParseExact(id.AsSpan(7, 32), "N")
+            : throw new FormatException($"'{message.MessageId}' is not the Message-ID of a report's mail");
     public int Sessions => Volatile.Read(ref sessions);
 
     /// <summary>Messages whose data the server has read, whatever it answered.</summary>

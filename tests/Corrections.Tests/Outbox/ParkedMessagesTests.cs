@@ -136,7 +136,7 @@ public sealed class ParkedMessagesTests : IAsyncLifetime
         Assert.Equal(app.Time.GetUtcNow(), DateTimeOffset.Parse((string)body["dueAt"]!));
         Assert.StartsWith("SMTP 550", (string?)body["lastError"]);
         var mail = Assert.Single(await smtp.WaitForMessagesAsync(1));
-        Assert.Equal(Infrastructure.Reports.MessageId(reportId), mail.MessageId);
+        Assert.Equal(reportId, TestSmtpServer.ReportOf(mail));
         await app.WaitUntilAsync(async () => (await app.OutboxAsync()).Single().State == OutboxState.Done);
         var done = (await app.OutboxAsync()).Single();
         Assert.Equal(1, done.Attempts);

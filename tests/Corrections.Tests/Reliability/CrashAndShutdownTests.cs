@@ -27,8 +27,6 @@ public sealed class CrashAndShutdownTests : IAsyncLifetime
         data.Dispose();
     }
 
-    private static string MessageId(Guid reportId) => Infrastructure.Reports.MessageId(reportId);
-
     [Fact]
     public async Task After_kill_9_in_a_burst_every_accepted_report_is_stored_and_mailed_and_only_the_mail_in_flight_can_be_mailed_twice()
     {
@@ -81,9 +79,9 @@ public sealed class CrashAndShutdownTests : IAsyncLifetime
         Assert.Subset(stored.ToHashSet(), accepted.ToHashSet());
         Assert.Equal(stored.Count, (await service.OutboxAsync()).Count);
 
-        var mailed = smtp.Messages.GroupBy(m => m.MessageId ?? "").ToDictionary(g => g.Key, g => g.Count());
-        Assert.All(stored, id => Assert.True(mailed.ContainsKey(MessageId(id)), $"report {id} was not mailed"));
-        var twice = stored.Where(id => mailed[MessageId(id)] > 1).ToList();
+        var mailed = smtp.MailedReports.GroupBy(id => id).ToDictionary(g => g.Key, g => g.Count());
+        Assert.All(stored, id => Assert.True(mailed.ContainsKey(id), $"report {id} was not mailed"));
+        var twice = stored.Where(id => mailed[id] > 1).ToList();
         Assert.All(twice, id => Assert.Contains(id, inFlightAtKill));
         Assert.All(mailed.Values, copies => Assert.InRange(copies, 1, 2));
         // One dispatcher hands over one message at a time: at most one was accepted by the relay and not yet marked done.
@@ -140,13 +138,13 @@ public sealed class CrashAndShutdownTests : IAsyncLifetime
 
         var outbox = await service.OutboxAsync();
         Assert.All(outbox, m => Assert.Null(m.LeaseOwner));
-        Assert.Equal(MessageId(before[0]), Assert.Single(smtp.Messages).MessageId);
+        Assert.Equal(before[0], Assert.Single(smtp.MailedReports));
         Assert.Equal(OutboxState.Done, outbox.Single(m => ReportIdOf(m) == before[0]).State);
         Assert.Equal(before.Concat(late).Order(), (await data.QueryAsync(db => db.Reports.Select(r => r.Id).ToListAsync())).Order());
 
         await service.RestartAsync();
         await service.WaitUntilAsync(async () => (await service.OutboxAsync()).All(m => m.State == OutboxState.Done), what: "Every row done after the restart");
-        Assert.Equal(before.Concat(late).Select(MessageId).Order(), smtp.Messages.Select(m => m.MessageId).Order());
+        Assert.Equal(before.Concat(late).Order(), smtp.MailedReports.Order());
     }
 
     [Fact]
@@ -174,7 +172,7 @@ public sealed class CrashAndShutdownTests : IAsyncLifetime
         silent.ForwardTo(smtp.Port);
         await service.RestartAsync();
         await service.WaitUntilAsync(async () => (await service.OutboxAsync()).Single().State == OutboxState.Done, what: "The row done after the restart");
-        Assert.Equal(MessageId(id), Assert.Single(smtp.Messages).MessageId);
+        Assert.Equal(id, Assert.Single(smtp.MailedReports));
     }
 
     private async Task<HashSet<Guid>> ReportIdsOfLeasedRowsAsync()
