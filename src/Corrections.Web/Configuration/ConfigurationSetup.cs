@@ -23,6 +23,7 @@ public static class ConfigurationSetup
 
         var validation = new OptionsValidation();
         services.AddSingleton<IValidateOptions<ServiceOptions>>(validation);
+        services.AddSingleton<IValidateOptions<DatabaseOptions>>(validation);
         services.AddSingleton<IValidateOptions<MailOptions>>(validation);
         services.AddSingleton<IValidateOptions<SitesOptions>>(validation);
         services.AddSingleton<IValidateOptions<AbuseOptions>>(validation);

@@ -10,12 +10,19 @@ public sealed class ServiceOptions
 public enum DatabaseProvider
 {
     Sqlite,
+    SqlServer,
+    PostgreSql,
 }
 
 public sealed class DatabaseOptions
 {
     public const string Section = "Database";
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>Whether the service applies missing migrations when it starts; unset: yes for SQLite, no for the servers.</summary>
+    public bool? MigrateOnStartup { get; set; }
+
+    public bool MigratesOnStartup => MigrateOnStartup ?? Provider == DatabaseProvider.Sqlite;
 }
 
 public sealed class MailOptions

@@ -7,6 +7,7 @@ namespace Corrections.Configuration;
 /// <summary>Checks the configuration at start-up; every message names the key to fix.</summary>
 public sealed class OptionsValidation :
     IValidateOptions<ServiceOptions>,
+    IValidateOptions<DatabaseOptions>,
     IValidateOptions<MailOptions>,
     IValidateOptions<SitesOptions>,
     IValidateOptions<AbuseOptions>,
@@ -27,6 +28,11 @@ public sealed class OptionsValidation :
             errors.Add($"PublicUrl must be an absolute http or https URL, not '{options.PublicUrl}'");
         return Result(errors);
     }
+
+    public ValidateOptionsResult Validate(string? name, DatabaseOptions options) =>
+        Result(Enum.IsDefined(options.Provider)
+            ? []
+            : [$"Database:Provider must be one of {string.Join(", ", Enum.GetNames<DatabaseProvider>())}, not '{options.Provider}'"]);
 
     public ValidateOptionsResult Validate(string? name, MailOptions options)
     {
