@@ -30,6 +30,7 @@ public static class DatabaseSetup
                     throw new InvalidOperationException($"Database:Provider '{provider}' is not supported");
             }
         });
+        services.AddSingleton<DatabaseLease>();
         return services;
     }
 
