@@ -1,7 +1,10 @@
+using Corrections.Configuration;
 using Corrections.Data;
+using Corrections.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql;
 
 namespace Corrections.Tests.Data;
 
@@ -51,6 +54,29 @@ public sealed class ProviderMigrationsTests
         Assert.Contains("CREATE TABLE", script);
         Assert.Contains("Leases", script);
         Assert.Contains(provider == "SqlServer" ? "IF NOT EXISTS" : "IF NOT EXISTS(SELECT 1 FROM \"__EFMigrationsHistory\"", script);
+    }
+
+    [SkippableFact]
+    public async Task The_idempotent_PostgreSQL_script_makes_the_schema_and_can_run_again()
+    {
+        Skip.If(TestDatabase.PostgresServer is null, $"{TestDatabase.PostgresVariable} is not set: no PostgreSQL server to run the script on (tests/run.sh starts one)");
+        using var design = DesignTimeDb("PostgreSql");
+        var script = design.GetService<IMigrator>().GenerateScript(options: MigrationsSqlGenerationOptions.Idempotent);
+        using var data = new TestData(DatabaseProvider.PostgreSql);
+
+        await using (var connection = new NpgsqlConnection(data.ConnectionString))
+        {
+            await connection.OpenAsync();
+            for (var run = 0; run < 2; run++)
+            {
+                await using var command = new NpgsqlCommand(script, connection);
+                await command.ExecuteNonQueryAsync();
+            }
+        }
+
+        await using var db = data.CreateDb();
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+        Assert.Equal(0, await db.Leases.CountAsync());
     }
 
     [Fact]

@@ -11,9 +11,14 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Corrections.Tests.Data;
 
-/// <summary>Two instances of the built service on one database server, as behind a load balancer.</summary>
+/// <summary>
+/// Two instances of the built service on one database server, as behind a load balancer. They keep both cores busy for
+/// a while, so this runs on its own, after the tests that run in parallel.
+/// </summary>
+[Collection(Name)]
 public sealed partial class SeveralInstancesTests(ITestOutputHelper output) : IAsyncLifetime
 {
+    public const string Name = "Several instances";
     private const int ReportCount = 1000;
     private static readonly string[] Editors = ["editors@news.example.org", "desk@news.example.org"];
 
@@ -112,3 +117,6 @@ public sealed partial class SeveralInstancesTests(ITestOutputHelper output) : IA
     [GeneratedRegex(@"/triage/[A-Za-z0-9_\-]+")]
     private static partial Regex TriagePath();
 }
+
+[CollectionDefinition(SeveralInstancesTests.Name, DisableParallelization = true)]
+public sealed class SeveralInstancesCollection;
