@@ -59,6 +59,9 @@ builder.Services.ConfigureHttpJsonOptions(json =>
 
 var app = builder.Build();
 
+if (args is ["migrate", ..])
+    return await MigrateCommand.RunAsync(app.Services, CancellationToken.None);
+
 app.UseForwardedHeaders();
 app.UseSecurityHeaders();
 app.UseExceptionHandler();
@@ -85,6 +88,11 @@ try
 catch (OptionsValidationException ex)
 {
     await Console.Error.WriteLineAsync("The configuration is not valid:\n  " + string.Join("\n  ", ex.Failures));
+    return 1;
+}
+catch (DatabaseNotReadyException ex)
+{
+    await Console.Error.WriteLineAsync(ex.Message);
     return 1;
 }
 

@@ -11,6 +11,8 @@ public sealed class ServiceOptions
 public enum DatabaseProvider
 {
     Sqlite,
+    SqlServer,
+    PostgreSql,
 }
 
 public sealed class DatabaseOptions
@@ -18,6 +20,11 @@ public sealed class DatabaseOptions
     public const string Section = "Database";
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
     public int BusyTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>Whether the service applies missing migrations when it starts; unset: yes for SQLite, no for the servers.</summary>
+    public bool? MigrateOnStartup { get; set; }
+
+    public bool MigratesOnStartup => MigrateOnStartup ?? Provider == DatabaseProvider.Sqlite;
 }
 
 public sealed class MailOptions

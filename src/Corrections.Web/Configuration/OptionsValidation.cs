@@ -32,9 +32,10 @@ public sealed class OptionsValidation :
     }
 
     public ValidateOptionsResult Validate(string? name, DatabaseOptions options) =>
-        Result(options.BusyTimeoutSeconds is < 1 or > 300
-            ? [$"Database:BusyTimeoutSeconds must be between 1 and 300, not {options.BusyTimeoutSeconds}"]
-            : []);
+        Result([
+            .. options.BusyTimeoutSeconds is < 1 or > 300 ? [$"Database:BusyTimeoutSeconds must be between 1 and 300, not {options.BusyTimeoutSeconds}"] : Array.Empty<string>(),
+            .. Enum.IsDefined(options.Provider) ? Array.Empty<string>() : [$"Database:Provider must be one of {string.Join(", ", Enum.GetNames<DatabaseProvider>())}, not '{options.Provider}'"],
+        ]);
 
     public ValidateOptionsResult Validate(string? name, MailOptions options)
     {

@@ -25,18 +25,42 @@ public static class DatabaseSetup
                         .MigrationsAssembly("Corrections.Migrations.Sqlite")
                         .CommandTimeout(database.BusyTimeoutSeconds));
                     break;
+                case DatabaseProvider.SqlServer:
+                    options.UseSqlServer(connectionString, sql => sql.MigrationsAssembly("Corrections.Migrations.SqlServer"));
+                    break;
+                case DatabaseProvider.PostgreSql:
+                    options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsAssembly("Corrections.Migrations.PostgreSql"));
+                    break;
                 default:
                     throw new InvalidOperationException($"Database:Provider '{database.Provider}' is not supported");
             }
         });
+        services.AddSingleton<DatabaseLease>();
         return services;
     }
 
-    /// <summary>Creates the database folder, applies the migrations and sets the file up for one writer and many readers.</summary>
+    /// <summary>
+    /// Applies the migrations when <c>Database:MigrateOnStartup</c> is on; otherwise stops the start if any is missing.
+    /// </summary>
     public static async Task PrepareAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
+        if (services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigratesOnStartup)
+        {
+            await MigrateAsync(db, cancellationToken);
+            return;
+        }
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+        if (pending.Count > 0)
+            throw new DatabaseNotReadyException(
+                $"The database lacks {pending.Count} migration(s) ({string.Join(", ", pending)}) and Database:MigrateOnStartup is false: " +
+                "apply them with 'dotnet Corrections.Web.dll migrate', then start the service.");
+    }
+
+    /// <summary>Applies the missing migrations; for SQLite, creates the file's folder and sets the file up for one writer and many readers.</summary>
+    public static async Task MigrateAsync(CorrectionsDb db, CancellationToken cancellationToken)
+    {
         if (db.Database.IsSqlite())
         {
             var dataSource = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
@@ -44,11 +68,17 @@ public static class DatabaseSetup
             if (!string.IsNullOrEmpty(folder))
                 Directory.CreateDirectory(folder);
         }
+        // EF Core takes a migration lock in the database, so instances that start together do not both migrate.
         await db.Database.MigrateAsync(cancellationToken);
+        // Writers begin their transactions with BEGIN IMMEDIATE and wait for one another up to the connection's
+        // Default Timeout (30 s unless the connection string says otherwise); in WAL mode readers never wait for them.
         if (db.Database.IsSqlite())
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
     }
 }
+
+/// <summary>The database is not in the shape this version of the service needs.</summary>
+public sealed class DatabaseNotReadyException(string message) : Exception(message);
 
 /// <summary>Runs before the service takes requests: checks the configuration, then prepares the database.</summary>
 public sealed class StartupTasks(IServiceProvider services) : IHostedService

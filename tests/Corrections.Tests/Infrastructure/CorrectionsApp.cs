@@ -14,7 +14,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Corrections.Tests.Infrastructure;
 
 /// <summary>
-/// The real service in-process, on its own SQLite file, with the defaults of the repository's appsettings.json,
+/// The real service in-process, on its own database (see <see cref="TestData"/>), with the defaults of the repository's appsettings.json,
 /// a clock the test moves, and mail sent to a test SMTP server (or, without one, to a pickup folder).
 /// </summary>
 public sealed class CorrectionsApp : WebApplicationFactory<Program>
@@ -28,9 +28,8 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
     {
         Data = data;
         Time = time ?? new FakeTimeProvider(DateTimeOffset.UtcNow);
-        this.settings = new Dictionary<string, string?>
+        this.settings = new Dictionary<string, string?>(data.Settings)
         {
-            ["ConnectionStrings:Corrections"] = $"Data Source={data.DatabasePath}",
             ["Mail:PickupDirectory"] = data.MailFolder,
             ["Mail:Smtp:Host"] = smtp is null ? "" : "127.0.0.1",
             ["Mail:Smtp:Port"] = smtp?.Port.ToString() ?? "25",
@@ -144,35 +143,6 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
             if (deadline.IsCancellationRequested)
                 throw new TimeoutException("The condition did not hold in time");
             await Task.Delay(20);
-        }
-    }
-}
-
-/// <summary>A temporary folder with the service's SQLite file and mail pickup folder; deleted afterwards.</summary>
-public sealed class TestData : IDisposable
-{
-    public string Folder { get; } = Directory.CreateTempSubdirectory("corrections-test-").FullName;
-    public string DatabasePath => Path.Combine(Folder, "corrections.db");
-    public string MailFolder => Path.Combine(Folder, "mail");
-
-    /// <summary>A context of the test's own on the service's database file, as another process would see it.</summary>
-    public CorrectionsDb OpenDb() => new(new DbContextOptionsBuilder<CorrectionsDb>().UseSqlite($"Data Source={DatabasePath}").Options);
-
-    public async Task<T> QueryAsync<T>(Func<CorrectionsDb, Task<T>> query)
-    {
-        await using var db = OpenDb();
-        return await query(db);
-    }
-
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
-        catch (IOException)
-        {
         }
     }
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Net;
+using System.Net.Sockets;
 using System.Text;
 
 namespace Corrections.Tests.Infrastructure;
@@ -92,6 +94,38 @@ public sealed class ServiceProcess : IDisposable
         await process.WaitForExitAsync(deadline.Token);
         process.WaitForExit(); // flushes the redirected output
         return process.ExitCode;
+    }
+
+    /// <summary>Waits until the service answers HTTP at <paramref name="baseAddress"/>; fails with its output if it exits or takes too long.</summary>
+    public async Task WaitUntilAnsweringAsync(Uri baseAddress, TimeSpan timeout)
+    {
+        using var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        using var deadline = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException($"The service exited with {process.ExitCode} before answering:\n{Output}");
+            try
+            {
+                await client.GetAsync("/assets/page.css", deadline.Token);
+                return;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !deadline.IsCancellationRequested)
+            {
+                await Task.Delay(100, CancellationToken.None);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"The service did not answer at {baseAddress} within {timeout}:\n{Output}");
+            }
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private void Append(string? line)
