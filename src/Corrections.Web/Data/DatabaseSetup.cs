@@ -70,8 +70,8 @@ public static class DatabaseSetup
         }
         // EF Core takes a migration lock in the database, so instances that start together do not both migrate.
         await db.Database.MigrateAsync(cancellationToken);
-        // Writers begin their transactions with BEGIN IMMEDIATE and wait for one another up to the connection's
-        // Default Timeout (30 s unless the connection string says otherwise); in WAL mode readers never wait for them.
+        // One writer at a time: writers begin their transactions with BEGIN IMMEDIATE and wait for one another up to
+        // Database:BusyTimeoutSeconds; in WAL mode readers never wait for them.
         if (db.Database.IsSqlite())
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
     }

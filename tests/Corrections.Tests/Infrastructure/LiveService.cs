@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Corrections.Tests.Infrastructure;
 
 /// <summary>
-/// The built service as a real process on 127.0.0.1, with its own SQLite file and mail sent to a test SMTP port,
+/// The built service as a real process on 127.0.0.1, with its own database (see <see cref="TestData"/>) and mail sent to a test SMTP port,
 /// the outbox on short real-time timers. Restarting starts a new process on the same data and port.
 /// </summary>
 public sealed class LiveService : IAsyncDisposable
@@ -34,9 +34,8 @@ public sealed class LiveService : IAsyncDisposable
     public static async Task<LiveService> StartAsync(TestData data, int smtpPort, IDictionary<string, string>? settings = null)
     {
         var port = FreePort();
-        var environment = new Dictionary<string, string>
+        var environment = new Dictionary<string, string>(data.Environment())
         {
-            ["ConnectionStrings__Corrections"] = $"Data Source={data.DatabasePath}",
             ["Mail__PickupDirectory"] = data.MailFolder,
             ["Mail__Smtp__Host"] = "127.0.0.1",
             ["Mail__Smtp__Port"] = smtpPort.ToString(),

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
+using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Features.Reports.Submit;
 using Corrections.Tests.Infrastructure;
@@ -89,9 +90,10 @@ public sealed class CrashAndShutdownTests : IAsyncLifetime
         Assert.True(mailedBeforeKill > 0 && stored.Count > mailedBeforeKill, "the kill should land in the middle of the work");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task SIGTERM_lets_in_flight_requests_and_the_mail_on_the_wire_finish_leaves_nothing_claimed_and_exits_in_time()
     {
+        Skip.If(data.Provider != DatabaseProvider.Sqlite, "Locks the SQLite file: this run is on a database server; tests/run.sh runs it in its SQLite run");
         smtp.HoldMessages();
         service = await LiveService.StartAsync(data, smtp.Port, new Dictionary<string, string>
         {
