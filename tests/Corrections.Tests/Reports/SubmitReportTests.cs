@@ -155,6 +155,7 @@ public sealed class SubmitReportTests : ServiceTest
         { "url", r => r["url"] = "ftp://news.example.org/article" },
         { "url", r => r["url"] = "/2024/11/25/article" },
         { "url", r => r["url"] = "https://news.example.org/" + new string('a', 2048) },
+        { "url", r => r["url"] = "https://news.example.org/" + new string('€', 300) },
         { "url", r => r.Remove("url") },
         { "url", r => r["url"] = 42 },
         { "selection", r => r.Remove("selection") },

@@ -71,8 +71,7 @@ public sealed class SubmitReportHandler(CorrectionsDb db, SiteDirectory sites, T
         {
             Id = Guid.CreateVersion7(now),
             SiteKey = site.Key,
-            // Escaped, without the default port and without the fragment, which is only the reader's position.
-            Url = new Uri(command.Url).GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped),
+            Url = StoredUrl(new Uri(command.Url)),
             DuplicateKey = duplicateKey,
             Title = command.Title,
             Language = command.Lang ?? site.Language,
@@ -142,6 +141,9 @@ public sealed class SubmitReportHandler(CorrectionsDb db, SiteDirectory sites, T
     }
 
     /// <summary>Reports on the same page (query and fragment aside) about the same quoted passage are one report.</summary>
+    /// <summary>Escaped, without the default port and without the fragment, which is only the reader's position.</summary>
+    public static string StoredUrl(Uri url) => url.GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped);
+
     public static string DuplicateKey(string siteKey, string url, string prefix, string exact, string suffix)
     {
         var page = new Uri(url).GetLeftPart(UriPartial.Path);
