@@ -153,6 +153,23 @@ public sealed class ReplyTriageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_reply_without_a_Message_ID_and_with_a_long_subject_is_applied_once()
+    {
+        var (id, mail) = await SubmitAsync();
+        var reply = ReplyTo(mail, "Fixed");
+        reply.Subject = "Re: " + new string('x', 600);
+        reply.Headers.Remove(HeaderId.MessageId);
+
+        await imap.DeliverAsync(reply);
+        await WaitUntilProcessedAsync(1);
+        await imap.DeliverAsync(reply);
+        await WaitUntilProcessedAsync(2);
+
+        Assert.Equal(ReportStatus.Fixed, (await app.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status);
+        Assert.Single(await app.QueryAsync(db => db.ReportEvents.ToListAsync()));
+    }
+
+    [Fact]
     public async Task While_another_instance_holds_the_reply_readers_lease_replies_wait_for_it_to_expire()
     {
         await using (var db = data.CreateDb())

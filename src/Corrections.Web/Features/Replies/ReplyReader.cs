@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Corrections.Configuration;
 using Corrections.Data;
 using MailKit;
@@ -26,6 +28,7 @@ public sealed class ReplyReader(
     public const string LeaseName = "reply-reader";
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(60);
     public static readonly TimeSpan LeaseCheck = TimeSpan.FromSeconds(15);
+    private const int MaxMessageIdLength = 500;
 
     private readonly ImapOptions imap = options.Value.Imap;
     private readonly string repliesAddress = options.Value.Replies.Address;
@@ -165,6 +168,9 @@ public sealed class ReplyReader(
     {
         var from = message.From.Mailboxes.FirstOrDefault()?.Address ?? "";
         var messageId = message.MessageId ?? $"{from}/{message.Date:O}/{message.Subject}";
+        // The history keeps the id so that a reply is applied once; one longer than its column is kept as its hash.
+        if (messageId.Length > MaxMessageIdLength)
+            messageId = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(messageId)));
         await using var scope = scopes.CreateAsyncScope();
         var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
         await mediator.Send(new HandleEditorReply(messageId, ReplyText.FindToken(message, repliesAddress), from, ReplyText.FirstLine(message), message.Subject), cancellationToken);
