@@ -34,9 +34,8 @@ public sealed class LiveService : IAsyncDisposable
     public static async Task<LiveService> StartAsync(TestData data, int smtpPort, IDictionary<string, string>? settings = null)
     {
         var port = FreePort();
-        var environment = new Dictionary<string, string>
+        var environment = new Dictionary<string, string>(data.Environment())
         {
-            ["ConnectionStrings__Corrections"] = $"Data Source={data.DatabasePath}",
             ["Mail__PickupDirectory"] = data.MailFolder,
             ["Mail__Smtp__Host"] = "127.0.0.1",
             ["Mail__Smtp__Port"] = smtpPort.ToString(),

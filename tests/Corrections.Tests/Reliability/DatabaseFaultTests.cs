@@ -23,9 +23,10 @@ public sealed class DatabaseFaultTests : IAsyncLifetime
         data.Dispose();
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task While_the_database_is_locked_submissions_get_503_with_Retry_After_nothing_is_half_stored_and_the_service_recovers()
     {
+        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These faults are played with the SQLite file (an exclusive lock, a missing folder); tests/run.sh runs them on SQLite");
         await using var service = await LiveService.StartAsync(data, smtp.Port, new Dictionary<string, string> { ["Database:BusyTimeoutSeconds"] = "1" });
         var before = await service.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "the first mistake"));
         await service.WaitUntilAsync(async () => (await service.OutboxAsync()).Single().State == OutboxState.Done, what: "The first row done");
@@ -58,9 +59,10 @@ public sealed class DatabaseFaultTests : IAsyncLifetime
         Assert.Equal(after.Append(before).Order(), smtp.MailedReports.Order());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_mail_that_went_out_while_the_database_was_locked_is_recorded_once_the_lock_is_gone_and_not_sent_again()
     {
+        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These faults are played with the SQLite file (an exclusive lock, a missing folder); tests/run.sh runs them on SQLite");
         smtp.HoldMessages();
         await using var service = await LiveService.StartAsync(data, smtp.Port, new Dictionary<string, string>
         {
@@ -87,9 +89,10 @@ public sealed class DatabaseFaultTests : IAsyncLifetime
         Assert.Equal(1, smtp.Deliveries);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task While_the_database_file_cannot_be_opened_submissions_get_503_readiness_fails_and_both_recover_when_it_is_back()
     {
+        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These faults are played with the SQLite file (an exclusive lock, a missing folder); tests/run.sh runs them on SQLite");
         await using var app = new CorrectionsApp(data, smtp);
         await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "the first mistake"));
         await app.WaitUntilAsync(async () => (await app.OutboxAsync()).Single().State == OutboxState.Done);

@@ -71,8 +71,7 @@ public sealed class SubmitReportHandler(CorrectionsDb db, SiteDirectory sites, T
         {
             Id = Guid.CreateVersion7(now),
             SiteKey = site.Key,
-            // Escaped, without the default port and without the fragment, which is only the reader's position.
-            Url = new Uri(command.Url).GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped),
+            Url = StoredUrl(command.Url),
             DuplicateKey = duplicateKey,
             Title = command.Title,
             Language = command.Lang ?? site.Language,
@@ -117,6 +116,9 @@ public sealed class SubmitReportHandler(CorrectionsDb db, SiteDirectory sites, T
             return $"sent {elapsed} ms after the dialog opened (a person needs {minimum} ms)";
         return null;
     }
+
+    /// <summary>The URL as stored: escaped, without the default port and without the fragment, which is only the reader's position.</summary>
+    public static string StoredUrl(string url) => new Uri(url).GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped);
 
     /// <summary>128 random bits in lower-case base32: safe in the local part of an address, whatever the mail server does with case.</summary>
     public static string NewReplyToken()
