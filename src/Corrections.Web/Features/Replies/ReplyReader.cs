@@ -167,7 +167,8 @@ public sealed class ReplyReader(
         var messageId = message.MessageId ?? $"{from}/{message.Date:O}/{message.Subject}";
         await using var scope = scopes.CreateAsyncScope();
         var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
-        await mediator.Send(new HandleEditorReply(messageId, ReplyText.FindToken(message, repliesAddress), from, ReplyText.FirstLine(message), message.Subject), cancellationToken);
+        var outcome = await mediator.Send(new HandleEditorReply(messageId, ReplyText.FindToken(message, repliesAddress), from, ReplyText.FirstLine(message), message.Subject), cancellationToken);
+        scope.ServiceProvider.GetRequiredService<Telemetry.CorrectionsMetrics>().ReplyHandled(outcome.ToString().ToLowerInvariant());
     }
 
     private async Task<IMailFolder> ProcessedFolderAsync(ImapClient client, CancellationToken cancellationToken)
