@@ -29,7 +29,7 @@ builder.Services.AddCorrectionsOptions();
 builder.Services.AddCorrectionsDb();
 builder.Services.AddHostedService<StartupTasks>();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<CorrectionsMetrics>();
+builder.Services.AddCorrectionsTelemetry(builder.Configuration);
 builder.Services.AddMediator((Mediator.MediatorOptions options) =>
 {
     options.ServiceLifetime = ServiceLifetime.Scoped; // handlers use the DbContext
@@ -77,6 +77,7 @@ app.MapTriagePages();
 app.MapPageAssets();
 app.MapWidget();
 app.MapApiDocs();
+app.MapCorrectionsTelemetry();
 app.MapOutboxAdmin();
 app.MapCorrectionsHealth();
 

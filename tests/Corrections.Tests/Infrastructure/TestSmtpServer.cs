@@ -141,6 +141,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
         {
         }
         running.Dispose();
+        running = null;
     }
 
     private static int FreePort()

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
@@ -27,7 +26,7 @@ public sealed class DatabaseFaultTests : IAsyncLifetime
     [SkippableFact]
     public async Task While_the_database_is_locked_submissions_get_503_with_Retry_After_nothing_is_half_stored_and_the_service_recovers()
     {
-        Skip.If(data.Provider != DatabaseProvider.Sqlite, "Locks the SQLite file: this run is on a database server; tests/run.sh runs it in its SQLite run");
+        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These faults are played with the SQLite file (an exclusive lock, a missing folder); tests/run.sh runs them on SQLite");
         await using var service = await LiveService.StartAsync(data, smtp.Port, new Dictionary<string, string> { ["Database:BusyTimeoutSeconds"] = "1" });
         var before = await service.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "the first mistake"));
         await service.WaitUntilAsync(async () => (await service.OutboxAsync()).Single().State == OutboxState.Done, what: "The first row done");
@@ -63,7 +62,7 @@ public sealed class DatabaseFaultTests : IAsyncLifetime
     [SkippableFact]
     public async Task A_mail_that_went_out_while_the_database_was_locked_is_recorded_once_the_lock_is_gone_and_not_sent_again()
     {
-        Skip.If(data.Provider != DatabaseProvider.Sqlite, "Locks the SQLite file: this run is on a database server; tests/run.sh runs it in its SQLite run");
+        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These faults are played with the SQLite file (an exclusive lock, a missing folder); tests/run.sh runs them on SQLite");
         smtp.HoldMessages();
         await using var service = await LiveService.StartAsync(data, smtp.Port, new Dictionary<string, string>
         {
@@ -93,7 +92,7 @@ public sealed class DatabaseFaultTests : IAsyncLifetime
     [SkippableFact]
     public async Task While_the_database_file_cannot_be_opened_submissions_get_503_readiness_fails_and_both_recover_when_it_is_back()
     {
-        Skip.If(data.Provider != DatabaseProvider.Sqlite, "Takes the SQLite file away: this run is on a database server; tests/run.sh runs it in its SQLite run");
+        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These faults are played with the SQLite file (an exclusive lock, a missing folder); tests/run.sh runs them on SQLite");
         await using var app = new CorrectionsApp(data, smtp);
         await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "the first mistake"));
         await app.WaitUntilAsync(async () => (await app.OutboxAsync()).Single().State == OutboxState.Done);

@@ -173,7 +173,8 @@ public sealed class ReplyReader(
             messageId = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(messageId)));
         await using var scope = scopes.CreateAsyncScope();
         var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
-        await mediator.Send(new HandleEditorReply(messageId, ReplyText.FindToken(message, repliesAddress), from, ReplyText.FirstLine(message), message.Subject), cancellationToken);
+        var outcome = await mediator.Send(new HandleEditorReply(messageId, ReplyText.FindToken(message, repliesAddress), from, ReplyText.FirstLine(message), message.Subject), cancellationToken);
+        scope.ServiceProvider.GetRequiredService<Telemetry.CorrectionsMetrics>().ReplyHandled(outcome.ToString().ToLowerInvariant());
     }
 
     private async Task<IMailFolder> ProcessedFolderAsync(ImapClient client, CancellationToken cancellationToken)

@@ -71,7 +71,7 @@ public sealed class SubmitReportHandler(CorrectionsDb db, SiteDirectory sites, T
         {
             Id = Guid.CreateVersion7(now),
             SiteKey = site.Key,
-            Url = StoredUrl(new Uri(command.Url)),
+            Url = StoredUrl(command.Url),
             DuplicateKey = duplicateKey,
             Title = command.Title,
             Language = command.Lang ?? site.Language,
@@ -117,6 +117,9 @@ public sealed class SubmitReportHandler(CorrectionsDb db, SiteDirectory sites, T
         return null;
     }
 
+    /// <summary>The URL as stored: escaped, without the default port and without the fragment, which is only the reader's position.</summary>
+    public static string StoredUrl(string url) => new Uri(url).GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped);
+
     /// <summary>128 random bits in lower-case base32: safe in the local part of an address, whatever the mail server does with case.</summary>
     public static string NewReplyToken()
     {
@@ -141,9 +144,6 @@ public sealed class SubmitReportHandler(CorrectionsDb db, SiteDirectory sites, T
     }
 
     /// <summary>Reports on the same page (query and fragment aside) about the same quoted passage are one report.</summary>
-    /// <summary>Escaped, without the default port and without the fragment, which is only the reader's position.</summary>
-    public static string StoredUrl(Uri url) => url.GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped);
-
     public static string DuplicateKey(string siteKey, string url, string prefix, string exact, string suffix)
     {
         var page = new Uri(url).GetLeftPart(UriPartial.Path);
