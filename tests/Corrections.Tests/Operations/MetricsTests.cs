@@ -4,8 +4,13 @@ using Corrections.Tests.Infrastructure;
 
 namespace Corrections.Tests.Operations;
 
+// The exporter listens to every meter named "Corrections" in the process, so the services of tests running at the same
+// time would add to these counts: these tests run on their own.
+[Collection(Name)]
 public sealed class MetricsTests : ServiceTest
 {
+    public const string Name = "Metrics";
+
     private async Task<double> ReadAsync(string name, string labels = "")
     {
         var text = await App.CreateClient().GetStringAsync("/metrics");
@@ -56,3 +61,6 @@ public sealed class MetricsTests : ServiceTest
         Assert.Contains("corrections_outbox_parked_messages", await App.CreateClient().GetStringAsync("/metrics"));
     }
 }
+
+[CollectionDefinition(MetricsTests.Name, DisableParallelization = true)]
+public sealed class MetricsCollection;
