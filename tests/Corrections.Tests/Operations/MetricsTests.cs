@@ -4,6 +4,11 @@ using Corrections.Tests.Infrastructure;
 
 namespace Corrections.Tests.Operations;
 
+/// <summary>
+/// Alone in its collection: the metrics pipeline listens to every meter named "Corrections" in the process, so
+/// services of other tests running at the same time would add to the counts.
+/// </summary>
+[Collection(nameof(MetricsTests))]
 public sealed class MetricsTests : ServiceTest
 {
     private async Task<double> ReadAsync(string name, string labels = "")
@@ -43,10 +48,10 @@ public sealed class MetricsTests : ServiceTest
     [Fact]
     public async Task The_outbox_backlog_and_the_age_of_its_oldest_due_message_are_measured()
     {
+        // With the relay gone, the dispatcher cannot send them and they stay pending.
+        await Smtp.DisposeAsync();
         await App.SeedReportsAsync(3, App.Time.GetUtcNow().AddSeconds(-90));
         await App.SeedReportsAsync(1, App.Time.GetUtcNow().AddMinutes(10));
-        // The dispatcher would send them at once; the relay refuses, so they stay pending.
-        await Smtp.DisposeAsync();
 
         var backlog = await ReadAsync("corrections_outbox_backlog");
         var age = await ReadAsync("corrections_outbox_oldest_due_age_seconds");
@@ -56,3 +61,6 @@ public sealed class MetricsTests : ServiceTest
         Assert.Contains("corrections_outbox_parked_messages", await App.CreateClient().GetStringAsync("/metrics"));
     }
 }
+
+[CollectionDefinition(nameof(MetricsTests), DisableParallelization = true)]
+public sealed class MetricsTestsCollection;
