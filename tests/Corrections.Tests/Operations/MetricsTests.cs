@@ -4,13 +4,13 @@ using Corrections.Tests.Infrastructure;
 
 namespace Corrections.Tests.Operations;
 
-// The exporter listens to every meter named "Corrections" in the process, so the services of tests running at the same
-// time would add to these counts: these tests run on their own.
-[Collection(Name)]
+/// <summary>
+/// Alone in its collection: the metrics pipeline listens to every meter named "Corrections" in the process, so
+/// services of other tests running at the same time would add to the counts.
+/// </summary>
+[Collection(nameof(MetricsTests))]
 public sealed class MetricsTests : ServiceTest
 {
-    public const string Name = "Metrics";
-
     private async Task<double> ReadAsync(string name, string labels = "")
     {
         var text = await App.CreateClient().GetStringAsync("/metrics");
@@ -48,10 +48,10 @@ public sealed class MetricsTests : ServiceTest
     [Fact]
     public async Task The_outbox_backlog_and_the_age_of_its_oldest_due_message_are_measured()
     {
+        // With the relay gone, the dispatcher cannot send them and they stay pending.
+        await Smtp.DisposeAsync();
         await App.SeedReportsAsync(3, App.Time.GetUtcNow().AddSeconds(-90));
         await App.SeedReportsAsync(1, App.Time.GetUtcNow().AddMinutes(10));
-        // The dispatcher would send them at once; the relay refuses, so they stay pending.
-        await Smtp.DisposeAsync();
 
         var backlog = await ReadAsync("corrections_outbox_backlog");
         var age = await ReadAsync("corrections_outbox_oldest_due_age_seconds");
@@ -62,5 +62,5 @@ public sealed class MetricsTests : ServiceTest
     }
 }
 
-[CollectionDefinition(MetricsTests.Name, DisableParallelization = true)]
-public sealed class MetricsCollection;
+[CollectionDefinition(nameof(MetricsTests), DisableParallelization = true)]
+public sealed class MetricsTestsCollection;
