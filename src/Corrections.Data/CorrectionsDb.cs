@@ -11,6 +11,7 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
     public DbSet<Report> Reports => Set<Report>();
     public DbSet<ReportSubmission> ReportSubmissions => Set<ReportSubmission>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+    public DbSet<Lease> Leases => Set<Lease>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
     {
@@ -78,6 +79,13 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             message.Property(m => m.LeaseOwner).HasMaxLength(64);
             message.Property(m => m.LastError).HasMaxLength(2000);
             message.HasIndex(m => new { m.State, m.DueAt });
+        });
+
+        model.Entity<Lease>(lease =>
+        {
+            lease.HasKey(l => l.Name);
+            lease.Property(l => l.Name).HasMaxLength(100);
+            lease.Property(l => l.Owner).HasMaxLength(64);
         });
     }
 }

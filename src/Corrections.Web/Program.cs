@@ -15,8 +15,11 @@ using Corrections.Features.Triage;
 using Corrections.Features.Widget;
 using Corrections.Pages;
 using Microsoft.AspNetCore.DataProtection;
+using Corrections.Features.Outbox;
+using Corrections.Health;
 using Corrections.Outbox;
 using Corrections.Pipeline;
+using Corrections.Telemetry;
 using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -27,6 +30,7 @@ builder.Services.AddCorrectionsOptions();
 builder.Services.AddCorrectionsDb();
 builder.Services.AddHostedService<StartupTasks>();
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddCorrectionsTelemetry(builder.Configuration);
 builder.Services.AddMediator((Mediator.MediatorOptions options) =>
 {
     options.ServiceLifetime = ServiceLifetime.Scoped; // handlers use the DbContext
@@ -42,6 +46,7 @@ builder.Services.AddAntiforgery();
 builder.Services.AddHostedService<OutboxDispatcher>();
 builder.Services.AddHostedService<ReplyReader>();
 builder.Services.AddHostedService<ReaderEmailRetention>();
+builder.Services.AddCorrectionsHealthChecks();
 
 builder.Services.AddAdminAuthentication();
 builder.Services.AddReportsCors();
@@ -55,6 +60,9 @@ builder.Services.ConfigureHttpJsonOptions(json =>
 });
 
 var app = builder.Build();
+
+if (args is ["migrate", ..])
+    return await MigrateCommand.RunAsync(app.Services, CancellationToken.None);
 
 app.UseForwardedHeaders();
 app.UseSecurityHeaders();
@@ -71,6 +79,9 @@ app.MapTriagePages();
 app.MapPageAssets();
 app.MapWidget();
 app.MapApiDocs();
+app.MapCorrectionsTelemetry();
+app.MapOutboxAdmin();
+app.MapCorrectionsHealth();
 
 try
 {
@@ -80,6 +91,11 @@ try
 catch (OptionsValidationException ex)
 {
     await Console.Error.WriteLineAsync("The configuration is not valid:\n  " + string.Join("\n  ", ex.Failures));
+    return 1;
+}
+catch (DatabaseNotReadyException ex)
+{
+    await Console.Error.WriteLineAsync(ex.Message);
     return 1;
 }
 

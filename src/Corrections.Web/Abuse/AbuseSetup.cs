@@ -33,7 +33,11 @@ public static class AbuseSetup
 
         services.AddRateLimiter(limiter =>
         {
-            limiter.OnRejected = (context, cancellationToken) => TooManyRequests.WriteAsync(context.HttpContext, context.Lease, "from your address", cancellationToken);
+            limiter.OnRejected = (context, cancellationToken) =>
+            {
+                context.HttpContext.RequestServices.GetRequiredService<Telemetry.CorrectionsMetrics>().ReportRejected("client_rate_limit", null);
+                return TooManyRequests.WriteAsync(context.HttpContext, context.Lease, "from your address", cancellationToken);
+            };
             limiter.AddPolicy(PerClientPolicy, context =>
             {
                 var perMinute = context.RequestServices.GetRequiredService<IOptions<AbuseOptions>>().Value.ReportsPerClientPerMinute;

@@ -23,6 +23,7 @@ public static class ConfigurationSetup
 
         var validation = new OptionsValidation();
         services.AddSingleton<IValidateOptions<ServiceOptions>>(validation);
+        services.AddSingleton<IValidateOptions<DatabaseOptions>>(validation);
         services.AddSingleton<IValidateOptions<MailOptions>>(validation);
         services.AddSingleton<IValidateOptions<SitesOptions>>(validation);
         services.AddSingleton<IValidateOptions<AbuseOptions>>(validation);
@@ -30,6 +31,13 @@ public static class ConfigurationSetup
         services.AddSingleton<IValidateOptions<AdminOptions>>(validation);
         services.AddSingleton<IValidateOptions<TriageOptions>>(validation);
         services.AddSingleton<IValidateOptions<PrivacyOptions>>(validation);
+
+        // Read unvalidated: the host reads its options while it is built, before ConfigurationCheck can name every bad key.
+        services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
+        {
+            if (int.TryParse(configuration[nameof(ServiceOptions.ShutdownTimeoutSeconds)], out var seconds) && seconds is >= 1 and <= 3600)
+                host.ShutdownTimeout = TimeSpan.FromSeconds(seconds);
+        });
 
         services.AddSingleton<SiteDirectory>();
         return services;

@@ -5,17 +5,26 @@ namespace Corrections.Configuration;
 public sealed class ServiceOptions
 {
     public string PublicUrl { get; set; } = "http://localhost:5080";
+    public int ShutdownTimeoutSeconds { get; set; } = 30;
 }
 
 public enum DatabaseProvider
 {
     Sqlite,
+    SqlServer,
+    PostgreSql,
 }
 
 public sealed class DatabaseOptions
 {
     public const string Section = "Database";
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+    public int BusyTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>Whether the service applies missing migrations when it starts; unset: yes for SQLite, no for the servers.</summary>
+    public bool? MigrateOnStartup { get; set; }
+
+    public bool MigratesOnStartup => MigrateOnStartup ?? Provider == DatabaseProvider.Sqlite;
 }
 
 public sealed class MailOptions

@@ -7,6 +7,7 @@ namespace Corrections.Configuration;
 /// <summary>Checks the configuration at start-up; every message names the key to fix.</summary>
 public sealed class OptionsValidation :
     IValidateOptions<ServiceOptions>,
+    IValidateOptions<DatabaseOptions>,
     IValidateOptions<MailOptions>,
     IValidateOptions<SitesOptions>,
     IValidateOptions<AbuseOptions>,
@@ -25,8 +26,16 @@ public sealed class OptionsValidation :
         var errors = new List<string>();
         if (!IsHttpUrl(options.PublicUrl))
             errors.Add($"PublicUrl must be an absolute http or https URL, not '{options.PublicUrl}'");
+        if (options.ShutdownTimeoutSeconds is < 1 or > 3600)
+            errors.Add($"ShutdownTimeoutSeconds must be between 1 and 3600, not {options.ShutdownTimeoutSeconds}");
         return Result(errors);
     }
+
+    public ValidateOptionsResult Validate(string? name, DatabaseOptions options) =>
+        Result([
+            .. options.BusyTimeoutSeconds is < 1 or > 300 ? [$"Database:BusyTimeoutSeconds must be between 1 and 300, not {options.BusyTimeoutSeconds}"] : Array.Empty<string>(),
+            .. Enum.IsDefined(options.Provider) ? Array.Empty<string>() : [$"Database:Provider must be one of {string.Join(", ", Enum.GetNames<DatabaseProvider>())}, not '{options.Provider}'"],
+        ]);
 
     public ValidateOptionsResult Validate(string? name, MailOptions options)
     {

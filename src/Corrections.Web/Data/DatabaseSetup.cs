@@ -12,28 +12,57 @@ public static class DatabaseSetup
         services.AddSingleton<SqliteLockWait>();
         services.AddDbContext<CorrectionsDb>((services, options) =>
         {
-            var provider = services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider;
+            var database = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             var connectionString = services.GetRequiredService<IConfiguration>().GetConnectionString("Corrections");
             if (string.IsNullOrWhiteSpace(connectionString))
                 throw new InvalidOperationException("ConnectionStrings:Corrections must be set");
-            switch (provider)
+            switch (database.Provider)
             {
                 case DatabaseProvider.Sqlite:
-                    options.UseSqlite(connectionString, sqlite => sqlite.MigrationsAssembly("Corrections.Migrations.Sqlite"))
+                    // A locked file is waited for this long, by every command and by BEGIN, then the request answers 503:
+                    // a reader's browser should hear back in seconds, not after SQLite's default 30.
+                    var sqliteConnection = new SqliteConnectionStringBuilder(connectionString) { DefaultTimeout = database.BusyTimeoutSeconds };
+                    options.UseSqlite(sqliteConnection.ToString(), sqlite => sqlite
+                        .MigrationsAssembly("Corrections.Migrations.Sqlite")
+                        .CommandTimeout(database.BusyTimeoutSeconds))
                         .AddInterceptors(services.GetRequiredService<SqliteLockWait>());
                     break;
+                case DatabaseProvider.SqlServer:
+                    options.UseSqlServer(connectionString, sql => sql.MigrationsAssembly("Corrections.Migrations.SqlServer"));
+                    break;
+                case DatabaseProvider.PostgreSql:
+                    options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsAssembly("Corrections.Migrations.PostgreSql"));
+                    break;
                 default:
-                    throw new InvalidOperationException($"Database:Provider '{provider}' is not supported");
+                    throw new InvalidOperationException($"Database:Provider '{database.Provider}' is not supported");
             }
         });
+        services.AddSingleton<DatabaseLease>();
         return services;
     }
 
-    /// <summary>Creates the database folder, applies the migrations and sets the file up for one writer and many readers.</summary>
+    /// <summary>
+    /// Applies the migrations when <c>Database:MigrateOnStartup</c> is on; otherwise stops the start if any is missing.
+    /// </summary>
     public static async Task PrepareAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
+        if (services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigratesOnStartup)
+        {
+            await MigrateAsync(db, cancellationToken);
+            return;
+        }
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+        if (pending.Count > 0)
+            throw new DatabaseNotReadyException(
+                $"The database lacks {pending.Count} migration(s) ({string.Join(", ", pending)}) and Database:MigrateOnStartup is false: " +
+                "apply them with 'dotnet Corrections.Web.dll migrate', then start the service.");
+    }
+
+    /// <summary>Applies the missing migrations; for SQLite, creates the file's folder and sets the file up for one writer and many readers.</summary>
+    public static async Task MigrateAsync(CorrectionsDb db, CancellationToken cancellationToken)
+    {
         if (db.Database.IsSqlite())
         {
             var dataSource = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
@@ -41,11 +70,17 @@ public static class DatabaseSetup
             if (!string.IsNullOrEmpty(folder))
                 Directory.CreateDirectory(folder);
         }
+        // EF Core takes a migration lock in the database, so instances that start together do not both migrate.
         await db.Database.MigrateAsync(cancellationToken);
+        // One writer at a time: writers begin their transactions with BEGIN IMMEDIATE and wait for one another up to
+        // Database:BusyTimeoutSeconds; in WAL mode readers never wait for them.
         if (db.Database.IsSqlite())
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
     }
 }
+
+/// <summary>The database is not in the shape this version of the service needs.</summary>
+public sealed class DatabaseNotReadyException(string message) : Exception(message);
 
 /// <summary>Runs before the service takes requests: checks the configuration, then prepares the database.</summary>
 public sealed class StartupTasks(IServiceProvider services) : IHostedService

@@ -9,6 +9,7 @@ public static class MailSetup
     {
         services.AddSingleton<EditorMail>();
         services.AddSingleton<ThankYouMail>();
+        services.AddSingleton<SmtpHealth>();
         services.AddScoped<IMailTransport>(provider =>
             string.IsNullOrWhiteSpace(provider.GetRequiredService<IOptions<MailOptions>>().Value.Smtp.Host)
                 ? ActivatorUtilities.CreateInstance<PickupDirectoryMailTransport>(provider)

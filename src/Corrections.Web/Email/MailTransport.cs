@@ -1,5 +1,7 @@
 using System.Net.Sockets;
 using Corrections.Configuration;
+using Corrections.Outbox;
+using Corrections.Telemetry;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Options;
@@ -14,12 +16,35 @@ public interface IMailTransport
 }
 
 /// <summary>Sends through the configured relay, reusing one connection for every message of a batch.</summary>
-public sealed class SmtpMailTransport(IOptions<MailOptions> options, ILogger<SmtpMailTransport> logger) : IMailTransport, IAsyncDisposable
+public sealed class SmtpMailTransport(
+    IOptions<MailOptions> options,
+    SmtpHealth health,
+    CorrectionsMetrics metrics,
+    ILogger<SmtpMailTransport> logger) : IMailTransport, IAsyncDisposable
 {
     private readonly SmtpOptions smtp = options.Value.Smtp;
     private SmtpClient? client;
 
     public async Task SendAsync(MimeMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SendThroughRelayAsync(message, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            var kind = Failures.Classify(ex);
+            metrics.MailFailed(kind.ToString());
+            // A 5xx refuses this one message; the relay itself answered and works.
+            if (kind != FailureKind.Permanent)
+                health.RecordFailure(Failures.Describe(ex));
+            throw;
+        }
+        health.RecordSuccess();
+        metrics.MailSent();
+    }
+
+    private async Task SendThroughRelayAsync(MimeMessage message, CancellationToken cancellationToken)
     {
         var connected = await ConnectAsync(cancellationToken);
         try

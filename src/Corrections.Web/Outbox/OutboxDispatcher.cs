@@ -1,5 +1,6 @@
 using Corrections.Configuration;
 using Corrections.Data;
+using Corrections.Telemetry;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -14,10 +15,13 @@ public sealed class OutboxDispatcher(
     IServiceScopeFactory scopes,
     OutboxSignal signal,
     TimeProvider time,
+    CorrectionsMetrics metrics,
     IOptions<OutboxOptions> options,
+    IOptions<HostOptions> host,
     ILogger<OutboxDispatcher> logger) : BackgroundService
 {
     private readonly OutboxOptions settings = options.Value;
+    private readonly CancellationTokenSource cutOffSource = new();
 
     /// <summary>Runs <see cref="OutboxOptions.Parallelism"/> loops; each batch has its own SMTP connection.</summary>
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -26,12 +30,13 @@ public sealed class OutboxDispatcher(
     private async Task RunAsync(CancellationToken stoppingToken)
     {
         var poll = TimeSpan.FromSeconds(settings.PollIntervalSeconds);
+        var cutOffToken = cutOffSource.Token;
         while (!stoppingToken.IsCancellationRequested)
         {
             var moreDue = false;
             try
             {
-                moreDue = await DispatchBatchAsync(stoppingToken);
+                moreDue = await DispatchBatchAsync(stoppingToken, cutOffToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -55,46 +60,117 @@ public sealed class OutboxDispatcher(
         }
     }
 
-    /// <summary>Processes one batch of due rows; true when a full batch was taken and more may be waiting.</summary>
-    public async Task<bool> DispatchBatchAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Stopping lets the message being handed over finish, so that it is not mailed a second time after the restart,
+    /// and releases the rest of the batch. Only as the host's shutdown timeout runs out is that message cut off:
+    /// a little before it, so that there is time left to release the batch.
+    /// </summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // A host may stop its services twice, the second time after disposing them.
+        if (ExecuteTask is not { IsCompleted: false })
+        {
+            await base.StopAsync(cancellationToken);
+            return;
+        }
+        var shutdown = host.Value.ShutdownTimeout;
+        var releaseTime = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(2).Ticks, shutdown.Ticks / 5));
+        cutOffSource.CancelAfter(shutdown - releaseTime);
+        await base.StopAsync(cancellationToken);
+        // The host stopped waiting: the batch may still be in hand, and is cut off and released.
+        if (ExecuteTask is { IsCompleted: false })
+            await cutOffSource.CancelAsync();
+    }
+
+    public override void Dispose()
+    {
+        cutOffSource.Dispose();
+        base.Dispose();
+    }
+
+    /// <summary>
+    /// Processes one batch of due rows; true when a full batch was taken and more may be waiting.
+    /// Once <paramref name="stopping"/> is cancelled no further row is started; <paramref name="cutOff"/> cancels the one in hand.
+    /// </summary>
+    public async Task<bool> DispatchBatchAsync(CancellationToken stopping, CancellationToken cutOff = default)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
         var publisher = scope.ServiceProvider.GetRequiredService<IPublisher>();
 
-        var claimed = await ClaimAsync(db, cancellationToken);
+        var claimed = await ClaimAsync(db, stopping);
         if (claimed.Count == settings.BatchSize && settings.Parallelism > 1)
             signal.Wake(); // more may be due: another loop can take the next batch meanwhile
         for (var i = 0; i < claimed.Count; i++)
         {
+            if (stopping.IsCancellationRequested)
+            {
+                logger.LogInformation("Stopping: {Count} outbox message(s) released for the next start", claimed.Count - i);
+                await RecordAsync(() => ReleaseAsync(db, claimed.Skip(i), dueAt: null), message: claimed[i], cutOff);
+                return false;
+            }
+
             var message = claimed[i];
             using var logScope = logger.BeginScope(new Dictionary<string, object> { ["OutboxId"] = message.Id, ["OutboxType"] = message.Type });
             try
             {
-                await publisher.Publish((object)OutboxNotifications.Read(message), cancellationToken);
-                await CompleteAsync(db, message);
+                await publisher.Publish((object)OutboxNotifications.Read(message), cutOff);
             }
-            catch (Exception ex) when (cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (cutOff.IsCancellationRequested)
             {
-                logger.LogInformation(ex, "Stopping: {Count} outbox message(s) released for the next start", claimed.Count - i);
-                await ReleaseAsync(db, claimed.Skip(i), dueAt: null);
-                throw;
+                logger.LogWarning(ex, "The shutdown timeout ran out while outbox message {OutboxId} ({Type}) was being handled; it and {Count} more are released and it may be handled again after the restart",
+                    message.Id, message.Type, claimed.Count - i - 1);
+                await RecordAsync(() => ReleaseAsync(db, claimed.Skip(i), dueAt: null), message, cutOff);
+                throw new OperationCanceledException("The outbox dispatcher was cut off by the shutdown timeout", ex, cutOff);
             }
             catch (Exception ex)
             {
                 var failure = Unwrap(ex);
                 var kind = Failures.Classify(failure);
-                var retryAt = await FailAsync(db, message, failure, kind);
+                var retryAt = await RecordAsync(() => FailAsync(db, message, failure, kind), message, cutOff);
                 if (kind == FailureKind.Unavailable && i + 1 < claimed.Count)
                 {
                     // The way out is down: the rest of the batch waits with this row instead of failing one by one.
-                    await ReleaseAsync(db, claimed.Skip(i + 1), retryAt);
+                    await RecordAsync(() => ReleaseAsync(db, claimed.Skip(i + 1), retryAt), claimed[i + 1], cutOff);
                     return false;
                 }
+                continue;
             }
+            // Outside the catch above: once the mail is out, failing to record it must not count as a failed delivery.
+            await RecordAsync(() => CompleteAsync(db, message), message, cutOff);
         }
         return claimed.Count == settings.BatchSize;
     }
+
+    /// <summary>
+    /// Writes the outcome of a claimed message, waiting out a locked or unreachable database: a mail that went out but
+    /// was not recorded would go out again. It tries until the claim's lease runs out (then another dispatcher may take
+    /// the row anyway) or the shutdown cuts it off; a failure after that is left to the lease.
+    /// </summary>
+    private async Task<T> RecordAsync<T>(Func<Task<T>> write, OutboxMessage message, CancellationToken cutOff)
+    {
+        var leaseEnds = message.LeaseExpiresAt ?? time.GetUtcNow();
+        for (var delay = TimeSpan.FromMilliseconds(250); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks)))
+        {
+            try
+            {
+                return await write();
+            }
+            catch (Exception ex) when (DatabaseErrors.IsUnavailable(ex) && !cutOff.IsCancellationRequested && time.GetUtcNow() + delay < leaseEnds)
+            {
+                logger.LogWarning("Recording the outcome of outbox message {OutboxId} ({Type}) failed, the database is locked or unreachable; trying again in {Delay} ms: {Error}",
+                    message.Id, message.Type, delay.TotalMilliseconds, ex.Message);
+                await Task.Delay(delay, time, cutOff);
+            }
+        }
+    }
+
+    private Task RecordAsync(Func<Task> write, OutboxMessage message, CancellationToken cutOff) =>
+        RecordAsync(async () =>
+        {
+            await write();
+            return true;
+        }, message, cutOff);
 
     private async Task<List<OutboxMessage>> ClaimAsync(CorrectionsDb db, CancellationToken cancellationToken)
     {
@@ -132,6 +208,7 @@ public sealed class OutboxDispatcher(
                 .SetProperty(m => m.LeaseOwner, (string?)null)
                 .SetProperty(m => m.LeaseExpiresAt, (DateTimeOffset?)null)
                 .SetProperty(m => m.LastError, (string?)null), CancellationToken.None);
+        metrics.OutboxDone(message.Type);
         if (updated == 0)
             logger.LogWarning("Outbox message {OutboxId} ({Type}) was done after its lease had expired", message.Id, message.Type);
     }
@@ -156,9 +233,15 @@ public sealed class OutboxDispatcher(
                 .SetProperty(m => m.LeaseExpiresAt, (DateTimeOffset?)null), CancellationToken.None);
 
         if (park)
+        {
+            metrics.OutboxParked(message.Type);
             logger.LogWarning(failure, "Outbox message {OutboxId} ({Type}) parked after {Attempts} attempt(s): {Error}", message.Id, message.Type, attempts, error);
+        }
         else
+        {
+            metrics.OutboxRetried(message.Type);
             logger.LogWarning("Outbox message {OutboxId} ({Type}) failed, attempt {Attempts}; retrying at {RetryAt:O}: {Error}", message.Id, message.Type, attempts, retryAt, error);
+        }
         return retryAt;
     }
 

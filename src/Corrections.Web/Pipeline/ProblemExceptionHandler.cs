@@ -1,11 +1,15 @@
+using Corrections.Data;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Corrections.Pipeline;
 
 /// <summary>Turns the pipeline's exceptions into RFC 9457 problem details.</summary>
-public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
+    /// <summary>Told to clients when the database is locked or unreachable; a lock held past the busy timeout rarely lasts much longer.</summary>
+    public const int DatabaseRetryAfterSeconds = 5;
+
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
         ProblemDetails? problem = exception switch
@@ -22,11 +26,28 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems) : I
                 Title = notFound.Title,
                 Detail = notFound.Message,
             },
+            ConflictException conflict => new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = conflict.Title,
+                Detail = conflict.Message,
+            },
+            _ when DatabaseErrors.IsUnavailable(exception) => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The service is busy.",
+                Detail = $"Nothing was stored. Send the same request again in {DatabaseRetryAfterSeconds} seconds.",
+            },
             _ => null,
         };
         if (problem is null)
             return false;
 
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            logger.LogWarning(exception, "The database is locked or unreachable; {Method} {Path} answered 503", context.Request.Method, context.Request.Path);
+            context.Response.Headers.RetryAfter = DatabaseRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         context.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }

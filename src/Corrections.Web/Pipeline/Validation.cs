@@ -38,6 +38,12 @@ public sealed class NotFoundException(string title, string detail) : Exception(d
     public string Title { get; } = title;
 }
 
+/// <summary>The request conflicts with the current state of what it names; becomes 409.</summary>
+public sealed class ConflictException(string title, string detail) : Exception(detail)
+{
+    public string Title { get; } = title;
+}
+
 public sealed class ValidationBehavior<TMessage, TResponse>(IEnumerable<IValidator<TMessage>> validators)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
-using Corrections.Data;
 using Corrections.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -17,13 +16,10 @@ public sealed class ForwardedForTests : IDisposable
     private async Task<(ServiceProcess Service, HttpClient Client)> StartAsync(bool trustLoopbackProxy)
     {
         var port = FreePort();
-        var environment = new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Corrections"] = $"Data Source={data.DatabasePath}",
-            ["Mail__PickupDirectory"] = data.MailFolder,
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
-            ["Abuse__ReportsPerClientPerMinute"] = "2",
-        };
+        var environment = data.Environment();
+        environment["Mail__PickupDirectory"] = data.MailFolder;
+        environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        environment["Abuse__ReportsPerClientPerMinute"] = "2";
         if (trustLoopbackProxy)
             environment["Abuse__KnownProxies__0"] = "127.0.0.1";
         var service = ServiceProcess.Start(environment);
@@ -63,7 +59,7 @@ public sealed class ForwardedForTests : IDisposable
             Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests], first);
             Assert.Equal(HttpStatusCode.Accepted, second);
         }
-        await using var db = new CorrectionsDb(new DbContextOptionsBuilder<CorrectionsDb>().UseSqlite($"Data Source={data.DatabasePath}").Options);
+        await using var db = data.CreateDb();
         var hashes = await db.ReportSubmissions.Select(s => s.ClientHash).ToListAsync();
         Assert.Equal(3, hashes.Count);
         Assert.All(hashes, h => Assert.Matches("^[0-9a-f]{32}$", h));

@@ -19,15 +19,15 @@ public sealed class StartupValidationTests : IDisposable
     [InlineData("Outbox:MaxAttempts", "0", "Outbox:MaxAttempts must be between")]
     [InlineData("Outbox:Parallelism", "0", "Outbox:Parallelism must be between 1 and 16")]
     [InlineData("Database:Provider", "Oracle", "Database:Provider")]
+    [InlineData("Database:BusyTimeoutSeconds", "0", "Database:BusyTimeoutSeconds must be between 1 and 300")]
+    [InlineData("ShutdownTimeoutSeconds", "0", "ShutdownTimeoutSeconds must be between 1 and 3600")]
     public async Task A_bad_configuration_value_stops_the_start_with_a_message_naming_the_key(string key, string value, string expected)
     {
-        using var service = ServiceProcess.Start(new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Corrections"] = $"Data Source={data.DatabasePath}",
-            ["Mail__PickupDirectory"] = data.MailFolder,
-            ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
-            [key.Replace(":", "__")] = value,
-        });
+        var environment = data.Environment();
+        environment["Mail__PickupDirectory"] = data.MailFolder;
+        environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        environment[key.Replace(":", "__")] = value;
+        using var service = ServiceProcess.Start(environment);
 
         var exitCode = await service.WaitForExitAsync(TimeSpan.FromSeconds(60));
 

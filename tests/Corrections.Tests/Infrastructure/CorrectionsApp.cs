@@ -14,7 +14,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Corrections.Tests.Infrastructure;
 
 /// <summary>
-/// The real service in-process, on its own SQLite file, with the defaults of the repository's appsettings.json,
+/// The real service in-process, on its own database (see <see cref="TestData"/>), with the defaults of the repository's appsettings.json,
 /// a clock the test moves, and mail sent to a test SMTP server (or, without one, to a pickup folder).
 /// </summary>
 public sealed class CorrectionsApp : WebApplicationFactory<Program>
@@ -28,9 +28,8 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
     {
         Data = data;
         Time = time ?? new FakeTimeProvider(DateTimeOffset.UtcNow);
-        this.settings = new Dictionary<string, string?>
+        this.settings = new Dictionary<string, string?>(data.Settings)
         {
-            ["ConnectionStrings:Corrections"] = $"Data Source={data.DatabasePath}",
             ["Mail:PickupDirectory"] = data.MailFolder,
             ["Mail:Smtp:Host"] = smtp is null ? "" : "127.0.0.1",
             ["Mail:Smtp:Port"] = smtp?.Port.ToString() ?? "25",
@@ -53,6 +52,7 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
 
     public CapturedLogs Logs { get; } = new();
     public FakeTimeProvider Time { get; }
+    public TestLog Log { get; } = new();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -60,6 +60,7 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
         builder.UseContentRoot(AppContext.BaseDirectory);
         foreach (var (key, value) in settings)
             builder.UseSetting(key, value);
+        builder.ConfigureLogging(logging => logging.AddProvider(Log));
         builder.ConfigureServices(services =>
         {
             services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Time));
@@ -94,9 +95,37 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
 
     public Task<List<OutboxMessage>> OutboxAsync() => QueryAsync(db => db.Outbox.AsNoTracking().OrderBy(m => m.Id).ToListAsync());
 
+    /// <summary>
+    /// Writes reports with their outbox rows straight to the database, due at <paramref name="dueAt"/>, without waking
+    /// the dispatcher: the test decides when they are dispatched.
+    /// </summary>
+    public async Task<List<Guid>> SeedReportsAsync(int count, DateTimeOffset dueAt)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
+        var ids = new List<Guid>();
+        for (var i = 0; i < count; i++)
+        {
+            var id = Guid.CreateVersion7();
+            db.Reports.Add(new Report
+            {
+                Id = id, SiteKey = "demo", Url = $"https://news.example.org/a/{i}", DuplicateKey = id.ToString("N") + id.ToString("N"),
+                Exact = $"passage {i}", ReaderCount = 1, CreatedAt = Time.GetUtcNow(), UpdatedAt = Time.GetUtcNow(),
+                ReplyToken = Corrections.Features.Reports.Submit.SubmitReportHandler.NewReplyToken(),
+            });
+            var message = OutboxNotifications.Create(new Corrections.Features.Reports.Submit.ReportSubmitted(id, "editors@news.example.org"), Time.GetUtcNow());
+            message.DueAt = dueAt;
+            db.Outbox.Add(message);
+            ids.Add(id);
+        }
+        await db.SaveChangesAsync();
+        return ids;
+    }
+
+    public OutboxDispatcher Dispatcher => Services.GetServices<IHostedService>().OfType<OutboxDispatcher>().Single();
+
     /// <summary>Runs one dispatcher batch now, on the test's thread, to observe exactly what one pass does.</summary>
-    public Task<bool> DispatchOnceAsync() =>
-        Services.GetServices<IHostedService>().OfType<OutboxDispatcher>().Single().DispatchBatchAsync(CancellationToken.None);
+    public Task<bool> DispatchOnceAsync() => Dispatcher.DispatchBatchAsync(CancellationToken.None);
 
     /// <summary>Moves the clock in small steps until the condition holds, giving the dispatcher a moment after each step.</summary>
     public async Task AdvanceUntilAsync(Func<Task<bool>> condition, TimeSpan step, TimeSpan? maxFakeTime = null)
@@ -126,28 +155,14 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
     }
 }
 
-/// <summary>A temporary folder with the service's SQLite file and mail pickup folder; deleted afterwards.</summary>
-public sealed class TestData : IDisposable
-{
-    public string Folder { get; } = Directory.CreateTempSubdirectory("corrections-test-").FullName;
-    public string DatabasePath => Path.Combine(Folder, "corrections.db");
-    public string MailFolder => Path.Combine(Folder, "mail");
-
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(Folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-}
-
 public static class Reports
 {
+    public const string DemoEditor = "editors@news.example.org";
+
+    /// <summary>The Message-ID of the editors' mail about a report, as the demo site's editor receives it.</summary>
+    public static string MessageId(Guid reportId, string editor = DemoEditor) =>
+        $"report-{reportId:N}.{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(editor.ToLowerInvariant())))[..8]}@localhost";
+
     public static JsonObject Valid(string? clientRequestId = null, string exact = "brave new wrold", string url = "https://news.example.org/2024/11/25/article") => new()
     {
         ["site"] = "demo",

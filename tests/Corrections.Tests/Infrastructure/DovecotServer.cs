@@ -115,7 +115,15 @@ public sealed class DovecotServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Run("/usr/sbin/dovecot", "-c", config, "stop");
+        // Signal the master only while the pid file names a live Dovecot: a stale pid may belong to another process by now.
+        var pidFile = Path.Combine(folder, "run", "master.pid");
+        if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid)
+            && File.Exists($"/proc/{pid}/cmdline") && File.ReadAllText($"/proc/{pid}/cmdline").Contains("dovecot"))
+        {
+            await Run("kill", "-TERM", pid.ToString());
+            for (var i = 0; i < 100 && Directory.Exists($"/proc/{pid}"); i++)
+                await Task.Delay(50);
+        }
         try
         {
             Directory.Delete(folder, recursive: true);

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using MimeKit;
 using SmtpServer;
+using SmtpServer.Authentication;
 using SmtpServer.ComponentModel;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
@@ -18,20 +19,69 @@ public sealed class TestSmtpServer : IAsyncDisposable
 {
     private readonly ConcurrentQueue<int> scriptedReplies = new();
     private readonly ConcurrentQueue<MimeMessage> received = new();
+    private readonly ConcurrentQueue<DateTimeOffset> deliveryTimes = new();
     private CancellationTokenSource? running;
     private Task? serving;
     private int sessions;
     private int openSessions;
     private int mostOpenSessions;
+    private int deliveries;
+    private int loginAttempts;
+    private int held;
+    private (string User, string Password)? login;
+    private volatile bool refuseLogins;
+    private volatile TaskCompletionSource? gate;
+    private long delayTicks;
 
     private TestSmtpServer(int port) => Port = port;
 
     public int Port { get; }
     public IReadOnlyCollection<MimeMessage> Messages => received.ToArray();
+
+    /// <summary>The report each received message is about, in the order received: a report mailed twice is here twice.</summary>
+    public IReadOnlyList<Guid> MailedReports => received.Select(ReportOf).ToArray();
+
+    /// <summary>Reads the report id from the Message-ID, which starts with <c>report-{id:N}</c>.</summary>
+    public static Guid ReportOf(MimeMessage message) =>
+        message.MessageId is { Length: >= 39 } id && id.StartsWith("report-", StringComparison.Ordinal)
+            ? Guid.ParseExact(id.AsSpan(7, 32), "N")
+            : throw new FormatException($"'{message.MessageId}' is not the Message-ID of a report's mail");
     public int Sessions => Volatile.Read(ref sessions);
 
     /// <summary>The most connections that were open at the same time.</summary>
     public int MostOpenSessions => Volatile.Read(ref mostOpenSessions);
+    /// <summary>Messages whose data the server has read, whatever it answered.</summary>
+    public int Deliveries => Volatile.Read(ref deliveries);
+
+    /// <summary>When each delivery arrived, by the real clock.</summary>
+    public IReadOnlyList<DateTimeOffset> DeliveryTimes => deliveryTimes.ToArray();
+
+    public int LoginAttempts => Volatile.Read(ref loginAttempts);
+
+    /// <summary>Messages read in full and waiting, unanswered, for <see cref="ReleaseMessages"/>.</summary>
+    public int MessagesHeld => Volatile.Read(ref held);
+
+    /// <summary>While set, every login is answered 535.</summary>
+    public bool RefuseLogins
+    {
+        get => refuseLogins;
+        set => refuseLogins = value;
+    }
+
+    /// <summary>How long the server takes before it answers each message.</summary>
+    public TimeSpan DelayEachMessage
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref delayTicks));
+        set => Interlocked.Exchange(ref delayTicks, value.Ticks);
+    }
+
+    /// <summary>From now on, senders must log in (AUTH PLAIN or LOGIN, over plain text); call before <see cref="Start"/>.</summary>
+    public void RequireLogin(string user, string password) => login = (user, password);
+
+    /// <summary>Messages are read but not answered until <see cref="ReleaseMessages"/>: a relay stalled in the middle of a send.</summary>
+    public void HoldMessages() => gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void ReleaseMessages() => Interlocked.Exchange(ref gate, null)?.TrySetResult();
 
     /// <summary>Reserves a free port; the server listens only once <see cref="Start"/> is called.</summary>
     public static TestSmtpServer Reserve() => new(FreePort());
@@ -54,10 +104,15 @@ public sealed class TestSmtpServer : IAsyncDisposable
     {
         var options = new SmtpServerOptionsBuilder()
             .ServerName("localhost")
-            .Endpoint(endpoint => endpoint.Endpoint(new IPEndPoint(IPAddress.Loopback, Port)))
+            .Endpoint(endpoint => endpoint
+                .Endpoint(new IPEndPoint(IPAddress.Loopback, Port))
+                .AllowUnsecureAuthentication(login is not null)
+                .AuthenticationRequired(login is not null))
             .Build();
         var services = new ServiceProvider();
         services.Add(new Store(this));
+        if (login is not null)
+            services.Add(new Authenticator(this));
         var server = new SmtpServer.SmtpServer(options, services);
         server.SessionCreated += (_, _) =>
         {
@@ -89,6 +144,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        ReleaseMessages();
         if (running is null)
             return;
         await running.CancelAsync();
@@ -100,6 +156,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
         {
         }
         running.Dispose();
+        running = null;
     }
 
     private static int FreePort()
@@ -113,11 +170,36 @@ public sealed class TestSmtpServer : IAsyncDisposable
     {
         public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
         {
+            server.deliveryTimes.Enqueue(DateTimeOffset.UtcNow);
+            Interlocked.Increment(ref server.deliveries);
+            if (server.gate is { } gate)
+            {
+                Interlocked.Increment(ref server.held);
+                try
+                {
+                    await gate.Task.WaitAsync(cancellationToken);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref server.held);
+                }
+            }
+            if (server.DelayEachMessage > TimeSpan.Zero)
+                await Task.Delay(server.DelayEachMessage, cancellationToken);
             if (server.scriptedReplies.TryDequeue(out var code) && code != 250)
                 return new SmtpResponse((SmtpReplyCode)code, code >= 500 ? "5.1.1 Mailbox unavailable" : "4.3.0 Try again later");
             await using var stream = new MemoryStream(buffer.ToArray());
             server.received.Enqueue(await MimeMessage.LoadAsync(stream, cancellationToken));
             return SmtpResponse.Ok;
+        }
+    }
+
+    private sealed class Authenticator(TestSmtpServer server) : IUserAuthenticator
+    {
+        public Task<bool> AuthenticateAsync(ISessionContext context, string user, string password, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref server.loginAttempts);
+            return Task.FromResult(!server.refuseLogins && (user, password) == server.login);
         }
     }
 }

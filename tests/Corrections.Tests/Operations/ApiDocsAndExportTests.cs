@@ -5,27 +5,12 @@ using Corrections.Tests.Infrastructure;
 
 namespace Corrections.Tests.Operations;
 
-public sealed class ApiDocsAndExportTests : IAsyncLifetime
+public sealed class ApiDocsAndExportTests() : ServiceTest(withSmtp: false)
 {
-    private readonly TestData data = new();
-    private CorrectionsApp app = null!;
-
-    public Task InitializeAsync()
-    {
-        app = new CorrectionsApp(data);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await app.DisposeAsync();
-        data.Dispose();
-    }
-
     [Fact]
     public async Task The_openapi_document_describes_every_endpoint_with_its_problem_responses()
     {
-        var document = (await app.CreateClient().GetFromJsonAsync<JsonObject>("/openapi/v1.json"))!;
+        var document = (await App.CreateClient().GetFromJsonAsync<JsonObject>("/openapi/v1.json"))!;
 
         var paths = document["paths"]!.AsObject();
         foreach (var path in new[] { "/api/reports", "/api/reports/{id}", "/api/reports/{id}/triage", "/api/reports/export", "/api/reports/stats", "/api/readers/{email}", "/api/sites/{key}/widget" })
@@ -40,7 +25,7 @@ public sealed class ApiDocsAndExportTests : IAsyncLifetime
     [Fact]
     public async Task The_api_reference_page_is_served_at_docs()
     {
-        var page = await app.CreateClient().GetAsync("/docs");
+        var page = await App.CreateClient().GetAsync("/docs");
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("openapi/v1.json", await page.Content.ReadAsStringAsync());
@@ -51,13 +36,13 @@ public sealed class ApiDocsAndExportTests : IAsyncLifetime
     {
         var hostile = Infrastructure.Reports.Valid(exact: "=HYPERLINK(\"http://evil.example\",\"x\")");
         hostile["comment"] = "line one, \"quoted\"\nline two";
-        await app.SubmitAcceptedAsync(hostile);
-        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "plain"));
-        var client = app.CreateAdminClient();
+        await App.SubmitAcceptedAsync(hostile);
+        await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "plain"));
+        var client = App.CreateAdminClient();
 
         var csv = await client.GetStringAsync("/api/reports/export");
         var json = (await client.GetFromJsonAsync<JsonArray>("/api/reports/export?format=json&site=demo"))!;
-        var refused = await app.CreateClient().GetAsync("/api/reports/export");
+        var refused = await App.CreateClient().GetAsync("/api/reports/export");
         var badFormat = await client.GetAsync("/api/reports/export?format=xml");
 
         var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
@@ -72,14 +57,14 @@ public sealed class ApiDocsAndExportTests : IAsyncLifetime
     [Fact]
     public async Task Stats_count_reports_per_site_and_status_and_the_median_time_to_fix()
     {
-        var client = app.CreateAdminClient();
-        var quick = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "quick"));
-        var slow = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "slow"));
-        var slower = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "slower"));
-        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "open"));
-        app.Time.Advance(TimeSpan.FromHours(1));
+        var client = App.CreateAdminClient();
+        var quick = await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "quick"));
+        var slow = await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "slow"));
+        var slower = await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "slower"));
+        await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "open"));
+        App.Time.Advance(TimeSpan.FromHours(1));
         await client.PostAsJsonAsync($"/api/reports/{quick}/triage", new { action = "fixed" });
-        app.Time.Advance(TimeSpan.FromHours(2));
+        App.Time.Advance(TimeSpan.FromHours(2));
         await client.PostAsJsonAsync($"/api/reports/{slow}/triage", new { action = "fixed" });
         await client.PostAsJsonAsync($"/api/reports/{slower}/triage", new { action = "spam" });
 

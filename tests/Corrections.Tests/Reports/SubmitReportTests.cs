@@ -9,30 +9,12 @@ using MimeKit;
 
 namespace Corrections.Tests.Reports;
 
-public sealed class SubmitReportTests : IAsyncLifetime
+public sealed class SubmitReportTests : ServiceTest
 {
-    private readonly TestData data = new();
-    private TestSmtpServer smtp = null!;
-    private CorrectionsApp app = null!;
-
-    public Task InitializeAsync()
-    {
-        smtp = TestSmtpServer.StartNew();
-        app = new CorrectionsApp(data, smtp);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await app.DisposeAsync();
-        await smtp.DisposeAsync();
-        data.Dispose();
-    }
-
     [Fact]
     public async Task A_valid_report_is_accepted_stored_and_mailed_to_the_site_editors()
     {
-        var response = await app.SubmitAsync(Infrastructure.Reports.Valid());
+        var response = await App.SubmitAsync(Infrastructure.Reports.Valid());
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonObject>();
@@ -40,12 +22,12 @@ public sealed class SubmitReportTests : IAsyncLifetime
         Assert.Equal("new", (string?)body["status"]);
         Assert.Equal($"/api/reports/{id}", response.Headers.Location?.ToString());
 
-        var report = await app.QueryAsync(db => db.Reports.Include(r => r.Submissions).SingleAsync());
+        var report = await App.QueryAsync(db => db.Reports.Include(r => r.Submissions).SingleAsync());
         Assert.Equal(id, report.Id);
         Assert.Equal("brave new wrold", report.Exact);
         Assert.Equal("reader@example.net", Assert.Single(report.Submissions).ReaderEmail);
 
-        var mail = Assert.Single(await smtp.WaitForMessagesAsync(1));
+        var mail = Assert.Single(await Smtp.WaitForMessagesAsync(1));
         Assert.Equal(["editors@news.example.org"], mail.To.Mailboxes.Select(m => m.Address));
         Assert.Equal("corrections@localhost", mail.From.Mailboxes.Single().Address);
         Assert.Equal("[Demo News] “brave new wrold” — Europe's new security order", mail.Subject);
@@ -55,9 +37,9 @@ public sealed class SubmitReportTests : IAsyncLifetime
     [Fact]
     public async Task The_editors_mail_shows_the_passage_in_context_the_suggestion_as_a_diff_and_a_deep_link()
     {
-        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
 
-        var mail = Assert.Single(await smtp.WaitForMessagesAsync(1));
+        var mail = Assert.Single(await Smtp.WaitForMessagesAsync(1));
         const string deepLink = "https://news.example.org/2024/11/25/article#:~:text=Welcome%20to%20the-,brave%20new%20wrold,-of%20European%20security.";
 
         Assert.Contains("…Welcome to the [[brave new wrold]] of European security.…", mail.TextBody);
@@ -77,11 +59,11 @@ public sealed class SubmitReportTests : IAsyncLifetime
     [Fact]
     public async Task Reports_about_one_article_are_threaded_under_one_root_and_other_articles_apart()
     {
-        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "first mistake"));
-        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "second mistake", url: "https://news.example.org/2024/11/25/article?utm_source=x"));
-        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "third mistake", url: "https://news.example.org/other"));
+        await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "first mistake"));
+        await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "second mistake", url: "https://news.example.org/2024/11/25/article?utm_source=x"));
+        await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "third mistake", url: "https://news.example.org/other"));
 
-        var mails = await smtp.WaitForMessagesAsync(3);
+        var mails = await Smtp.WaitForMessagesAsync(3);
         var byPassage = mails.ToDictionary(m => m.Subject!.Split('“', '”')[1]);
         var root = byPassage["first mistake"].InReplyTo!;
         Assert.StartsWith("article-", root);
@@ -97,16 +79,16 @@ public sealed class SubmitReportTests : IAsyncLifetime
     {
         var report = Infrastructure.Reports.Valid(clientRequestId: "8d7c2b8e-5a43-4c2e-9c0e-0f1d2b3c4d5e");
 
-        var first = await app.SubmitAcceptedAsync(report);
-        var second = await app.SubmitAcceptedAsync(report);
-        await smtp.WaitForMessagesAsync(1);
-        await app.DispatchOnceAsync();
+        var first = await App.SubmitAcceptedAsync(report);
+        var second = await App.SubmitAcceptedAsync(report);
+        await Smtp.WaitForMessagesAsync(1);
+        await App.DispatchOnceAsync();
 
         Assert.Equal(first, second);
-        Assert.Equal(1, await app.QueryAsync(db => db.Reports.CountAsync()));
-        Assert.Equal(1, await app.QueryAsync(db => db.ReportSubmissions.CountAsync()));
-        Assert.Equal(1, (await app.QueryAsync(db => db.Reports.SingleAsync())).ReaderCount);
-        Assert.Single(smtp.Messages);
+        Assert.Equal(1, await App.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(1, await App.QueryAsync(db => db.ReportSubmissions.CountAsync()));
+        Assert.Equal(1, (await App.QueryAsync(db => db.Reports.SingleAsync())).ReaderCount);
+        Assert.Single(Smtp.Messages);
     }
 
     [Fact]
@@ -114,47 +96,47 @@ public sealed class SubmitReportTests : IAsyncLifetime
     {
         var report = Infrastructure.Reports.Valid();
 
-        var ids = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => app.SubmitAcceptedAsync(report)));
+        var ids = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => App.SubmitAcceptedAsync(report)));
 
         Assert.Single(ids.Distinct());
-        Assert.Equal(1, await app.QueryAsync(db => db.Reports.CountAsync()));
-        Assert.Equal(1, await app.QueryAsync(db => db.ReportSubmissions.CountAsync()));
+        Assert.Equal(1, await App.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(1, await App.QueryAsync(db => db.ReportSubmissions.CountAsync()));
     }
 
     [Fact]
     public async Task Other_readers_reporting_the_same_passage_join_the_open_report_and_the_mail_counts_them()
     {
         // Hold the mail back, so that it is sent once all three readers have joined.
-        smtp.ReplyNext(451);
-        var first = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
-        await app.WaitUntilAsync(async () => (await app.OutboxAsync()).Single().Attempts == 1);
+        Smtp.ReplyNext(451);
+        var first = await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        await App.WaitUntilAsync(async () => (await App.OutboxAsync()).Single().Attempts == 1);
 
-        var second = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(url: "https://news.example.org/2024/11/25/article?ref=home#top"));
-        var third = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        var second = await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(url: "https://news.example.org/2024/11/25/article?ref=home#top"));
+        var third = await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
 
         Assert.Equal(first, second);
         Assert.Equal(first, third);
-        var report = await app.QueryAsync(db => db.Reports.Include(r => r.Submissions).SingleAsync());
+        var report = await App.QueryAsync(db => db.Reports.Include(r => r.Submissions).SingleAsync());
         Assert.Equal(3, report.ReaderCount);
         Assert.Equal(3, report.Submissions.Count);
-        Assert.Single(await app.OutboxAsync());
+        Assert.Single(await App.OutboxAsync());
 
-        await app.AdvanceUntilAsync(async () => smtp.Messages.Count == 1, TimeSpan.FromSeconds(1));
-        var mail = Assert.Single(smtp.Messages);
+        await App.AdvanceUntilAsync(async () => Smtp.Messages.Count == 1, TimeSpan.FromSeconds(1));
+        var mail = Assert.Single(Smtp.Messages);
         Assert.Contains("3 readers reported", mail.TextBody);
     }
 
     [Fact]
     public async Task A_report_on_a_passage_whose_report_is_closed_opens_a_new_report()
     {
-        var first = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
-        await smtp.WaitForMessagesAsync(1);
-        await app.QueryAsync(db => db.Reports.ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, ReportStatus.Fixed)));
+        var first = await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        await Smtp.WaitForMessagesAsync(1);
+        await App.QueryAsync(db => db.Reports.ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, ReportStatus.Fixed)));
 
-        var second = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        var second = await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
 
         Assert.NotEqual(first, second);
-        await smtp.WaitForMessagesAsync(2);
+        await Smtp.WaitForMessagesAsync(2);
     }
 
     [Fact]
@@ -162,9 +144,9 @@ public sealed class SubmitReportTests : IAsyncLifetime
     {
         var report = Infrastructure.Reports.Valid(exact: "cafe\u0301 \u202Eevil\u202C\u0007");
 
-        await app.SubmitAcceptedAsync(report);
+        await App.SubmitAcceptedAsync(report);
 
-        Assert.Equal("café evil", (await app.QueryAsync(db => db.Reports.SingleAsync())).Exact);
+        Assert.Equal("café evil", (await App.QueryAsync(db => db.Reports.SingleAsync())).Exact);
     }
 
     public static TheoryData<string, Action<JsonObject>> InvalidReports() => new()
@@ -173,6 +155,7 @@ public sealed class SubmitReportTests : IAsyncLifetime
         { "url", r => r["url"] = "ftp://news.example.org/article" },
         { "url", r => r["url"] = "/2024/11/25/article" },
         { "url", r => r["url"] = "https://news.example.org/" + new string('a', 2048) },
+        { "url", r => r["url"] = "https://news.example.org/" + new string('€', 300) },
         { "url", r => r.Remove("url") },
         { "url", r => r["url"] = 42 },
         { "selection", r => r.Remove("selection") },
@@ -202,15 +185,15 @@ public sealed class SubmitReportTests : IAsyncLifetime
         var report = Infrastructure.Reports.Valid();
         breakIt(report);
 
-        var response = await app.SubmitAsync(report);
+        var response = await App.SubmitAsync(report);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Equal(400, (int?)problem!["status"]);
         Assert.True(problem["errors"]!.AsObject().ContainsKey(field), $"errors should name {field}: {problem["errors"]}");
-        Assert.Equal(0, await app.QueryAsync(db => db.Reports.CountAsync()));
-        Assert.Equal(0, await app.QueryAsync(db => db.Outbox.CountAsync()));
+        Assert.Equal(0, await App.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(0, await App.QueryAsync(db => db.Outbox.CountAsync()));
     }
 
     [Fact]
@@ -219,7 +202,7 @@ public sealed class SubmitReportTests : IAsyncLifetime
         var report = Infrastructure.Reports.Valid();
         report["site"] = "no-such-site";
 
-        var response = await app.SubmitAsync(report);
+        var response = await App.SubmitAsync(report);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -228,7 +211,7 @@ public sealed class SubmitReportTests : IAsyncLifetime
     [Fact]
     public async Task A_body_that_is_not_json_gets_415()
     {
-        var response = await app.CreateClient().PostAsync("/api/reports", new StringContent("site=demo", Encoding.UTF8, "application/x-www-form-urlencoded"));
+        var response = await App.CreateClient().PostAsync("/api/reports", new StringContent("site=demo", Encoding.UTF8, "application/x-www-form-urlencoded"));
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -241,7 +224,7 @@ public sealed class SubmitReportTests : IAsyncLifetime
     [InlineData("")]
     public async Task Malformed_json_gets_400_problem_details(string json)
     {
-        var response = await app.CreateClient().PostAsync("/api/reports", new StringContent(json, Encoding.UTF8, "application/json"));
+        var response = await App.CreateClient().PostAsync("/api/reports", new StringContent(json, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -254,8 +237,8 @@ public sealed class SubmitReportTests : IAsyncLifetime
         report["comment"] = new string('x', 17 * 1024);
         var json = report.ToJsonString();
 
-        var announced = await app.CreateClient().PostAsync("/api/reports", new StringContent(json, Encoding.UTF8, "application/json"));
-        var streamed = await app.CreateClient().PostAsync("/api/reports", new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(json)))
+        var announced = await App.CreateClient().PostAsync("/api/reports", new StringContent(json, Encoding.UTF8, "application/json"));
+        var streamed = await App.CreateClient().PostAsync("/api/reports", new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(json)))
         {
             Headers = { ContentType = new("application/json") },
         });
@@ -268,7 +251,7 @@ public sealed class SubmitReportTests : IAsyncLifetime
     [Fact]
     public async Task A_browser_on_a_registered_origin_passes_the_CORS_preflight_and_others_do_not()
     {
-        var client = app.CreateClient();
+        var client = App.CreateClient();
         HttpRequestMessage Preflight(string origin) => new(HttpMethod.Options, "/api/reports")
         {
             Headers =

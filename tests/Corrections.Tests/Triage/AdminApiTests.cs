@@ -7,31 +7,16 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Corrections.Tests.Triage;
 
-public sealed class AdminApiTests : IAsyncLifetime
+public sealed class AdminApiTests() : ServiceTest(withSmtp: false)
 {
-    private readonly TestData data = new();
-    private CorrectionsApp app = null!;
-
-    public Task InitializeAsync()
-    {
-        app = new CorrectionsApp(data);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await app.DisposeAsync();
-        data.Dispose();
-    }
-
     [Theory]
     [InlineData(null)]
     [InlineData("wrong-key-wrong-key-wrong-key")]
     [InlineData("test-admin-key-0123456789abcde")]
     public async Task The_admin_api_answers_401_problem_details_without_a_valid_key(string? key)
     {
-        var id = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
-        var client = app.CreateClient();
+        var id = await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        var client = App.CreateClient();
         if (key is not null)
             client.DefaultRequestHeaders.Authorization = new("Bearer", key);
 
@@ -44,7 +29,7 @@ public sealed class AdminApiTests : IAsyncLifetime
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode));
         Assert.All(responses, r => Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType));
-        Assert.Equal(ReportStatus.New, (await app.QueryAsync(db => db.Reports.SingleAsync())).Status);
+        Assert.Equal(ReportStatus.New, (await App.QueryAsync(db => db.Reports.SingleAsync())).Status);
     }
 
     [Fact]
@@ -52,10 +37,10 @@ public sealed class AdminApiTests : IAsyncLifetime
     {
         for (var i = 0; i < 5; i++)
         {
-            await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"));
-            app.Time.Advance(TimeSpan.FromSeconds(1));
+            await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"));
+            App.Time.Advance(TimeSpan.FromSeconds(1));
         }
-        var client = app.CreateAdminClient();
+        var client = App.CreateAdminClient();
         var first = (await client.GetFromJsonAsync<JsonObject>("/api/reports?status=new&site=demo&pageSize=2"))!;
         var third = (await client.GetFromJsonAsync<JsonObject>("/api/reports?page=3&pageSize=2"))!;
         var fixedOnes = (await client.GetFromJsonAsync<JsonObject>("/api/reports?status=fixed"))!;
@@ -72,9 +57,9 @@ public sealed class AdminApiTests : IAsyncLifetime
     [Fact]
     public async Task Triage_through_the_api_is_recorded_under_the_keys_name_and_shown_in_the_history()
     {
-        var id = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
-        var original = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "another passage"));
-        var client = app.CreateAdminClient();
+        var id = await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        var original = await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "another passage"));
+        var client = App.CreateAdminClient();
 
         var triage = await client.PostAsJsonAsync($"/api/reports/{id}/triage", new { action = "duplicate", duplicateOf = original });
         var note = await client.PostAsJsonAsync($"/api/reports/{id}/triage", new { action = "note", note = "Checked with the desk." });
@@ -100,15 +85,15 @@ public sealed class AdminApiTests : IAsyncLifetime
     [Fact]
     public async Task Reopen_brings_a_closed_report_back_to_new()
     {
-        var id = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
-        var client = app.CreateAdminClient();
+        var id = await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        var client = App.CreateAdminClient();
         await client.PostAsJsonAsync($"/api/reports/{id}/triage", new { action = "spam" });
 
         var reopened = await (await client.PostAsJsonAsync($"/api/reports/{id}/triage", new { action = "reopen" })).Content.ReadFromJsonAsync<JsonObject>();
 
         Assert.Equal("new", (string?)reopened!["status"]);
         Assert.True((bool)reopened["applied"]!);
-        Assert.Null((await app.QueryAsync(db => db.Reports.SingleAsync())).ClosedAt);
+        Assert.Null((await App.QueryAsync(db => db.Reports.SingleAsync())).ClosedAt);
     }
 
     [Theory]
@@ -117,9 +102,9 @@ public sealed class AdminApiTests : IAsyncLifetime
     [InlineData("{\"action\":\"note\"}", "note")]
     public async Task A_bad_triage_request_gets_400_naming_the_field(string body, string field)
     {
-        var id = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        var id = await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
 
-        var response = await app.CreateAdminClient().PostAsync($"/api/reports/{id}/triage", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        var response = await App.CreateAdminClient().PostAsync($"/api/reports/{id}/triage", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
@@ -129,7 +114,7 @@ public sealed class AdminApiTests : IAsyncLifetime
     [Fact]
     public async Task An_unknown_report_gets_404()
     {
-        var client = app.CreateAdminClient();
+        var client = App.CreateAdminClient();
 
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/reports/{Guid.NewGuid()}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.PostAsJsonAsync($"/api/reports/{Guid.NewGuid()}/triage", new { action = "fixed" })).StatusCode);

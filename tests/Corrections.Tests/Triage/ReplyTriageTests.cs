@@ -1,4 +1,5 @@
 using Corrections.Data;
+using Corrections.Features.Replies;
 using Corrections.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using MimeKit;
@@ -149,5 +150,43 @@ public sealed class ReplyTriageTests : IAsyncLifetime
         await WaitUntilProcessedAsync(2);
 
         Assert.Single(await app.QueryAsync(db => db.ReportEvents.ToListAsync()));
+    }
+
+    [Fact]
+    public async Task A_reply_without_a_Message_ID_and_with_a_long_subject_is_applied_once()
+    {
+        var (id, mail) = await SubmitAsync();
+        var reply = ReplyTo(mail, "Fixed");
+        reply.Subject = "Re: " + new string('x', 600);
+        reply.Headers.Remove(HeaderId.MessageId);
+
+        await imap.DeliverAsync(reply);
+        await WaitUntilProcessedAsync(1);
+        await imap.DeliverAsync(reply);
+        await WaitUntilProcessedAsync(2);
+
+        Assert.Equal(ReportStatus.Fixed, (await app.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status);
+        Assert.Single(await app.QueryAsync(db => db.ReportEvents.ToListAsync()));
+    }
+
+    [Fact]
+    public async Task While_another_instance_holds_the_reply_readers_lease_replies_wait_for_it_to_expire()
+    {
+        await using (var db = data.CreateDb())
+        {
+            await db.Database.MigrateAsync();
+            db.Leases.Add(new Lease { Name = ReplyReader.LeaseName, Owner = "another-instance", ExpiresAt = app.Time.GetUtcNow() + ReplyReader.LeaseDuration });
+            await db.SaveChangesAsync();
+        }
+        var (id, mail) = await SubmitAsync();
+
+        await imap.DeliverAsync(ReplyTo(mail, "Fixed"));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal((1, 0), await imap.CountAsync());
+
+        // The other instance stops renewing: once its lease has expired, this one reads the mailbox.
+        await app.AdvanceUntilAsync(async () => (await imap.CountAsync()) == (0, 1), ReplyReader.LeaseCheck, TimeSpan.FromMinutes(5));
+        Assert.Equal(ReportStatus.Fixed, (await app.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status);
+        Assert.NotEqual("another-instance", (await app.QueryAsync(db => db.Leases.SingleAsync(l => l.Name == ReplyReader.LeaseName))).Owner);
     }
 }

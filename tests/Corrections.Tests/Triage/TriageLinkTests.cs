@@ -9,30 +9,12 @@ using MimeKit;
 
 namespace Corrections.Tests.Triage;
 
-public sealed partial class TriageLinkTests : IAsyncLifetime
+public sealed partial class TriageLinkTests : ServiceTest
 {
-    private readonly TestData data = new();
-    private TestSmtpServer smtp = null!;
-    private CorrectionsApp app = null!;
-
-    public Task InitializeAsync()
-    {
-        smtp = TestSmtpServer.StartNew();
-        app = new CorrectionsApp(data, smtp);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await app.DisposeAsync();
-        await smtp.DisposeAsync();
-        data.Dispose();
-    }
-
     private async Task<(Guid Id, MimeMessage Mail)> SubmitAndReadMailAsync()
     {
-        var id = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
-        var mail = (await smtp.WaitForMessagesAsync(1)).Single(m => m.MessageId!.StartsWith($"report-{id:N}"));
+        var id = await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        var mail = (await Smtp.WaitForMessagesAsync(1)).Single(m => m.MessageId!.StartsWith($"report-{id:N}"));
         return (id, mail);
     }
 
@@ -66,7 +48,7 @@ public sealed partial class TriageLinkTests : IAsyncLifetime
     public async Task Opening_an_action_link_changes_nothing_and_shows_the_report_with_a_form()
     {
         var (id, mail) = await SubmitAndReadMailAsync();
-        var client = app.CreateClient();
+        var client = App.CreateClient();
 
         var page = await client.GetAsync(LinkPath(mail, "Fixed"));
         await client.GetAsync(LinkPath(mail, "Spam"));
@@ -77,15 +59,15 @@ public sealed partial class TriageLinkTests : IAsyncLifetime
         Assert.Contains("<mark>brave new wrold</mark>", html);
         Assert.Contains("<ins>world</ins>", html);
         Assert.Contains("<form method=\"post\"", html);
-        Assert.Equal(ReportStatus.New, (await app.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status);
-        Assert.Empty(await app.QueryAsync(db => db.ReportEvents.ToListAsync()));
+        Assert.Equal(ReportStatus.New, (await App.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status);
+        Assert.Empty(await App.QueryAsync(db => db.ReportEvents.ToListAsync()));
     }
 
     [Fact]
     public async Task Posting_the_form_applies_the_action_and_records_who_when_and_how()
     {
         var (id, mail) = await SubmitAndReadMailAsync();
-        var client = app.CreateClient();
+        var client = App.CreateClient();
         var path = LinkPath(mail, "Reject");
         var form = FormOf(await client.GetStringAsync(path));
         form["note"] = "The spelling is the author's.";
@@ -94,7 +76,7 @@ public sealed partial class TriageLinkTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, result.StatusCode);
         Assert.Contains("Marked as rejected", await result.Content.ReadAsStringAsync());
-        var report = await app.QueryAsync(db => db.Reports.Include(r => r.History).SingleAsync(r => r.Id == id));
+        var report = await App.QueryAsync(db => db.Reports.Include(r => r.History).SingleAsync(r => r.Id == id));
         Assert.Equal(ReportStatus.Rejected, report.Status);
         Assert.NotNull(report.ClosedAt);
         var change = Assert.Single(report.History);
@@ -111,17 +93,17 @@ public sealed partial class TriageLinkTests : IAsyncLifetime
     {
         var (id, mail) = await SubmitAndReadMailAsync();
 
-        var result = await app.CreateClient().PostAsync(LinkPath(mail, "Fixed"), new FormUrlEncodedContent(new Dictionary<string, string>()));
+        var result = await App.CreateClient().PostAsync(LinkPath(mail, "Fixed"), new FormUrlEncodedContent(new Dictionary<string, string>()));
 
         Assert.Equal(HttpStatusCode.BadRequest, result.StatusCode);
-        Assert.Equal(ReportStatus.New, (await app.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status);
+        Assert.Equal(ReportStatus.New, (await App.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status);
     }
 
     [Fact]
     public async Task A_replayed_action_says_who_applied_it_and_when_and_changes_nothing()
     {
         var (id, mail) = await SubmitAndReadMailAsync();
-        var client = app.CreateClient();
+        var client = App.CreateClient();
         var path = LinkPath(mail, "Fixed");
         var form = FormOf(await client.GetStringAsync(path));
         await client.PostAsync(path, new FormUrlEncodedContent(form));
@@ -134,17 +116,17 @@ public sealed partial class TriageLinkTests : IAsyncLifetime
         Assert.Contains("editors@news.example.org marked it fixed", html);
         Assert.Contains("Already fixed", reopened);
         Assert.DoesNotContain("<form", reopened);
-        Assert.Single(await app.QueryAsync(db => db.ReportEvents.ToListAsync()));
+        Assert.Single(await App.QueryAsync(db => db.ReportEvents.ToListAsync()));
     }
 
     [Fact]
     public async Task An_expired_link_gets_a_410_page()
     {
         var (id, _) = await SubmitAndReadMailAsync();
-        var links = app.Services.GetRequiredService<TriageLinks>();
-        var token = links.Token(id, TriageAction.Fixed, "editors@news.example.org", app.Time.GetUtcNow().AddMinutes(-1));
+        var links = App.Services.GetRequiredService<TriageLinks>();
+        var token = links.Token(id, TriageAction.Fixed, "editors@news.example.org", App.Time.GetUtcNow().AddMinutes(-1));
 
-        var page = await app.CreateClient().GetAsync($"/triage/{token}");
+        var page = await App.CreateClient().GetAsync($"/triage/{token}");
 
         Assert.Equal(HttpStatusCode.Gone, page.StatusCode);
         Assert.Contains("This link has expired", await page.Content.ReadAsStringAsync());
@@ -156,10 +138,10 @@ public sealed partial class TriageLinkTests : IAsyncLifetime
         var (_, mail) = await SubmitAndReadMailAsync();
         var path = LinkPath(mail, "Fixed");
 
-        app.Time.Advance(TimeSpan.FromDays(29));
-        var stillValid = await app.CreateClient().GetAsync(path);
-        app.Time.Advance(TimeSpan.FromDays(1.1));
-        var expired = await app.CreateClient().GetAsync(path);
+        App.Time.Advance(TimeSpan.FromDays(29));
+        var stillValid = await App.CreateClient().GetAsync(path);
+        App.Time.Advance(TimeSpan.FromDays(1.1));
+        var expired = await App.CreateClient().GetAsync(path);
 
         Assert.Equal(HttpStatusCode.OK, stillValid.StatusCode);
         Assert.Equal(HttpStatusCode.Gone, expired.StatusCode);
@@ -172,8 +154,8 @@ public sealed partial class TriageLinkTests : IAsyncLifetime
         var path = LinkPath(mail, "Fixed");
         var tampered = path[..^6] + (path[^6] == 'A' ? 'B' : 'A') + path[^5..];
 
-        var page = await app.CreateClient().GetAsync(tampered);
-        var garbage = await app.CreateClient().GetAsync("/triage/not-a-token");
+        var page = await App.CreateClient().GetAsync(tampered);
+        var garbage = await App.CreateClient().GetAsync("/triage/not-a-token");
 
         Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, garbage.StatusCode);
@@ -185,9 +167,9 @@ public sealed partial class TriageLinkTests : IAsyncLifetime
     public async Task A_link_for_someone_who_is_not_an_editor_of_the_site_cannot_triage()
     {
         var (id, _) = await SubmitAndReadMailAsync();
-        var token = app.Services.GetRequiredService<TriageLinks>().Token(id, TriageAction.Fixed, "former@news.example.org");
+        var token = App.Services.GetRequiredService<TriageLinks>().Token(id, TriageAction.Fixed, "former@news.example.org");
 
-        var page = await app.CreateClient().GetAsync($"/triage/{token}");
+        var page = await App.CreateClient().GetAsync($"/triage/{token}");
 
         Assert.Equal(HttpStatusCode.Forbidden, page.StatusCode);
     }
@@ -200,26 +182,26 @@ public sealed partial class TriageLinkTests : IAsyncLifetime
         ukrainian["readerEmail"] = "chytach@example.net";
         var anonymous = Infrastructure.Reports.Valid();
         anonymous.Remove("readerEmail");
-        var id = await app.SubmitAcceptedAsync(english);
-        await app.SubmitAcceptedAsync(ukrainian);
-        await app.SubmitAcceptedAsync(anonymous);
-        await app.QueryAsync(db => db.Reports.ExecuteUpdateAsync(s => s.SetProperty(r => r.Language, "uk")));
-        var mail = (await smtp.WaitForMessagesAsync(1)).Single();
-        var client = app.CreateClient();
+        var id = await App.SubmitAcceptedAsync(english);
+        await App.SubmitAcceptedAsync(ukrainian);
+        await App.SubmitAcceptedAsync(anonymous);
+        await App.QueryAsync(db => db.Reports.ExecuteUpdateAsync(s => s.SetProperty(r => r.Language, "uk")));
+        var mail = (await Smtp.WaitForMessagesAsync(1)).Single();
+        var client = App.CreateClient();
         var path = LinkPath(mail, "Fixed");
         await client.PostAsync(path, new FormUrlEncodedContent(FormOf(await client.GetStringAsync(path))));
 
-        var thanks = (await smtp.WaitForMessagesAsync(3)).Where(m => m.MessageId!.StartsWith("thanks-")).ToList();
+        var thanks = (await Smtp.WaitForMessagesAsync(3)).Where(m => m.MessageId!.StartsWith("thanks-")).ToList();
         Assert.Equal(["chytach@example.net", "reader@example.net"], thanks.Select(m => m.To.Mailboxes.Single().Address).Order());
         Assert.All(thanks, m => Assert.Equal("Дякуємо: помилку, про яку ви повідомили, виправлено", m.Subject));
         Assert.All(thanks, m => Assert.Contains("Europe's new security order", m.TextBody));
 
         // Reopened and fixed again: the readers were thanked already.
-        await app.QueryAsync(db => db.Reports.ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, ReportStatus.New)));
+        await App.QueryAsync(db => db.Reports.ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, ReportStatus.New)));
         await client.PostAsync(path, new FormUrlEncodedContent(FormOf(await client.GetStringAsync(path))));
-        await app.DispatchOnceAsync();
-        Assert.Equal(3, smtp.Messages.Count);
-        Assert.Equal(ReportStatus.Fixed, (await app.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status);
+        await App.DispatchOnceAsync();
+        Assert.Equal(3, Smtp.Messages.Count);
+        Assert.Equal(ReportStatus.Fixed, (await App.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status);
     }
 
     [Theory]
@@ -231,16 +213,16 @@ public sealed partial class TriageLinkTests : IAsyncLifetime
     {
         var report = Infrastructure.Reports.Valid();
         report["lang"] = language;
-        var id = await app.SubmitAcceptedAsync(report);
-        await smtp.WaitForMessagesAsync(1);
+        var id = await App.SubmitAcceptedAsync(report);
+        await Smtp.WaitForMessagesAsync(1);
 
-        await app.CreateClient().SendAsync(new HttpRequestMessage(HttpMethod.Post, $"/api/reports/{id}/triage")
+        await App.CreateClient().SendAsync(new HttpRequestMessage(HttpMethod.Post, $"/api/reports/{id}/triage")
         {
             Headers = { { "Authorization", $"Bearer {CorrectionsApp.AdminKey}" } },
             Content = System.Net.Http.Json.JsonContent.Create(new { action = "fixed" }),
         });
 
-        var thanks = (await smtp.WaitForMessagesAsync(2)).Single(m => m.MessageId!.StartsWith("thanks-"));
+        var thanks = (await Smtp.WaitForMessagesAsync(2)).Single(m => m.MessageId!.StartsWith("thanks-"));
         Assert.Equal(subject, thanks.Subject);
     }
 

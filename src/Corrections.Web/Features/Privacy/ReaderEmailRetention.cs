@@ -5,10 +5,18 @@ using Microsoft.Extensions.Options;
 
 namespace Corrections.Features.Privacy;
 
-/// <summary>Deletes readers' addresses once their report has been closed for <c>Privacy:ReaderEmailRetentionDays</c>; runs hourly.</summary>
-public sealed class ReaderEmailRetention(IServiceScopeFactory scopes, IOptions<PrivacyOptions> options, TimeProvider time, ILogger<ReaderEmailRetention> logger)
-    : BackgroundService
+/// <summary>
+/// Deletes readers' addresses once their report has been closed for <c>Privacy:ReaderEmailRetentionDays</c>; runs hourly,
+/// on the one instance of the service that holds the job's lease.
+/// </summary>
+public sealed class ReaderEmailRetention(
+    IServiceScopeFactory scopes,
+    DatabaseLease lease,
+    IOptions<PrivacyOptions> options,
+    TimeProvider time,
+    ILogger<ReaderEmailRetention> logger) : BackgroundService
 {
+    public const string LeaseName = "reader-email-retention";
     private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -17,7 +25,7 @@ public sealed class ReaderEmailRetention(IServiceScopeFactory scopes, IOptions<P
         {
             try
             {
-                await EraseExpiredAsync(stoppingToken);
+                await RunOnThisInstanceAsync(stoppingToken);
                 await Task.Delay(Interval, time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -37,6 +45,18 @@ public sealed class ReaderEmailRetention(IServiceScopeFactory scopes, IOptions<P
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Erases what has expired unless another instance holds the lease: the holder renews it with each hourly run, and
+    /// another instance takes the job over at its first run after the holder has missed one.
+    /// </summary>
+    public async Task<bool> RunOnThisInstanceAsync(CancellationToken cancellationToken)
+    {
+        if (!await lease.TryAcquireAsync(LeaseName, Interval, cancellationToken))
+            return false;
+        await EraseExpiredAsync(cancellationToken);
+        return true;
     }
 
     public async Task<int> EraseExpiredAsync(CancellationToken cancellationToken)

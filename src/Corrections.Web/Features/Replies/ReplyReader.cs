@@ -1,4 +1,7 @@
+using System.Security.Cryptography;
+using System.Text;
 using Corrections.Configuration;
+using Corrections.Data;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Search;
@@ -12,14 +15,21 @@ namespace Corrections.Features.Replies;
 /// <summary>
 /// Reads editors' replies from the IMAP mailbox and applies them. Each handled message is marked seen and moved to
 /// the processed folder, so it is read once; the report history remembers its Message-ID, so a message that is read
-/// again after a crash between applying and moving changes nothing.
+/// again after a crash between applying and moving changes nothing. One instance of the service reads at a time: the
+/// one that holds the reader's lease, renewed while it reads; another takes over once it has expired.
 /// </summary>
 public sealed class ReplyReader(
     IServiceScopeFactory scopes,
+    DatabaseLease lease,
     IOptions<MailOptions> options,
     TimeProvider time,
     ILogger<ReplyReader> logger) : BackgroundService
 {
+    public const string LeaseName = "reply-reader";
+    public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(60);
+    public static readonly TimeSpan LeaseCheck = TimeSpan.FromSeconds(15);
+    private const int MaxMessageIdLength = 500;
+
     private readonly ImapOptions imap = options.Value.Imap;
     private readonly string repliesAddress = options.Value.Replies.Address;
 
@@ -31,12 +41,43 @@ public sealed class ReplyReader(
             return;
         }
 
+        try
+        {
+            await ReadWhileLeasedAsync(stoppingToken);
+        }
+        finally
+        {
+            await ReleaseLeaseAsync();
+        }
+    }
+
+    private async Task ReadWhileLeasedAsync(CancellationToken stoppingToken)
+    {
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await ReadMailboxAsync(() => failures = 0, stoppingToken);
+                if (!await lease.TryAcquireAsync(LeaseName, LeaseDuration, stoppingToken))
+                {
+                    await Task.Delay(LeaseCheck, time, stoppingToken);
+                    continue;
+                }
+                using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var renewing = RenewLeaseAsync(leaseLost);
+                try
+                {
+                    await ReadMailboxAsync(() => failures = 0, leaseLost.Token);
+                }
+                catch (OperationCanceledException) when (leaseLost.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+                {
+                    logger.LogWarning("This instance lost the reply reader's lease; another instance reads the replies");
+                }
+                finally
+                {
+                    await leaseLost.CancelAsync();
+                    await renewing;
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -56,6 +97,41 @@ public sealed class ReplyReader(
                     return;
                 }
             }
+        }
+    }
+
+    /// <summary>Renews the lease while the mailbox is read; cancels the reading as soon as the lease cannot be confirmed.</summary>
+    private async Task RenewLeaseAsync(CancellationTokenSource reading)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(LeaseCheck, time, reading.Token);
+                if (!await lease.TryAcquireAsync(LeaseName, LeaseDuration, reading.Token))
+                    break;
+            }
+        }
+        catch (OperationCanceledException) when (reading.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Renewing the reply reader's lease failed; reading stops until it is taken again");
+        }
+        await reading.CancelAsync();
+    }
+
+    private async Task ReleaseLeaseAsync()
+    {
+        try
+        {
+            await lease.ReleaseAsync(LeaseName, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Releasing the reply reader's lease failed; another instance takes over when it expires");
         }
     }
 
@@ -92,9 +168,13 @@ public sealed class ReplyReader(
     {
         var from = message.From.Mailboxes.FirstOrDefault()?.Address ?? "";
         var messageId = message.MessageId ?? $"{from}/{message.Date:O}/{message.Subject}";
+        // The history keeps the id so that a reply is applied once; one longer than its column is kept as its hash.
+        if (messageId.Length > MaxMessageIdLength)
+            messageId = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(messageId)));
         await using var scope = scopes.CreateAsyncScope();
         var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
-        await mediator.Send(new HandleEditorReply(messageId, ReplyText.FindToken(message, repliesAddress), from, ReplyText.FirstLine(message), message.Subject), cancellationToken);
+        var outcome = await mediator.Send(new HandleEditorReply(messageId, ReplyText.FindToken(message, repliesAddress), from, ReplyText.FirstLine(message), message.Subject), cancellationToken);
+        scope.ServiceProvider.GetRequiredService<Telemetry.CorrectionsMetrics>().ReplyHandled(outcome.ToString().ToLowerInvariant());
     }
 
     private async Task<IMailFolder> ProcessedFolderAsync(ImapClient client, CancellationToken cancellationToken)

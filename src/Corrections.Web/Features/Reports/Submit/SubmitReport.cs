@@ -34,6 +34,9 @@ public sealed class SubmitReportHandler(SubmissionRecorder recorder, SubmissionW
     public ValueTask<SubmitReportResult> Handle(SubmitReport command, CancellationToken cancellationToken) =>
         writer.WriteAsync(recorder.Prepare(command), cancellationToken);
 
+    /// <summary>The URL as stored: escaped, without the default port and without the fragment, which is only the reader's position.</summary>
+    public static string StoredUrl(string url) => new Uri(url).GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped);
+
     /// <summary>128 random bits in lower-case base32: safe in the local part of an address, whatever the mail server does with case.</summary>
     public static string NewReplyToken()
     {

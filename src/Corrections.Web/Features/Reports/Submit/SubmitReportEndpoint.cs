@@ -3,6 +3,7 @@ using Corrections.Abuse;
 using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Pipeline;
+using Corrections.Telemetry;
 using Mediator;
 
 namespace Corrections.Features.Reports.Submit;
@@ -35,43 +36,73 @@ public static class SubmitReportEndpoint
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
     private static async Task<IResult> SubmitAsync(
-        HttpContext context, HttpRequest request, IMediator mediator, SiteDirectory sites, SiteRateLimiter siteLimiter, ClientAddressHasher hasher, CancellationToken cancellationToken)
+        HttpContext context, HttpRequest request, IMediator mediator, SiteDirectory sites, SiteRateLimiter siteLimiter, ClientAddressHasher hasher,
+        CorrectionsMetrics metrics, CancellationToken cancellationToken)
     {
+        metrics.ReportReceived();
         if (!request.HasJsonContentType())
+        {
+            metrics.ReportRejected("not_json", null);
             return Results.Problem(
                 statusCode: StatusCodes.Status415UnsupportedMediaType,
                 title: "The report must be sent as JSON.",
                 detail: "Send the report with Content-Type: application/json.");
+        }
 
         var body = await ReadLimitedAsync(request, cancellationToken);
         if (body is null)
+        {
+            metrics.ReportRejected("too_large", null);
             return Results.Problem(
                 statusCode: StatusCodes.Status413PayloadTooLarge,
                 title: "The report is too large.",
                 detail: $"A report may be at most {MaxBodyBytes / 1024} KB.");
+        }
 
         var errors = new ValidationErrors();
         var command = SubmissionJson.Read(body, errors);
         if (command is null)
+        {
+            metrics.ReportRejected("invalid", null);
             return Results.ValidationProblem(errors.ToDictionary(), title: "The report is not valid.", detail: "See errors for what to change in each field.");
+        }
 
         if (sites.Find(command.Site) is { } site)
         {
             if (request.Headers.Origin.ToString() is { Length: > 0 } origin && !IsOwnOrigin(site, origin))
+            {
+                metrics.ReportRejected("origin", site.Key);
                 return Results.Problem(
                     statusCode: StatusCodes.Status403Forbidden,
                     title: "This page may not send reports for this site.",
                     detail: $"Reports for '{site.Key}' are accepted only from its registered origins, not from {origin}.");
+            }
             using var lease = siteLimiter.Acquire(site.Key);
             if (!lease.IsAcquired)
             {
+                metrics.ReportRejected("site_rate_limit", site.Key);
                 await TooManyRequests.WriteAsync(context, lease, $"for the site '{site.Key}'", cancellationToken);
                 return Results.Empty;
             }
         }
 
         command = command with { ClientHash = hasher.Hash(context.Connection.RemoteIpAddress) };
-        var result = await mediator.Send(command, cancellationToken);
+        SubmitReportResult result;
+        try
+        {
+            result = await mediator.Send(command, cancellationToken);
+        }
+        catch (RequestValidationException)
+        {
+            metrics.ReportRejected("invalid", sites.Find(command.Site)?.Key);
+            throw;
+        }
+        catch (NotFoundException)
+        {
+            metrics.ReportRejected("unknown_site", null);
+            throw;
+        }
+        metrics.ReportAccepted(sites.Find(command.Site)!.Key, result.Joined);
         return Results.Accepted($"/api/reports/{result.Id}", new SubmitReportResponse(result.Id, result.Status));
     }
 

@@ -1,0 +1,100 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Corrections.Data;
+using Corrections.Tests.Infrastructure;
+
+namespace Corrections.Tests.Health;
+
+public sealed class HealthTests : IAsyncLifetime
+{
+    private readonly TestData data = new();
+    private readonly TestSmtpServer smtp = TestSmtpServer.Reserve();
+    private readonly List<CorrectionsApp> apps = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var app in apps)
+            await app.DisposeAsync();
+        await smtp.DisposeAsync();
+        data.Dispose();
+    }
+
+    private CorrectionsApp Start(Dictionary<string, string?>? settings = null)
+    {
+        var app = new CorrectionsApp(data, smtp, settings: settings);
+        apps.Add(app);
+        return app;
+    }
+
+    private static async Task<(HttpStatusCode Status, JsonObject Body)> ReadyAsync(CorrectionsApp app)
+    {
+        var response = await app.CreateClient().GetAsync("/health/ready");
+        return (response.StatusCode, (await response.Content.ReadFromJsonAsync<JsonObject>())!);
+    }
+
+    [Fact]
+    public async Task Live_answers_200_Healthy_and_runs_no_check()
+    {
+        var app = Start();
+
+        var response = await app.CreateClient().GetAsync("/health/live");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.Equal("Healthy", (string?)body!["status"]);
+        Assert.Empty(body["checks"]!.AsObject());
+    }
+
+    [Fact]
+    public async Task Ready_reports_the_database_the_outbox_backlog_and_the_age_of_the_oldest_due_message()
+    {
+        // The dispatcher polls once an hour of the test's clock, so moving the clock by minutes leaves the backlog alone.
+        var app = Start(new() { ["Outbox:PollIntervalSeconds"] = "3600" });
+        var now = app.Time.GetUtcNow();
+        await app.SeedReportsAsync(2, now - TimeSpan.FromSeconds(90));
+        await app.SeedReportsAsync(1, now - TimeSpan.FromSeconds(30));
+        await app.SeedReportsAsync(1, now + TimeSpan.FromMinutes(10));
+
+        var (status, body) = await ReadyAsync(app);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("Healthy", (string?)body["status"]);
+        Assert.Equal("Healthy", (string?)body["checks"]!["database"]!["status"]);
+        var outbox = body["checks"]!["outbox"]!["data"]!;
+        Assert.Equal(4, (int?)outbox["backlog"]);
+        Assert.Equal(3, (int?)outbox["due"]);
+        Assert.Equal(90, (double?)outbox["oldestDueAgeSeconds"]);
+        Assert.Equal(0, (int?)outbox["parked"]);
+    }
+
+    [Fact]
+    public async Task Ready_is_degraded_once_SMTP_has_failed_for_more_than_5_minutes_and_healthy_again_after_a_mail_goes_out()
+    {
+        var app = Start();
+        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        await app.WaitUntilAsync(async () => (await app.OutboxAsync()).Single().Attempts >= 1);
+
+        app.Time.Advance(TimeSpan.FromMinutes(4));
+        var (earlyStatus, early) = await ReadyAsync(app);
+        Assert.Equal(HttpStatusCode.OK, earlyStatus);
+        Assert.Equal("Healthy", (string?)early["checks"]!["smtp"]!["status"]);
+        Assert.NotNull(early["checks"]!["smtp"]!["data"]!["failingSince"]);
+
+        app.Time.Advance(TimeSpan.FromMinutes(2));
+        var (degradedStatus, degraded) = await ReadyAsync(app);
+        Assert.Equal(HttpStatusCode.OK, degradedStatus);
+        Assert.Equal("Degraded", (string?)degraded["status"]);
+        Assert.Equal("Degraded", (string?)degraded["checks"]!["smtp"]!["status"]);
+        Assert.True((double?)degraded["checks"]!["smtp"]!["data"]!["failingForSeconds"] > 300);
+
+        smtp.Start();
+        await app.AdvanceUntilAsync(async () => (await app.OutboxAsync()).Single().State == OutboxState.Done, TimeSpan.FromSeconds(30));
+        var (_, recovered) = await ReadyAsync(app);
+        Assert.Equal("Healthy", (string?)recovered["status"]);
+        Assert.NotNull(recovered["checks"]!["smtp"]!["data"]!["lastSuccessAt"]);
+        Assert.Null(recovered["checks"]!["smtp"]!["data"]!["failingSince"]);
+    }
+}

@@ -1,0 +1,66 @@
+using System.Net.Http.Json;
+using System.Text;
+using Corrections.Tests.Infrastructure;
+
+namespace Corrections.Tests.Operations;
+
+/// <summary>
+/// Alone in its collection: the metrics pipeline listens to every meter named "Corrections" in the process, so
+/// services of other tests running at the same time would add to the counts.
+/// </summary>
+[Collection(nameof(MetricsTests))]
+public sealed class MetricsTests : ServiceTest
+{
+    private async Task<double> ReadAsync(string name, string labels = "")
+    {
+        var text = await App.CreateClient().GetStringAsync("/metrics");
+        return text.Split('\n')
+            .Where(l => (l.StartsWith(name + "{") || l.StartsWith(name + " ")) && l.Contains(labels))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task The_metrics_count_what_happened_to_reports_and_mail()
+    {
+        await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        var unknownSite = Infrastructure.Reports.Valid();
+        unknownSite["site"] = "nowhere";
+        await App.SubmitAsync(unknownSite);
+        var invalid = Infrastructure.Reports.Valid();
+        invalid["url"] = "https://elsewhere.example/a";
+        await App.SubmitAsync(invalid);
+        await App.CreateClient().PostAsync("/api/reports", new StringContent("{", Encoding.UTF8, "application/json"));
+        await Smtp.WaitForMessagesAsync(1);
+        await App.WaitUntilAsync(async () => await ReadAsync("corrections_mails_sent_total") >= 1);
+
+        Assert.Equal(5, await ReadAsync("corrections_reports_received_total"));
+        Assert.Equal(2, await ReadAsync("corrections_reports_accepted_total", "site=\"demo\""));
+        Assert.Equal(1, await ReadAsync("corrections_reports_duplicates_total", "site=\"demo\""));
+        Assert.Equal(1, await ReadAsync("corrections_reports_rejected_total", "reason=\"unknown_site\""));
+        Assert.Equal(2, await ReadAsync("corrections_reports_rejected_total", "reason=\"invalid\""));
+        Assert.Equal(1, await ReadAsync("corrections_mails_sent_total"));
+        Assert.Equal(1, await ReadAsync("corrections_outbox_done_total", "type=\"ReportSubmitted\""));
+        Assert.Equal(0, await ReadAsync("corrections_outbox_backlog"));
+        Assert.True(await ReadAsync("corrections_http_request_duration_seconds_count") > 0);
+    }
+
+    [Fact]
+    public async Task The_outbox_backlog_and_the_age_of_its_oldest_due_message_are_measured()
+    {
+        // With the relay gone, the dispatcher cannot send them and they stay pending.
+        await Smtp.DisposeAsync();
+        await App.SeedReportsAsync(3, App.Time.GetUtcNow().AddSeconds(-90));
+        await App.SeedReportsAsync(1, App.Time.GetUtcNow().AddMinutes(10));
+
+        var backlog = await ReadAsync("corrections_outbox_backlog");
+        var age = await ReadAsync("corrections_outbox_oldest_due_age_seconds");
+
+        Assert.InRange(backlog, 1, 4);
+        Assert.InRange(age, 0, 91);
+        Assert.Contains("corrections_outbox_parked_messages", await App.CreateClient().GetStringAsync("/metrics"));
+    }
+}
+
+[CollectionDefinition(nameof(MetricsTests), DisableParallelization = true)]
+public sealed class MetricsTestsCollection;

@@ -1,0 +1,74 @@
+using Corrections.Data;
+using Corrections.Outbox;
+using Corrections.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Corrections.Tests.Outbox;
+
+/// <summary>What the dispatcher does with a claimed batch when the host stops: finish the mail on the wire, release the rest.</summary>
+public sealed class GracefulStopTests : IAsyncLifetime
+{
+    private readonly TestData data = new();
+    private readonly TestSmtpServer smtp = TestSmtpServer.StartNew();
+    private CorrectionsApp app = null!;
+
+    public async Task InitializeAsync()
+    {
+        app = new CorrectionsApp(data, smtp, settings: new Dictionary<string, string?>
+        {
+            ["Outbox:PollIntervalSeconds"] = "3600",
+            ["Mail:Smtp:TimeoutSeconds"] = "120", // the held mail waits for the test, not for MailKit's timeout
+        });
+        smtp.HoldMessages();
+        await app.SeedReportsAsync(3, app.Time.GetUtcNow());
+        app.Services.GetRequiredService<OutboxSignal>().Wake();
+        await app.WaitUntilAsync(() => Task.FromResult(smtp.MessagesHeld == 1));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await app.DisposeAsync();
+        await smtp.DisposeAsync();
+        data.Dispose();
+    }
+
+    [Fact]
+    public async Task Stopping_lets_the_mail_on_the_wire_finish_and_releases_the_rest_of_the_batch_unattempted()
+    {
+        Assert.All(await app.OutboxAsync(), m => Assert.NotNull(m.LeaseOwner));
+
+        var stopping = app.Dispatcher.StopAsync(CancellationToken.None);
+        smtp.ReleaseMessages();
+        await stopping.WaitAsync(TimeSpan.FromSeconds(15));
+
+        var rows = await app.OutboxAsync();
+        Assert.Single(smtp.Messages);
+        Assert.Equal(OutboxState.Done, rows[0].State);
+        Assert.All(rows[1..], m =>
+        {
+            Assert.Equal(OutboxState.Pending, m.State);
+            Assert.Null(m.LeaseOwner);
+            Assert.Equal(0, m.Attempts);
+        });
+        Assert.Contains(app.Log.Entries, e => e.Message == "Stopping: 2 outbox message(s) released for the next start");
+    }
+
+    [Fact]
+    public async Task When_the_shutdown_timeout_runs_out_the_mail_on_the_wire_is_cut_off_and_the_whole_batch_released()
+    {
+        using var shutdownTimeout = new CancellationTokenSource();
+
+        var stopping = app.Dispatcher.StopAsync(shutdownTimeout.Token);
+        await shutdownTimeout.CancelAsync();
+        await stopping.WaitAsync(TimeSpan.FromSeconds(15));
+
+        await app.WaitUntilAsync(async () => (await app.OutboxAsync()).All(m => m.LeaseOwner is null));
+        Assert.All(await app.OutboxAsync(), m =>
+        {
+            Assert.Equal(OutboxState.Pending, m.State);
+            Assert.Equal(0, m.Attempts);
+        });
+        Assert.Contains(app.Log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("The shutdown timeout ran out while outbox message 1 (ReportSubmitted) was being handled; it and 2 more are released"));
+    }
+}

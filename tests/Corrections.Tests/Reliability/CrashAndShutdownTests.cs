@@ -1,0 +1,189 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Corrections.Configuration;
+using Corrections.Data;
+using Corrections.Features.Reports.Submit;
+using Corrections.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Corrections.Tests.Reliability;
+
+/// <summary>The service as a real process, killed with SIGKILL in a burst, or stopped with SIGTERM in the middle of its work.</summary>
+[Collection(ServiceProcessCollection.Name)]
+public sealed class CrashAndShutdownTests : IAsyncLifetime
+{
+    private readonly TestData data = new();
+    private readonly TestSmtpServer smtp = TestSmtpServer.StartNew();
+    private LiveService? service;
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (service is not null)
+            await service.DisposeAsync();
+        await smtp.DisposeAsync();
+        data.Dispose();
+    }
+
+    [Fact]
+    public async Task After_kill_9_in_a_burst_every_accepted_report_is_stored_and_mailed_and_only_the_mail_in_flight_can_be_mailed_twice()
+    {
+        // A slow relay keeps a backlog, so that the kill lands while a batch is claimed and being sent.
+        smtp.DelayEachMessage = TimeSpan.FromMilliseconds(20);
+        service = await LiveService.StartAsync(data, smtp.Port, new Dictionary<string, string>
+        {
+            ["Outbox:BatchSize"] = "10",
+            ["Outbox:LeaseSeconds"] = "5",
+        });
+
+        var accepted = new ConcurrentBag<Guid>();
+        for (var i = 0; i < 3; i++)
+            accepted.Add(await service.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"early mistake {i}")));
+        await smtp.WaitForMessagesAsync(3, TimeSpan.FromSeconds(30));
+
+        var unexpected = new ConcurrentBag<HttpStatusCode>();
+        var burst = Enumerable.Range(0, 4).Select(client => Task.Run(async () =>
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                try
+                {
+                    using var response = await service.SubmitAsync(Infrastructure.Reports.Valid(exact: $"burst mistake {client}-{i}"));
+                    if (response.StatusCode == HttpStatusCode.Accepted)
+                        accepted.Add(await LiveService.IdOf(response));
+                    else
+                        unexpected.Add(response.StatusCode);
+                }
+                catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException or JsonException)
+                {
+                    return; // the process is gone; an answer cut off here was never a 202
+                }
+            }
+        })).ToList();
+
+        await service.WaitUntilAsync(() => Task.FromResult(accepted.Count >= 43), what: "A burst under way");
+        service.Process.Kill();
+        await service.Process.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        await Task.WhenAll(burst);
+
+        var inFlightAtKill = await ReportIdsOfLeasedRowsAsync();
+        var mailedBeforeKill = smtp.Messages.Count;
+
+        await service.RestartAsync();
+        await service.WaitUntilAsync(async () => (await service.OutboxAsync()).All(m => m.State == OutboxState.Done), TimeSpan.FromSeconds(60), "Every row done after the restart");
+
+        Assert.Empty(unexpected);
+        var stored = await data.QueryAsync(db => db.Reports.Select(r => r.Id).ToListAsync());
+        Assert.Subset(stored.ToHashSet(), accepted.ToHashSet());
+        Assert.Equal(stored.Count, (await service.OutboxAsync()).Count);
+
+        var mailed = smtp.MailedReports.GroupBy(id => id).ToDictionary(g => g.Key, g => g.Count());
+        Assert.All(stored, id => Assert.True(mailed.ContainsKey(id), $"report {id} was not mailed"));
+        var twice = stored.Where(id => mailed[id] > 1).ToList();
+        Assert.All(twice, id => Assert.Contains(id, inFlightAtKill));
+        Assert.All(mailed.Values, copies => Assert.InRange(copies, 1, 2));
+        // One dispatcher hands over one message at a time: at most one was accepted by the relay and not yet marked done.
+        Assert.True(twice.Count <= 1, $"{twice.Count} reports mailed twice; {inFlightAtKill.Count} rows were claimed at the kill");
+        Assert.True(mailedBeforeKill > 0 && stored.Count > mailedBeforeKill, "the kill should land in the middle of the work");
+    }
+
+    [SkippableFact]
+    public async Task SIGTERM_lets_in_flight_requests_and_the_mail_on_the_wire_finish_leaves_nothing_claimed_and_exits_in_time()
+    {
+        Skip.If(data.Provider != DatabaseProvider.Sqlite, "Locks the SQLite file: this run is on a database server; tests/run.sh runs it in its SQLite run");
+        smtp.HoldMessages();
+        service = await LiveService.StartAsync(data, smtp.Port, new Dictionary<string, string>
+        {
+            ["ShutdownTimeoutSeconds"] = "60",
+            ["Database:BusyTimeoutSeconds"] = "60",
+            ["Mail:Smtp:TimeoutSeconds"] = "120",
+            ["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
+        });
+        var before = new List<Guid>();
+        for (var i = 0; i < 3; i++)
+            before.Add(await service.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake number {i}")));
+        await service.WaitUntilAsync(() => Task.FromResult(smtp.MessagesHeld == 1), what: "A mail on the wire, unanswered");
+
+        // Two requests are in the middle of their work when the signal comes: they wait for a lock the test holds.
+        var inFlight = new List<Task<HttpResponseMessage>>();
+        await using (var locker = new SqliteConnection($"Data Source={data.DatabasePath};Pooling=False"))
+        {
+            await locker.OpenAsync();
+            await using (var begin = locker.CreateCommand())
+            {
+                begin.CommandText = "BEGIN EXCLUSIVE;";
+                await begin.ExecuteNonQueryAsync();
+            }
+            for (var i = 0; i < 2; i++)
+                inFlight.Add(service.SubmitAsync(Infrastructure.Reports.Valid(exact: $"late mistake {i}")));
+            await service.Process.WaitForOutputAsync("Request starting HTTP/1.1 POST", count: 5);
+
+            service.Process.Terminate();
+            await service.Process.WaitForOutputAsync("Application is shutting down");
+            await using var rollback = locker.CreateCommand();
+            rollback.CommandText = "ROLLBACK;";
+            await rollback.ExecuteNonQueryAsync();
+        }
+        var late = new List<Guid>();
+        foreach (var request in inFlight)
+        {
+            using var response = await request;
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            late.Add(await LiveService.IdOf(response));
+        }
+        smtp.ReleaseMessages();
+
+        Assert.Equal(0, await service.Process.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+
+        var outbox = await service.OutboxAsync();
+        Assert.All(outbox, m => Assert.Null(m.LeaseOwner));
+        Assert.Equal(before[0], Assert.Single(smtp.MailedReports));
+        Assert.Equal(OutboxState.Done, outbox.Single(m => ReportIdOf(m) == before[0]).State);
+        Assert.Equal(before.Concat(late).Order(), (await data.QueryAsync(db => db.Reports.Select(r => r.Id).ToListAsync())).Order());
+
+        await service.RestartAsync();
+        await service.WaitUntilAsync(async () => (await service.OutboxAsync()).All(m => m.State == OutboxState.Done), what: "Every row done after the restart");
+        Assert.Equal(before.Concat(late).Order(), smtp.MailedReports.Order());
+    }
+
+    [Fact]
+    public async Task SIGTERM_while_the_relay_hangs_cuts_the_mail_off_before_the_shutdown_timeout_releases_it_and_it_is_mailed_after_the_restart()
+    {
+        await using var silent = SilentSmtpServer.Start();
+        service = await LiveService.StartAsync(data, silent.Port, new Dictionary<string, string>
+        {
+            ["ShutdownTimeoutSeconds"] = "3",
+            ["Mail:Smtp:TimeoutSeconds"] = "120",
+        });
+        var id = await service.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        await service.WaitUntilAsync(() => Task.FromResult(silent.OpenSilentConnections == 1), what: "The dispatcher waiting on the silent relay");
+
+        service.Process.Terminate();
+
+        // Without the cut-off the process would wait for the relay's 120 s timeout.
+        Assert.Equal(0, await service.Process.WaitForExitAsync(TimeSpan.FromSeconds(3 + 12)));
+        var row = (await service.OutboxAsync()).Single();
+        Assert.Equal(OutboxState.Pending, row.State);
+        Assert.Null(row.LeaseOwner);
+        Assert.Equal(0, row.Attempts);
+        Assert.Contains("The shutdown timeout ran out while outbox message 1 (ReportSubmitted) was being handled", service.Process.Output);
+
+        silent.ForwardTo(smtp.Port);
+        await service.RestartAsync();
+        await service.WaitUntilAsync(async () => (await service.OutboxAsync()).Single().State == OutboxState.Done, what: "The row done after the restart");
+        Assert.Equal(id, Assert.Single(smtp.MailedReports));
+    }
+
+    private async Task<HashSet<Guid>> ReportIdsOfLeasedRowsAsync()
+    {
+        var leased = await data.QueryAsync(db => db.Outbox.AsNoTracking()
+            .Where(m => m.State == OutboxState.Pending && m.LeaseOwner != null)
+            .ToListAsync());
+        return leased.Select(ReportIdOf).ToHashSet();
+    }
+
+    private static Guid ReportIdOf(OutboxMessage message) => JsonSerializer.Deserialize<ReportSubmitted>(message.Payload)!.ReportId;
+}
