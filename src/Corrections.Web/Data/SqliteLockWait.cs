@@ -1,7 +1,9 @@
 using System.Data.Common;
 using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
+using Corrections.Configuration;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Options;
 
 namespace Corrections.Data;
 
@@ -9,23 +11,27 @@ namespace Corrections.Data;
 /// Waits for SQLite's write lock in steps of a millisecond. Without a busy handler, Microsoft.Data.Sqlite retries a
 /// locked write every 150 ms, and SQLite's own busy_timeout backs off to steps of 25 to 100 ms: either way a
 /// submission that met the outbox dispatcher's short commit would wait far longer than the commit took.
-/// Gives up after 30 s, like the default command timeout.
+/// Gives up after <c>Database:BusyTimeoutSeconds</c>; the request then answers 503.
 /// </summary>
 public sealed class SqliteLockWait : DbConnectionInterceptor
 {
-    private const int GiveUpAfterMilliseconds = 30_000;
-
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate int BusyHandler(IntPtr state, int count);
 
     // Kept by the interceptor, a singleton, for as long as SQLite may call it.
-    private readonly BusyHandler waitOneMillisecond = (_, count) =>
+    private readonly BusyHandler waitOneMillisecond;
+
+    public SqliteLockWait(IOptions<DatabaseOptions> options)
     {
-        if (count >= GiveUpAfterMilliseconds)
-            return 0;
-        Thread.Sleep(1);
-        return 1;
-    };
+        var giveUpAfterMilliseconds = options.Value.BusyTimeoutSeconds * 1000;
+        waitOneMillisecond = (_, count) =>
+        {
+            if (count >= giveUpAfterMilliseconds)
+                return 0;
+            Thread.Sleep(1);
+            return 1;
+        };
+    }
 
     public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Install(connection);
 
