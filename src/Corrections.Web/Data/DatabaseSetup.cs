@@ -10,7 +10,8 @@ public static class DatabaseSetup
     public static IServiceCollection AddCorrectionsDb(this IServiceCollection services)
     {
         services.AddSingleton<SqliteLockWait>();
-        services.AddDbContext<CorrectionsDb>((services, options) =>
+        // Pooled, with options built once: a context per request or per outbox message would otherwise cost more than its query.
+        services.AddDbContextPool<CorrectionsDb>((services, options) =>
         {
             var database = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             var connectionString = services.GetRequiredService<IConfiguration>().GetConnectionString("Corrections");

@@ -8,7 +8,9 @@ namespace Corrections.Pipeline;
 /// <summary>A command whose changes, outbox rows included, are committed together or not at all.</summary>
 public interface ITransactionalCommand;
 
-public sealed class TransactionBehavior<TMessage, TResponse>(CorrectionsDb db, OutboxSignal outbox)
+/// <remarks>The database context is taken from the request's scope only for a transactional command: the others, submissions
+/// among them, do not pay for one.</remarks>
+public sealed class TransactionBehavior<TMessage, TResponse>(IServiceProvider services, OutboxSignal outbox)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
 {
@@ -17,6 +19,7 @@ public sealed class TransactionBehavior<TMessage, TResponse>(CorrectionsDb db, O
         if (message is not ITransactionalCommand)
             return await next(message, cancellationToken);
 
+        var db = services.GetRequiredService<CorrectionsDb>();
         // A concurrent request can win a unique key (the same client request id) between our read and our write;
         // the second run then finds its row and answers as a repeat.
         for (var attempt = 1; ; attempt++)
