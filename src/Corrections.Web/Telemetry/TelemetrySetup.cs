@@ -26,10 +26,12 @@ public static class TelemetrySetup
                 .AddMeter(CorrectionsMetrics.MeterName)
                 .AddAspNetCoreInstrumentation()
                 .AddView("http.server.request.duration", new MetricStreamConfiguration { Name = "corrections_http_request_duration" })
-                .AddPrometheusExporter())
-            .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation(aspnet => aspnet.Filter = context => !context.Request.Path.StartsWithSegments(MetricsPath)));
+                .AddPrometheusExporter());
+        // Traces only when they go somewhere: recording an activity for every request costs the hot path for nothing.
         if (!string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
-            telemetry.UseOtlpExporter();
+            telemetry
+                .WithTracing(tracing => tracing.AddAspNetCoreInstrumentation(aspnet => aspnet.Filter = context => !context.Request.Path.StartsWithSegments(MetricsPath)))
+                .UseOtlpExporter();
         return services;
     }
 
