@@ -88,8 +88,7 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
             site,
             command.ClientRequestId ?? Guid.NewGuid().ToString(),
             SubmitReportHandler.DuplicateKey(site.Key, command.Url, command.Prefix, command.Exact, command.Suffix),
-            // Escaped, without the default port and without the fragment, which is only the reader's position.
-            new Uri(command.Url).GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped),
+            SubmitReportHandler.StoredUrl(command.Url),
             TrapReason(command),
             time.GetUtcNow());
     }
@@ -97,17 +96,23 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
     /// <summary>Changes the open reports that submissions join in <paramref name="db"/>, and returns the new rows to insert.</summary>
     public async Task<(SubmitReportResult[] Results, NewRows Rows)> RecordAsync(CorrectionsDb db, IReadOnlyList<PreparedSubmission> batch, CancellationToken cancellationToken)
     {
-        var clientRequestIds = batch.Select(s => s.ClientRequestId).Distinct().ToList();
-        var answered = (await db.ReportSubmissions
-                .Where(s => clientRequestIds.Contains(s.ClientRequestId))
-                .Join(db.Reports, s => s.ReportId, r => r.Id, (s, r) => new { s.SiteKey, s.ClientRequestId, r.Id, r.Status })
-                .ToListAsync(cancellationToken))
-            .ToDictionary(s => (s.SiteKey, s.ClientRequestId), s => new SubmitReportResult(s.Id, s.Status, Joined: true));
+        // Looked up per site, so that the unique index on (site, client request id) answers.
+        var answered = new Dictionary<(string SiteKey, string ClientRequestId), SubmitReportResult>();
+        foreach (var site in batch.GroupBy(s => s.Site.Key, StringComparer.Ordinal))
+        {
+            var siteKey = site.Key;
+            var clientRequestIds = site.Select(s => s.ClientRequestId).Distinct().ToList();
+            foreach (var repeat in await db.ReportSubmissions
+                         .Where(s => s.SiteKey == siteKey && EF.Parameter(clientRequestIds).Contains(s.ClientRequestId))
+                         .Join(db.Reports, s => s.ReportId, r => r.Id, (s, r) => new { s.ClientRequestId, r.Id, r.Status })
+                         .ToListAsync(cancellationToken))
+                answered[(siteKey, repeat.ClientRequestId)] = new SubmitReportResult(repeat.Id, repeat.Status, Joined: true);
+        }
 
         var duplicateKeys = batch.Where(s => s.Trap is null).Select(s => s.DuplicateKey).Distinct().ToList();
         var openByKey = new Dictionary<string, Report>(StringComparer.Ordinal);
         if (duplicateKeys.Count > 0)
-            foreach (var report in await db.Reports.Where(r => duplicateKeys.Contains(r.DuplicateKey) && r.Status == ReportStatus.New).ToListAsync(cancellationToken))
+            foreach (var report in await db.Reports.Where(r => EF.Parameter(duplicateKeys).Contains(r.DuplicateKey) && r.Status == ReportStatus.New).ToListAsync(cancellationToken))
                 openByKey.TryAdd(report.DuplicateKey, report);
 
         var rows = new NewRows();
