@@ -22,7 +22,8 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, TriageLinks li
     public MimeMessage Compose(Report report, Site site, string editor)
     {
         var message = new MimeMessage();
-        message.From.Add(from);
+        // A copy: a MimeKit address listens to the lists it is added to, so one shared instance would keep every message alive.
+        message.From.Add(new MailboxAddress(from.Name, from.Address));
         message.To.Add(MailboxAddress.Parse(editor));
         if (ReplyAddress(report) is { } reply)
             message.ReplyTo.Add(MailboxAddress.Parse(reply));
