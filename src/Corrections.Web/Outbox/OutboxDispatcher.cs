@@ -199,6 +199,7 @@ public sealed class OutboxDispatcher(
     private async Task CompleteAsync(CorrectionsDb db, OutboxMessage message)
     {
         var now = time.GetUtcNow();
+        await using var unsynced = await SqliteUnsyncedCommits.BeginAsync(db);
         var updated = await db.Outbox
             .Where(m => m.Id == message.Id && m.LeaseOwner == message.LeaseOwner)
             .ExecuteUpdateAsync(s => s
