@@ -69,7 +69,9 @@ public static class AdminSetup
     public static IServiceCollection AddAdminAuthentication(this IServiceCollection services)
     {
         services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section);
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+        // No default scheme: only the admin endpoints, through their policy, look for a key; a reader's request is not
+        // authenticated at all.
+        services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiKeyAuthenticationHandler.Policy, policy => policy
