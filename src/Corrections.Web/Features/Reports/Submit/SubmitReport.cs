@@ -75,7 +75,8 @@ public sealed record PreparedSubmission(
 
 /// <summary>
 /// Applies the submissions of one writer batch, in order, to one unit of work: each is a repeat, a duplicate joining an
-/// open report, a bot's, or a new report. Two queries look up the whole batch; later submissions see earlier ones.
+/// open report, a bot's, or a new report. A query per site finds the repeats and one more the open reports they may join;
+/// later submissions see earlier ones.
 /// </summary>
 public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, IOptions<AbuseOptions> abuse, ILogger<SubmissionRecorder> logger)
 {
