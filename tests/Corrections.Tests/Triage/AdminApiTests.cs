@@ -83,6 +83,21 @@ public sealed class AdminApiTests() : ServiceTest(withSmtp: false)
     }
 
     [Fact]
+    public async Task A_note_is_stored_without_control_or_bidi_override_characters_and_one_with_nothing_else_is_refused()
+    {
+        var id = await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        var client = App.CreateAdminClient();
+
+        var kept = await client.PostAsJsonAsync($"/api/reports/{id}/triage", new { action = "note", note = "Checked\u0000 with \u202Ethe desk.\u0007" });
+        var empty = await client.PostAsJsonAsync($"/api/reports/{id}/triage", new { action = "note", note = "\u0000\u202E " });
+        var report = (await client.GetFromJsonAsync<JsonObject>($"/api/reports/{id}"))!;
+
+        Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, empty.StatusCode);
+        Assert.Equal("Checked with the desk.", (string?)report["history"]!.AsArray().Single()!["note"]);
+    }
+
+    [Fact]
     public async Task Reopen_brings_a_closed_report_back_to_new()
     {
         var id = await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid());

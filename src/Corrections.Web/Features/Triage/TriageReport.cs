@@ -1,4 +1,5 @@
 using Corrections.Data;
+using Corrections.Features.Reports.Submit;
 using Corrections.Outbox;
 using Corrections.Pipeline;
 using Mediator;
@@ -25,9 +26,10 @@ public sealed class TriageReportValidator(CorrectionsDb db) : IValidator<TriageR
     {
         if (!await db.Reports.AnyAsync(r => r.Id == command.ReportId, cancellationToken))
             throw new NotFoundException("Unknown report.", $"There is no report {command.ReportId}.");
-        if (command.Note?.Length > 2000)
+        var note = TriageNote.Clean(command.Note);
+        if (note?.Length > 2000)
             errors.Add("note", "The note must be at most 2000 characters.");
-        if (command.Action == TriageAction.Note && string.IsNullOrWhiteSpace(command.Note))
+        if (command.Action == TriageAction.Note && note is null)
             errors.Add("note", "A note must not be empty.");
         if (command.DuplicateOfId is { } original)
         {
@@ -67,7 +69,7 @@ public sealed class TriageReportHandler(CorrectionsDb db, TimeProvider time) : I
             Action = command.Action.Name(),
             FromStatus = report.Status,
             ToStatus = target ?? report.Status,
-            Note = string.IsNullOrWhiteSpace(command.Note) ? null : command.Note.Trim(),
+            Note = TriageNote.Clean(command.Note),
             SourceMessageId = command.SourceMessageId,
         };
         db.ReportEvents.Add(change);
@@ -95,4 +97,14 @@ public sealed class TriageReportHandler(CorrectionsDb db, TimeProvider time) : I
         foreach (var reader in readers.DistinctBy(r => r.ReaderEmail!.ToLowerInvariant()))
             db.Outbox.Add(OutboxNotifications.Create(new ReportFixed(report.Id, reader.Id), now));
     }
+}
+
+/// <summary>
+/// A note as stored: cleaned like a reader's text (NFC, no control or bidi-override characters, which a database may
+/// also refuse), trimmed, and null when nothing is left.
+/// </summary>
+public static class TriageNote
+{
+    public static string? Clean(string? note) =>
+        note is null ? null : ReaderText.Clean(note).Trim() is { Length: > 0 } cleaned ? cleaned : null;
 }
