@@ -16,6 +16,9 @@ public sealed class OptionsValidation :
     IValidateOptions<TriageOptions>,
     IValidateOptions<PrivacyOptions>
 {
+    /// <summary>An API key's name is the actor in the history, whose column also holds editors' addresses (254).</summary>
+    public const int MaxApiKeyName = 100;
+
     public ValidateOptionsResult Validate(string? name, TriageOptions options) =>
         Result(options.LinkExpiryDays is < 1 or > 365
             ? [$"Triage:LinkExpiryDays must be between 1 and 365, not {options.LinkExpiryDays}"]
@@ -154,6 +157,8 @@ public sealed class OptionsValidation :
             var key = options.ApiKeys[i];
             if (string.IsNullOrWhiteSpace(key.Name))
                 errors.Add($"Admin:ApiKeys:{i}:Name must name the key's holder, for the history");
+            else if (key.Name.Length > MaxApiKeyName)
+                errors.Add($"Admin:ApiKeys:{i}:Name must be at most {MaxApiKeyName} characters: it is recorded in the history as who triaged");
             else if (!names.Add(key.Name))
                 errors.Add($"Admin:ApiKeys:{i}:Name '{key.Name}' is used by another key");
             if (key.Key.Length < 24)

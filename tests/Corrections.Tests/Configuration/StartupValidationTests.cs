@@ -37,6 +37,22 @@ public sealed class StartupValidationTests : IDisposable
     }
 
     [Fact]
+    public async Task An_api_key_name_too_long_for_the_history_stops_the_start()
+    {
+        var environment = data.Environment();
+        environment["Mail__PickupDirectory"] = data.MailFolder;
+        environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        environment["Admin__ApiKeys__0__Name"] = new string('n', 101);
+        environment["Admin__ApiKeys__0__Key"] = "a-long-enough-secret-for-an-api-key";
+        using var service = ServiceProcess.Start(environment);
+
+        var exitCode = await service.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("Admin:ApiKeys:0:Name must be at most 100 characters", service.Output);
+    }
+
+    [Fact]
     public async Task The_repository_defaults_start_the_service()
     {
         await using var app = new CorrectionsApp(data);
