@@ -10,6 +10,8 @@ public static class DatabaseSetup
     public static IServiceCollection AddCorrectionsDb(this IServiceCollection services)
     {
         services.AddSingleton<SqliteLockWait>();
+        services.AddSingleton<SqliteCheckpointer.Interceptor>();
+        services.AddHostedService<SqliteCheckpointer>();
         // Pooled, with options built once: a context per request or per outbox message would otherwise cost more than its query.
         services.AddDbContextPool<CorrectionsDb>((services, options) =>
         {
@@ -26,7 +28,7 @@ public static class DatabaseSetup
                     options.UseSqlite(sqliteConnection.ToString(), sqlite => sqlite
                         .MigrationsAssembly("Corrections.Migrations.Sqlite")
                         .CommandTimeout(database.BusyTimeoutSeconds))
-                        .AddInterceptors(services.GetRequiredService<SqliteLockWait>());
+                        .AddInterceptors(services.GetRequiredService<SqliteLockWait>(), services.GetRequiredService<SqliteCheckpointer.Interceptor>());
                     break;
                 case DatabaseProvider.SqlServer:
                     options.UseSqlServer(connectionString, sql => sql.MigrationsAssembly("Corrections.Migrations.SqlServer"));

@@ -1,6 +1,7 @@
 using Corrections.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Corrections.Tests.Data;
 
@@ -78,5 +79,25 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
 
         // The outcome of a mail is written without a sync of its own; the connection must not keep that for a submission.
         Assert.Equal("2", await PragmaAsync("synchronous"));
+    }
+
+    [SkippableFact]
+    public async Task Commits_do_not_copy_the_log_into_the_database_the_background_checkpoint_does_and_the_log_stops_growing()
+    {
+        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These tests are about the SQLite file; tests/run.sh runs them on SQLite");
+        Assert.Equal("0", await PragmaAsync("wal_autocheckpoint"));
+        var log = new FileInfo(data.DatabasePath + "-wal");
+        var later = app.Time.GetUtcNow().AddDays(1); // not due: the dispatcher leaves them alone
+
+        await app.SeedReportsAsync(300, later);
+        log.Refresh();
+        var afterFirst = log.Length;
+        await app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Corrections.Data.SqliteCheckpointer>().Single()
+            .CheckpointAsync(CancellationToken.None);
+        await app.SeedReportsAsync(300, later);
+        log.Refresh();
+
+        // Copied into the database, the log is written again from its start instead of growing.
+        Assert.InRange(log.Length, 1, afterFirst * 5 / 4);
     }
 }

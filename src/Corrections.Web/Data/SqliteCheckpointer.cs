@@ -1,0 +1,74 @@
+using System.Data.Common;
+using Corrections.Configuration;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Options;
+
+namespace Corrections.Data;
+
+/// <summary>
+/// Copies SQLite's write-ahead log into the database file in the background. By default the commit that fills the log
+/// to 1,000 pages does that copy itself, with a sync of the database file, while every submission waiting for that
+/// commit waits for the copy too; here no connection checkpoints on its own, and a passive checkpoint, which never waits
+/// for readers or writers, runs every second.
+/// </summary>
+public sealed class SqliteCheckpointer(
+    IServiceScopeFactory scopes,
+    IOptions<DatabaseOptions> options,
+    TimeProvider time,
+    ILogger<SqliteCheckpointer> logger) : BackgroundService
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    /// <summary>Turns the automatic checkpoint off on each SQLite connection as it is opened.</summary>
+    public sealed class Interceptor : DbConnectionInterceptor
+    {
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => TurnOffAutomaticCheckpoints(connection);
+
+        public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            TurnOffAutomaticCheckpoints(connection);
+            return Task.CompletedTask;
+        }
+
+        private static void TurnOffAutomaticCheckpoints(DbConnection connection)
+        {
+            if (connection is not SqliteConnection)
+                return;
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_autocheckpoint=0";
+            command.ExecuteNonQuery();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.Value.Provider != DatabaseProvider.Sqlite)
+            return;
+        using var timer = new PeriodicTimer(Interval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+                await CheckpointAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public async Task CheckpointAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
+            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(PASSIVE)", cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The log keeps growing meanwhile; the next tick tries again.
+            logger.LogWarning("Checkpointing the SQLite log failed: {Error}", ex.Message);
+        }
+    }
+}
