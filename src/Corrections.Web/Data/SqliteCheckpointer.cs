@@ -16,7 +16,6 @@ namespace Corrections.Data;
 public sealed class SqliteCheckpointer(
     IServiceScopeFactory scopes,
     IOptions<DatabaseOptions> options,
-    TimeProvider time,
     ILogger<SqliteCheckpointer> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
@@ -46,7 +45,9 @@ public sealed class SqliteCheckpointer(
     {
         if (options.Value.Provider != DatabaseProvider.Sqlite)
             return;
-        using var timer = new PeriodicTimer(Interval, time);
+        // The wall clock, not the service's TimeProvider: the log grows with real writes, and a clock moved by days
+        // must not replay a checkpoint for every second in between.
+        using var timer = new PeriodicTimer(Interval);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
