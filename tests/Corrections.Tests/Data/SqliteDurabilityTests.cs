@@ -86,6 +86,9 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
     {
         Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These tests are about the SQLite file; tests/run.sh runs them on SQLite");
         Assert.Equal("0", await PragmaAsync("wal_autocheckpoint"));
+        // SQLite removes the log when the database's last connection closes; one stays open for the whole test.
+        await using var holdsTheLog = new SqliteConnection($"Data Source={data.DatabasePath};Pooling=False");
+        await holdsTheLog.OpenAsync();
         var log = new FileInfo(data.DatabasePath + "-wal");
         var later = app.Time.GetUtcNow().AddDays(1); // not due: the dispatcher leaves them alone
 

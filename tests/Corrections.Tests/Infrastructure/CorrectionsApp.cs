@@ -47,6 +47,9 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
 
     public TestData Data { get; }
 
+    /// <summary>The service's own connection string, which differs from the test's (the service adds its settings).</summary>
+    private string? serviceConnectionString;
+
     /// <summary>Changes to the service's registrations, made after its own.</summary>
     public Action<IServiceCollection>? ConfigureServices { get; init; }
 
@@ -67,6 +70,36 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
             ConfigureServices?.Invoke(services);
         });
         builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+    }
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        var host = base.CreateHost(builder);
+        using var scope = host.Services.CreateScope();
+        serviceConnectionString = scope.ServiceProvider.GetRequiredService<CorrectionsDb>().Database.GetConnectionString();
+        return host;
+    }
+
+    /// <summary>
+    /// Closes the idle pooled connections to this test's SQLite file, the service's and the test's own, and no others:
+    /// SQLite removes a database's log when its last connection closes, under the feet of a test running alongside.
+    /// </summary>
+    public void ClearSqlitePools()
+    {
+        if (Data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite)
+            return;
+        if (serviceConnectionString is not null)
+        {
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection(serviceConnectionString);
+            Microsoft.Data.Sqlite.SqliteConnection.ClearPool(connection);
+        }
+        Data.ClearSqlitePool();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        ClearSqlitePools();
     }
 
     public async Task<HttpResponseMessage> SubmitAsync(JsonObject report) =>

@@ -109,12 +109,19 @@ public sealed class TestData : IDisposable
         return await query(db);
     }
 
+    /// <summary>Closes the idle pooled connections of this database's own connection string, not other tests'.</summary>
+    public void ClearSqlitePool()
+    {
+        using var connection = new SqliteConnection(ConnectionString);
+        SqliteConnection.ClearPool(connection);
+    }
+
     public void Dispose()
     {
         switch (Provider)
         {
             case DatabaseProvider.Sqlite:
-                SqliteConnection.ClearAllPools();
+                ClearSqlitePool();
                 break;
             case DatabaseProvider.PostgreSql:
                 using (var connection = new NpgsqlConnection(ConnectionString))

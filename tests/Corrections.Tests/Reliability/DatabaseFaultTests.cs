@@ -100,7 +100,7 @@ public sealed class DatabaseFaultTests : IAsyncLifetime
         var away = data.Folder + "-away";
 
         // New connections cannot open a file whose folder is gone; idle pooled ones would still reach it.
-        SqliteConnection.ClearAllPools();
+        app.ClearSqlitePools();
         Directory.Move(data.Folder, away);
         try
         {
@@ -113,7 +113,7 @@ public sealed class DatabaseFaultTests : IAsyncLifetime
         }
         finally
         {
-            SqliteConnection.ClearAllPools();
+            app.ClearSqlitePools();
             Directory.Move(away, data.Folder);
         }
 
