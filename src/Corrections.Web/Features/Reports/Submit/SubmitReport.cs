@@ -94,26 +94,33 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
             time.GetUtcNow());
     }
 
+    // Compiled once: the writer runs them for every group, and translating the query each time cost more than running it.
+    // Looked up per site, so that the unique index on (site, client request id) answers.
+    private static readonly Func<CorrectionsDb, string, List<string>, IAsyncEnumerable<Repeat>> Repeats = EF.CompileAsyncQuery(
+        (CorrectionsDb db, string siteKey, List<string> clientRequestIds) => db.ReportSubmissions
+            .Where(s => s.SiteKey == siteKey && clientRequestIds.Contains(s.ClientRequestId))
+            .Join(db.Reports, s => s.ReportId, r => r.Id, (s, r) => new Repeat(s.ClientRequestId, r.Id, r.Status)));
+
+    private static readonly Func<CorrectionsDb, List<string>, IAsyncEnumerable<Report>> OpenReports = EF.CompileAsyncQuery(
+        (CorrectionsDb db, List<string> duplicateKeys) => db.Reports.Where(r => duplicateKeys.Contains(r.DuplicateKey) && r.Status == ReportStatus.New));
+
+    private sealed record Repeat(string ClientRequestId, Guid Id, ReportStatus Status);
+
     /// <summary>Changes the open reports that submissions join in <paramref name="db"/>, and returns the new rows to insert.</summary>
     public async Task<(SubmitReportResult[] Results, NewRows Rows)> RecordAsync(CorrectionsDb db, IReadOnlyList<PreparedSubmission> batch, CancellationToken cancellationToken)
     {
-        // Looked up per site, so that the unique index on (site, client request id) answers.
         var answered = new Dictionary<(string SiteKey, string ClientRequestId), SubmitReportResult>();
         foreach (var site in batch.GroupBy(s => s.Site.Key, StringComparer.Ordinal))
         {
-            var siteKey = site.Key;
             var clientRequestIds = site.Select(s => s.ClientRequestId).Distinct().ToList();
-            foreach (var repeat in await db.ReportSubmissions
-                         .Where(s => s.SiteKey == siteKey && EF.Parameter(clientRequestIds).Contains(s.ClientRequestId))
-                         .Join(db.Reports, s => s.ReportId, r => r.Id, (s, r) => new { s.ClientRequestId, r.Id, r.Status })
-                         .ToListAsync(cancellationToken))
-                answered[(siteKey, repeat.ClientRequestId)] = new SubmitReportResult(repeat.Id, repeat.Status, Joined: true);
+            await foreach (var repeat in Repeats(db, site.Key, clientRequestIds).WithCancellation(cancellationToken))
+                answered[(site.Key, repeat.ClientRequestId)] = new SubmitReportResult(repeat.Id, repeat.Status, Joined: true);
         }
 
         var duplicateKeys = batch.Where(s => s.Trap is null).Select(s => s.DuplicateKey).Distinct().ToList();
         var openByKey = new Dictionary<string, Report>(StringComparer.Ordinal);
         if (duplicateKeys.Count > 0)
-            foreach (var report in await db.Reports.Where(r => EF.Parameter(duplicateKeys).Contains(r.DuplicateKey) && r.Status == ReportStatus.New).ToListAsync(cancellationToken))
+            await foreach (var report in OpenReports(db, duplicateKeys).WithCancellation(cancellationToken))
                 openByKey.TryAdd(report.DuplicateKey, report);
 
         var rows = new NewRows();
