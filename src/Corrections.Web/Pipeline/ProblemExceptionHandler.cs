@@ -7,7 +7,7 @@ namespace Corrections.Pipeline;
 /// <summary>Turns the pipeline's exceptions into RFC 9457 problem details.</summary>
 public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
-    /// <summary>Told to clients when the database is locked or unreachable; a lock held past the busy timeout rarely lasts much longer.</summary>
+    /// <summary>Told to clients when the database is locked, unreachable or its disk failed; a lock held past the busy timeout rarely lasts much longer.</summary>
     public const int DatabaseRetryAfterSeconds = 5;
 
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
@@ -32,6 +32,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 Title = conflict.Title,
                 Detail = conflict.Message,
             },
+            NotSyncedException => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "The service could not confirm the report.",
+                Detail = $"It may have been stored. Send the same request again in {DatabaseRetryAfterSeconds} seconds: it is not stored twice.",
+            },
             _ when DatabaseErrors.IsUnavailable(exception) => new ProblemDetails
             {
                 Status = StatusCodes.Status503ServiceUnavailable,
@@ -45,7 +51,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
 
         if (problem.Status == StatusCodes.Status503ServiceUnavailable)
         {
-            logger.LogWarning(exception, "The database is locked or unreachable; {Method} {Path} answered 503", context.Request.Method, context.Request.Path);
+            logger.LogWarning(exception, "{Method} {Path} answered 503: {Title}", context.Request.Method, context.Request.Path, problem.Title);
             context.Response.Headers.RetryAfter = DatabaseRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         context.Response.StatusCode = problem.Status!.Value;

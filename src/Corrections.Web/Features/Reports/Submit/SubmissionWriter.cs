@@ -1,18 +1,23 @@
 using System.Threading.Channels;
 using Corrections.Data;
 using Corrections.Outbox;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace Corrections.Features.Reports.Submit;
 
 /// <summary>
 /// Group commit: submissions that arrive together are written by one writer in one transaction, and each request is
-/// answered only after that transaction's commit. A commit waits for the disk; one commit for many reports is what lets
-/// a small machine take a viral article's reports durably.
+/// answered only after that transaction is committed and on disk. A commit waits for the disk; one commit for many
+/// reports is what lets a small machine take a viral article's reports durably.
+/// On SQLite the disk is not waited for by the commit itself: the writer commits without a sync and goes on with the
+/// next group, while the log is synced beside it, once for all groups committed meanwhile; a group's requests are
+/// answered after a sync that began after its commit.
 /// </summary>
 public sealed class SubmissionWriter(
     IServiceScopeFactory scopes,
     SubmissionRecorder recorder,
+    SqliteLogSync logSync,
     OutboxSignal outbox,
     ILogger<SubmissionWriter> logger) : BackgroundService
 {
@@ -23,6 +28,13 @@ public sealed class SubmissionWriter(
     {
         SingleReader = true,
         FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    // Groups committed on SQLite whose log is not yet synced to disk.
+    private readonly Channel<Committed> unsynced = Channel.CreateUnbounded<Committed>(new UnboundedChannelOptions
+    {
+        SingleReader = true,
+        SingleWriter = true,
     });
 
     /// <summary>Submissions waiting for the writer.</summary>
@@ -39,6 +51,7 @@ public sealed class SubmissionWriter(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var batch = new List<Pending>(MaxBatch);
+        var syncing = SyncCommittedAsync();
         try
         {
             while (await queue.Reader.WaitToReadAsync(stoppingToken))
@@ -69,16 +82,18 @@ public sealed class SubmissionWriter(
             queue.Writer.TryComplete();
             while (queue.Reader.TryRead(out var left))
                 left.Result.TrySetException(new OperationCanceledException("The service is stopping; the report was not stored."));
+            // What was committed is synced and answered before the writer stops.
+            unsynced.Writer.TryComplete();
+            await syncing;
         }
     }
 
     private async Task WriteBatchAsync(List<Pending> batch)
     {
-        SubmitReportResult[] results;
-        var wroteOutbox = false;
+        Committed committed;
         try
         {
-            (results, wroteOutbox) = await CommitAsync(batch.ConvertAll(p => p.Submission));
+            committed = await CommitAsync([.. batch]);
         }
         catch (Exception ex)
         {
@@ -88,10 +103,7 @@ public sealed class SubmissionWriter(
                 await WriteAloneAsync(pending);
             return;
         }
-        if (wroteOutbox)
-            outbox.Wake();
-        for (var i = 0; i < batch.Count; i++)
-            batch[i].Result.TrySetResult(results[i]);
+        await AnswerWhenDurableAsync(committed);
     }
 
     private async Task WriteAloneAsync(Pending pending)
@@ -100,41 +112,99 @@ public sealed class SubmissionWriter(
         // and our write; the second run then finds its row and answers as a repeat.
         for (var attempt = 1; ; attempt++)
         {
+            Committed committed;
             try
             {
-                var (results, wroteOutbox) = await CommitAsync([pending.Submission]);
-                if (wroteOutbox)
-                    outbox.Wake();
-                pending.Result.TrySetResult(results[0]);
-                return;
+                committed = await CommitAsync([pending]);
             }
             catch (DbUpdateException ex) when (attempt == 1 && DatabaseErrors.IsUniqueViolation(ex))
             {
+                continue;
             }
             catch (Exception ex)
             {
                 pending.Result.TrySetException(ex); // the request fails with it, and is logged there
                 return;
             }
+            await AnswerWhenDurableAsync(committed);
+            return;
         }
     }
 
     /// <summary>One transaction, one commit; the database work is not cancelled half-way.</summary>
-    private async Task<(SubmitReportResult[] Results, bool WroteOutbox)> CommitAsync(List<PreparedSubmission> submissions)
+    private async Task<Committed> CommitAsync(Pending[] group)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
+        await using var withoutSync = await SqliteUnsyncedCommits.BeginAsync(db);
         await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
-        var (results, rows) = await recorder.RecordAsync(db, submissions, CancellationToken.None);
+        var (results, rows) = await recorder.RecordAsync(db, Array.ConvertAll(group, p => p.Submission), CancellationToken.None);
         await rows.InsertAsync(db, CancellationToken.None);
         await db.SaveChangesAsync(CancellationToken.None); // the reader counts of open reports that were joined
         await transaction.CommitAsync(CancellationToken.None);
-        return (results, rows.Outbox.Count > 0);
+        var log = db.Database.GetDbConnection() is SqliteConnection sqlite ? SqliteLogSync.PathOf(sqlite) : null;
+        return new Committed(group, results, rows.Outbox.Count > 0, log);
+    }
+
+    /// <summary>Answers a committed group now on a database server, whose commit is durable; on SQLite once its log is synced.</summary>
+    private async ValueTask AnswerWhenDurableAsync(Committed committed)
+    {
+        if (committed.Log is null)
+            committed.Answer(outbox, failure: null);
+        else
+            await unsynced.Writer.WriteAsync(committed);
+    }
+
+    /// <summary>
+    /// Syncs SQLite's log for the groups committed since the last sync, then answers them. While it syncs, the writer
+    /// commits the next groups, which the next sync takes together.
+    /// </summary>
+    private async Task SyncCommittedAsync()
+    {
+        await Task.Yield(); // the writer's loop starts meanwhile
+        var ready = new List<Committed>();
+        while (await unsynced.Reader.WaitToReadAsync())
+        {
+            while (unsynced.Reader.TryRead(out var committed))
+                ready.Add(committed);
+            Exception? failure = null;
+            try
+            {
+                foreach (var log in ready.Select(c => c.Log!).Distinct(StringComparer.Ordinal))
+                    logSync.SyncToDisk(log);
+            }
+            catch (Exception ex)
+            {
+                // Committed, but not known to be on disk: the requests fail, and a repeat of one finds its report.
+                logger.LogError(ex, "Syncing the SQLite log to disk failed; {Count} submissions are answered with an error", ready.Sum(c => c.Group.Length));
+                failure = new NotSyncedException(ex);
+            }
+            foreach (var committed in ready)
+                committed.Answer(outbox, failure);
+            ready.Clear();
+        }
     }
 
     private sealed record Pending(PreparedSubmission Submission, CancellationToken CancellationToken)
     {
         public TaskCompletionSource<SubmitReportResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <param name="Log">SQLite's log file, to sync before the answers; null on a database server.</param>
+    private sealed record Committed(Pending[] Group, SubmitReportResult[] Results, bool WroteOutbox, string? Log)
+    {
+        public void Answer(OutboxSignal outbox, Exception? failure)
+        {
+            if (failure is null && WroteOutbox)
+                outbox.Wake();
+            for (var i = 0; i < Group.Length; i++)
+            {
+                if (failure is null)
+                    Group[i].Result.TrySetResult(Results[i]);
+                else
+                    Group[i].Result.TrySetException(failure);
+            }
+        }
     }
 }
 
@@ -143,6 +213,7 @@ public static class SubmissionWriterSetup
     public static IServiceCollection AddSubmissionWriter(this IServiceCollection services)
     {
         services.AddSingleton<SubmissionRecorder>();
+        services.AddSingleton<SqliteLogSync>();
         services.AddSingleton<SubmissionWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<SubmissionWriter>());
         return services;
