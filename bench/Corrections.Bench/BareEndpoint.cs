@@ -17,15 +17,21 @@ public static class BareEndpoint
         var app = builder.Build();
         app.MapPost("/api/reports", async (HttpRequest request, CancellationToken cancellationToken) =>
         {
-            var buffer = new byte[SubmitReportEndpoint.MaxBodyBytes + 1];
-            var length = 0;
-            int read;
-            while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
-                length += read;
-            if (length > SubmitReportEndpoint.MaxBodyBytes)
-                return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
+            // Read and parsed as the service does.
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(SubmitReportEndpoint.MaxBodyBytes + 1);
             var errors = new ValidationErrors();
-            var command = SubmissionJson.Read(buffer[..length], errors);
+            SubmitReport? command;
+            try
+            {
+                var length = await SubmitReportEndpoint.ReadBodyAsync(request, buffer, cancellationToken);
+                if (length > SubmitReportEndpoint.MaxBodyBytes)
+                    return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
+                command = SubmissionJson.Read(buffer.AsMemory(0, length), errors);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
             if (command is null)
                 return Results.ValidationProblem(errors.ToDictionary());
             var id = Guid.CreateVersion7();

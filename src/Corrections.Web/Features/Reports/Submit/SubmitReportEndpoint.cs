@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Corrections.Abuse;
 using Corrections.Configuration;
@@ -49,18 +50,26 @@ public static class SubmitReportEndpoint
                 detail: "Send the report with Content-Type: application/json.");
         }
 
-        var body = await ReadLimitedAsync(request, cancellationToken);
-        if (body is null)
-        {
-            metrics.ReportRejected("too_large", null);
-            return Results.Problem(
-                statusCode: StatusCodes.Status413PayloadTooLarge,
-                title: "The report is too large.",
-                detail: $"A report may be at most {MaxBodyBytes / 1024} KB.");
-        }
-
         var errors = new ValidationErrors();
-        var command = SubmissionJson.Read(body, errors);
+        SubmitReport? command;
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxBodyBytes + 1);
+        try
+        {
+            var length = await ReadBodyAsync(request, buffer, cancellationToken);
+            if (length > MaxBodyBytes)
+            {
+                metrics.ReportRejected("too_large", null);
+                return Results.Problem(
+                    statusCode: StatusCodes.Status413PayloadTooLarge,
+                    title: "The report is too large.",
+                    detail: $"A report may be at most {MaxBodyBytes / 1024} KB.");
+            }
+            command = SubmissionJson.Read(buffer.AsMemory(0, length), errors);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
         if (command is null)
         {
             metrics.ReportRejected("invalid", null);
@@ -109,21 +118,23 @@ public static class SubmitReportEndpoint
     private static bool IsOwnOrigin(Site site, string origin) =>
         Uri.TryCreate(origin, UriKind.Absolute, out var uri) && site.IsOwnOrigin(uri);
 
-    /// <summary>Reads the body, or returns null as soon as it is larger than the limit, before anything is parsed.</summary>
-    private static async Task<byte[]?> ReadLimitedAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the body into <paramref name="buffer"/> (at least <see cref="MaxBodyBytes"/> + 1 bytes) and returns its length,
+    /// or stops as soon as it is larger than the limit, before anything is parsed, and returns more than the limit.
+    /// </summary>
+    public static async ValueTask<int> ReadBodyAsync(HttpRequest request, byte[] buffer, CancellationToken cancellationToken)
     {
         if (request.ContentLength > MaxBodyBytes)
-            return null;
-        var buffer = new byte[MaxBodyBytes + 1];
+            return MaxBodyBytes + 1;
         var length = 0;
-        while (length < buffer.Length)
+        while (length <= MaxBodyBytes)
         {
-            var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken);
+            var read = await request.Body.ReadAsync(buffer.AsMemory(length, MaxBodyBytes + 1 - length), cancellationToken);
             if (read == 0)
-                return buffer[..length];
+                return length;
             length += read;
         }
-        return null;
+        return length;
     }
 }
 
@@ -132,7 +143,8 @@ public static class SubmissionJson
 {
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 16, CommentHandling = JsonCommentHandling.Disallow };
 
-    public static SubmitReport? Read(byte[] body, ValidationErrors errors)
+    /// <summary>The body is only read here: it may be a pooled buffer, returned once this has read it.</summary>
+    public static SubmitReport? Read(ReadOnlyMemory<byte> body, ValidationErrors errors)
     {
         JsonDocument document;
         try
