@@ -229,3 +229,27 @@ public sealed class GroupCommitTests : IAsyncLifetime
         }
     }
 }
+
+/// <summary>One process may hold services on different databases (as this test suite does); each has its own model.</summary>
+public sealed class WriterOnTwoProvidersTests
+{
+    [SkippableFact]
+    public async Task Services_on_SQLite_and_on_PostgreSQL_in_one_process_both_store_submissions()
+    {
+        Skip.If(TestDatabase.PostgresServer is null,
+            $"{TestDatabase.PostgresVariable} is not set: no PostgreSQL server to test against (tests/run.sh starts one for its PostgreSQL run)");
+        using var sqliteData = new TestData(Corrections.Configuration.DatabaseProvider.Sqlite);
+        using var postgresData = new TestData(Corrections.Configuration.DatabaseProvider.PostgreSql);
+        await using var onSqlite = new CorrectionsApp(sqliteData);
+        await using var onPostgres = new CorrectionsApp(postgresData);
+
+        for (var i = 0; i < 2; i++)
+        {
+            await onSqlite.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"));
+            await onPostgres.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"));
+        }
+
+        Assert.Equal(2, await onSqlite.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(2, await onPostgres.QueryAsync(db => db.Reports.CountAsync()));
+    }
+}

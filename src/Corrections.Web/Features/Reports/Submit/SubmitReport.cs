@@ -94,33 +94,41 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
             time.GetUtcNow());
     }
 
-    // Compiled once: the writer runs them for every group, and translating the query each time cost more than running it.
-    // Looked up per site, so that the unique index on (site, client request id) answers.
-    private static readonly Func<CorrectionsDb, string, List<string>, IAsyncEnumerable<Repeat>> Repeats = EF.CompileAsyncQuery(
-        (CorrectionsDb db, string siteKey, List<string> clientRequestIds) => db.ReportSubmissions
-            .Where(s => s.SiteKey == siteKey && clientRequestIds.Contains(s.ClientRequestId))
-            .Join(db.Reports, s => s.ReportId, r => r.Id, (s, r) => new Repeat(s.ClientRequestId, r.Id, r.Status)));
-
-    private static readonly Func<CorrectionsDb, List<string>, IAsyncEnumerable<Report>> OpenReports = EF.CompileAsyncQuery(
-        (CorrectionsDb db, List<string> duplicateKeys) => db.Reports.Where(r => duplicateKeys.Contains(r.DuplicateKey) && r.Status == ReportStatus.New));
+    /// <summary>
+    /// The writer's look-ups, compiled once: it runs them for every group, and translating them each time cost more than
+    /// running them. Kept on the model, since a compiled query serves only the model it first ran with.
+    /// </summary>
+    private sealed record Lookups(
+        Func<CorrectionsDb, string, List<string>, IAsyncEnumerable<Repeat>> Repeats,
+        Func<CorrectionsDb, List<string>, IAsyncEnumerable<Report>> OpenReports)
+    {
+        public static Lookups Of(CorrectionsDb db) => db.Model.GetOrAddRuntimeAnnotationValue("Corrections:SubmissionLookups", static (object? _) => new Lookups(
+            // Per site, so that the unique index on (site, client request id) answers.
+            EF.CompileAsyncQuery((CorrectionsDb db, string siteKey, List<string> clientRequestIds) => db.ReportSubmissions
+                .Where(s => s.SiteKey == siteKey && clientRequestIds.Contains(s.ClientRequestId))
+                .Join(db.Reports, s => s.ReportId, r => r.Id, (s, r) => new Repeat(s.ClientRequestId, r.Id, r.Status))),
+            EF.CompileAsyncQuery((CorrectionsDb db, List<string> duplicateKeys) => db.Reports
+                .Where(r => duplicateKeys.Contains(r.DuplicateKey) && r.Status == ReportStatus.New))), (object?)null);
+    }
 
     private sealed record Repeat(string ClientRequestId, Guid Id, ReportStatus Status);
 
     /// <summary>Changes the open reports that submissions join in <paramref name="db"/>, and returns the new rows to insert.</summary>
     public async Task<(SubmitReportResult[] Results, NewRows Rows)> RecordAsync(CorrectionsDb db, IReadOnlyList<PreparedSubmission> batch, CancellationToken cancellationToken)
     {
+        var lookups = Lookups.Of(db);
         var answered = new Dictionary<(string SiteKey, string ClientRequestId), SubmitReportResult>();
         foreach (var site in batch.GroupBy(s => s.Site.Key, StringComparer.Ordinal))
         {
             var clientRequestIds = site.Select(s => s.ClientRequestId).Distinct().ToList();
-            await foreach (var repeat in Repeats(db, site.Key, clientRequestIds).WithCancellation(cancellationToken))
+            await foreach (var repeat in lookups.Repeats(db, site.Key, clientRequestIds).WithCancellation(cancellationToken))
                 answered[(site.Key, repeat.ClientRequestId)] = new SubmitReportResult(repeat.Id, repeat.Status, Joined: true);
         }
 
         var duplicateKeys = batch.Where(s => s.Trap is null).Select(s => s.DuplicateKey).Distinct().ToList();
         var openByKey = new Dictionary<string, Report>(StringComparer.Ordinal);
         if (duplicateKeys.Count > 0)
-            await foreach (var report in OpenReports(db, duplicateKeys).WithCancellation(cancellationToken))
+            await foreach (var report in lookups.OpenReports(db, duplicateKeys).WithCancellation(cancellationToken))
                 openByKey.TryAdd(report.DuplicateKey, report);
 
         var rows = new NewRows();
