@@ -10,7 +10,7 @@ public static class SubmissionsBenchmark
     {
         var connections = args.Int("connections", 32);
         var duration = args.Seconds("duration", 20);
-        var warmup = args.Seconds("warmup", 5);
+        var warmup = args.Seconds("warmup", 20);
         var runId = ReportBodies.NewRunId();
         var trapped = args.Text("bot-trap", "no") == "yes";
         var bodies = new ReportBodies(runId, trapped);
