@@ -19,22 +19,10 @@ public static class BatchInsert
         if (rows.Count == 0)
             return;
         var entity = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not in the model");
-        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-        var sql = db.GetService<ISqlGenerationHelper>();
-        // Keys the database numbers itself are left out.
-        var columns = entity.GetProperties()
-            .Where(p => !(p.IsPrimaryKey() && p.ValueGenerated == ValueGenerated.OnAdd && p.ClrType != typeof(Guid)))
-            .Select(p => (Property: p, Mapping: p.GetRelationalTypeMapping(), Name: p.GetColumnName(table)!))
-            .ToList();
-        var names = columns.Select((_, i) => $"@p{i}").ToList();
-        var insert = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", columns.Select(c => sql.DelimitIdentifier(c.Name)))}) VALUES ({string.Join(", ", names)})";
+        var insert = InsertCommand.Of(entity, db.GetService<ISqlGenerationHelper>());
 
         var connection = db.Database.GetDbConnection();
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        // The mapping converts each value as SaveChanges would (ticks for instants, text for enums).
-        DbParameter Parameter(DbCommand command, int c, T row) =>
-            columns[c].Mapping.CreateParameter(command, names[c], columns[c].Property.GetGetter().GetClrValue(row), columns[c].Property.IsNullable);
-
         if (connection.CanCreateBatch)
         {
             // A database server is a round trip away: all the rows go in one batch.
@@ -44,25 +32,64 @@ public static class BatchInsert
             foreach (var row in rows)
             {
                 var insertRow = batch.CreateBatchCommand();
-                insertRow.CommandText = insert;
-                for (var c = 0; c < columns.Count; c++)
-                    insertRow.Parameters.Add(Parameter(parameters, c, row));
+                insertRow.CommandText = insert.Sql;
+                for (var c = 0; c < insert.Columns.Length; c++)
+                    insertRow.Parameters.Add(insert.Columns[c].Parameter(parameters, row));
                 batch.BatchCommands.Add(insertRow);
             }
             await batch.ExecuteNonQueryAsync(cancellationToken);
             return;
         }
 
-        // SQLite is in the process: one statement, prepared once and run once a row.
+        // SQLite is in the process: one statement, prepared once and run once a row, its parameters made once and given
+        // each row's values.
         await using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = insert;
-        foreach (var row in rows)
+        command.CommandText = insert.Sql;
+        foreach (var column in insert.Columns)
+            command.Parameters.Add(column.Parameter(command, rows[0]));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        for (var r = 1; r < rows.Count; r++)
         {
-            command.Parameters.Clear();
-            for (var c = 0; c < columns.Count; c++)
-                command.Parameters.Add(Parameter(command, c, row));
+            for (var c = 0; c < insert.Columns.Length; c++)
+                insert.Columns[c].SetValue(command.Parameters[c], rows[r]);
             await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>An entity type's INSERT, worked out from the model once and kept on it.</summary>
+    private sealed record InsertCommand(string Sql, Column[] Columns)
+    {
+        public static InsertCommand Of(IEntityType entity, ISqlGenerationHelper sql) =>
+            entity.GetOrAddRuntimeAnnotationValue("Corrections:Insert", static arg =>
+            {
+                var (entity, sql) = arg;
+                var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+                // Keys the database numbers itself are left out.
+                var columns = entity.GetProperties()
+                    .Where(p => !(p.IsPrimaryKey() && p.ValueGenerated == ValueGenerated.OnAdd && p.ClrType != typeof(Guid)))
+                    .Select((p, i) => new Column(p, p.GetRelationalTypeMapping(), p.GetColumnName(table)!, $"@p{i}"))
+                    .ToArray();
+                var insert = $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({string.Join(", ", columns.Select(c => sql.DelimitIdentifier(c.Name)))}) VALUES ({string.Join(", ", columns.Select(c => c.ParameterName))})";
+                return new InsertCommand(insert, columns);
+            }, (entity, sql));
+    }
+
+    private sealed record Column(IProperty Property, RelationalTypeMapping Mapping, string Name, string ParameterName)
+    {
+        /// <summary>A parameter holding the row's value, converted as SaveChanges would (ticks for instants, text for enums).</summary>
+        public DbParameter Parameter(DbCommand command, object row) =>
+            Mapping.CreateParameter(command, ParameterName, Property.GetGetter().GetClrValue(row), Property.IsNullable);
+
+        /// <summary>Gives a parameter made by <see cref="Parameter"/> another row's value.</summary>
+        public void SetValue(DbParameter parameter, object row)
+        {
+            var value = Property.GetGetter().GetClrValue(row);
+            if (value is not null && Mapping.Converter is { } converter)
+                value = converter.ConvertToProvider(value);
+            else if (value is Enum)
+                value = Convert.ChangeType(value, Enum.GetUnderlyingType(value.GetType()), System.Globalization.CultureInfo.InvariantCulture);
+            parameter.Value = value ?? DBNull.Value;
         }
     }
 }
