@@ -9,8 +9,7 @@ public static class DatabaseSetup
 {
     public static IServiceCollection AddCorrectionsDb(this IServiceCollection services)
     {
-        services.AddSingleton<SqliteLockWait>();
-        services.AddSingleton<SqliteCheckpointer.Interceptor>();
+        services.AddSingleton<SqliteConnectionSetup>();
         services.AddHostedService<SqliteCheckpointer>();
         // Pooled, with options built once: a context per request or per outbox message would otherwise cost more than its query.
         services.AddDbContextPool<CorrectionsDb>((services, options) =>
@@ -28,7 +27,7 @@ public static class DatabaseSetup
                     options.UseSqlite(sqliteConnection.ToString(), sqlite => sqlite
                         .MigrationsAssembly("Corrections.Migrations.Sqlite")
                         .CommandTimeout(database.BusyTimeoutSeconds))
-                        .AddInterceptors(services.GetRequiredService<SqliteLockWait>(), services.GetRequiredService<SqliteCheckpointer.Interceptor>());
+                        .AddInterceptors(services.GetRequiredService<SqliteConnectionSetup>());
                     break;
                 case DatabaseProvider.SqlServer:
                     options.UseSqlServer(connectionString, sql => sql.MigrationsAssembly("Corrections.Migrations.SqlServer"));

@@ -1,8 +1,5 @@
-using System.Data.Common;
 using Corrections.Configuration;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace Corrections.Data;
@@ -11,7 +8,7 @@ namespace Corrections.Data;
 /// Copies SQLite's write-ahead log into the database file in the background. By default the commit that fills the log
 /// to 1,000 pages does that copy itself, with a sync of the database file, while every submission waiting for that
 /// commit waits for the copy too; here no connection checkpoints on its own, and a passive checkpoint, which never waits
-/// for readers or writers, runs every second.
+/// for readers or writers, runs every second (<see cref="SqliteConnectionSetup"/> turns the automatic one off).
 /// </summary>
 public sealed class SqliteCheckpointer(
     IServiceScopeFactory scopes,
@@ -19,27 +16,6 @@ public sealed class SqliteCheckpointer(
     ILogger<SqliteCheckpointer> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
-
-    /// <summary>Turns the automatic checkpoint off on each SQLite connection as it is opened.</summary>
-    public sealed class Interceptor : DbConnectionInterceptor
-    {
-        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => TurnOffAutomaticCheckpoints(connection);
-
-        public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
-        {
-            TurnOffAutomaticCheckpoints(connection);
-            return Task.CompletedTask;
-        }
-
-        private static void TurnOffAutomaticCheckpoints(DbConnection connection)
-        {
-            if (connection is not SqliteConnection)
-                return;
-            using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA wal_autocheckpoint=0";
-            command.ExecuteNonQuery();
-        }
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
