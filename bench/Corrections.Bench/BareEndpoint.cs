@@ -18,20 +18,10 @@ public static class BareEndpoint
         app.MapPost("/api/reports", async (HttpRequest request, CancellationToken cancellationToken) =>
         {
             // Read and parsed as the service does.
-            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(SubmitReportEndpoint.MaxBodyBytes + 1);
             var errors = new ValidationErrors();
-            SubmitReport? command;
-            try
-            {
-                var length = await SubmitReportEndpoint.ReadBodyAsync(request, buffer, cancellationToken);
-                if (length > SubmitReportEndpoint.MaxBodyBytes)
-                    return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
-                command = SubmissionJson.Read(buffer.AsMemory(0, length), errors);
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-            }
+            var (tooLarge, command) = await SubmitReportEndpoint.ReadSubmissionAsync(request, errors, cancellationToken);
+            if (tooLarge)
+                return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
             if (command is null)
                 return Results.ValidationProblem(errors.ToDictionary());
             var id = Guid.CreateVersion7();

@@ -1,6 +1,5 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 
 namespace Corrections.Data;
 
@@ -29,7 +28,6 @@ public sealed class SqliteUnsyncedCommits : IAsyncDisposable
     private static async Task SetAsync(CorrectionsDb db, string synchronous)
     {
         await using var command = db.Database.GetDbConnection().CreateCommand();
-        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
         command.CommandText = "PRAGMA synchronous=" + synchronous;
         await command.ExecuteNonQueryAsync();
     }

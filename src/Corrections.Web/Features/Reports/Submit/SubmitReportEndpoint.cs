@@ -51,24 +51,14 @@ public static class SubmitReportEndpoint
         }
 
         var errors = new ValidationErrors();
-        SubmitReport? command;
-        var buffer = ArrayPool<byte>.Shared.Rent(MaxBodyBytes + 1);
-        try
+        var (tooLarge, command) = await ReadSubmissionAsync(request, errors, cancellationToken);
+        if (tooLarge)
         {
-            var length = await ReadBodyAsync(request, buffer, cancellationToken);
-            if (length > MaxBodyBytes)
-            {
-                metrics.ReportRejected("too_large", null);
-                return Results.Problem(
-                    statusCode: StatusCodes.Status413PayloadTooLarge,
-                    title: "The report is too large.",
-                    detail: $"A report may be at most {MaxBodyBytes / 1024} KB.");
-            }
-            command = SubmissionJson.Read(buffer.AsMemory(0, length), errors);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            metrics.ReportRejected("too_large", null);
+            return Results.Problem(
+                statusCode: StatusCodes.Status413PayloadTooLarge,
+                title: "The report is too large.",
+                detail: $"A report may be at most {MaxBodyBytes / 1024} KB.");
         }
         if (command is null)
         {
@@ -119,10 +109,26 @@ public static class SubmitReportEndpoint
         Uri.TryCreate(origin, UriKind.Absolute, out var uri) && site.IsOwnOrigin(uri);
 
     /// <summary>
-    /// Reads the body into <paramref name="buffer"/> (at least <see cref="MaxBodyBytes"/> + 1 bytes) and returns its length,
-    /// or stops as soon as it is larger than the limit, before anything is parsed, and returns more than the limit.
+    /// Reads the body into a pooled buffer and parses it strictly (what is wrong goes to <paramref name="errors"/>);
+    /// too large as soon as it passes the limit, before anything is parsed.
     /// </summary>
-    public static async ValueTask<int> ReadBodyAsync(HttpRequest request, byte[] buffer, CancellationToken cancellationToken)
+    public static async ValueTask<(bool TooLarge, SubmitReport? Command)> ReadSubmissionAsync(
+        HttpRequest request, ValidationErrors errors, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxBodyBytes + 1);
+        try
+        {
+            var length = await ReadBodyAsync(request, buffer, cancellationToken);
+            return length > MaxBodyBytes ? (true, null) : (false, SubmissionJson.Read(buffer.AsMemory(0, length), errors));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Reads the body into <paramref name="buffer"/> and returns its length; more than the limit once it is too large.</summary>
+    private static async ValueTask<int> ReadBodyAsync(HttpRequest request, byte[] buffer, CancellationToken cancellationToken)
     {
         if (request.ContentLength > MaxBodyBytes)
             return MaxBodyBytes + 1;
