@@ -91,10 +91,11 @@ public sealed class SmtpMailTransport(
             if (!string.IsNullOrEmpty(smtp.UserName))
                 await fresh.AuthenticateAsync(smtp.UserName, smtp.Password, timeout.Token);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        // Our deadline and MailKit's read timeout, both Mail:Smtp:TimeoutSeconds, race each other: either is the same silence.
+        catch (Exception ex) when (ex is TimeoutException || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             fresh.Dispose();
-            throw new TimeoutException($"The SMTP server {smtp.Host}:{smtp.Port} did not answer within {smtp.TimeoutSeconds} s");
+            throw new TimeoutException($"The SMTP server {smtp.Host}:{smtp.Port} did not answer within {smtp.TimeoutSeconds} s", ex);
         }
         catch (AuthenticationException ex)
         {
