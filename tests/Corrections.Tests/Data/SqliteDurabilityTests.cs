@@ -97,10 +97,12 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
         var afterFirst = log.Length;
         await app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Corrections.Data.SqliteCheckpointer>().Single()
             .CheckpointAsync(CancellationToken.None);
-        await app.SeedReportsAsync(300, later);
+        // Fewer than the first time: written again from its start, the log needs no more room than it has. (The same
+        // number again can take a few pages more, the tables being larger.)
+        await app.SeedReportsAsync(100, later);
         log.Refresh();
 
         // Copied into the database, the log is written again from its start instead of growing.
-        Assert.InRange(log.Length, 1, afterFirst * 5 / 4);
+        Assert.InRange(log.Length, 1, afterFirst);
     }
 }
