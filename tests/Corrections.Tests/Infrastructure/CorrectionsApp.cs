@@ -169,7 +169,7 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
         while (!await condition())
         {
             if (moved >= limit || deadline.IsCancellationRequested)
-                throw new TimeoutException($"The condition did not hold after moving the clock by {moved}");
+                throw new TimeoutException($"The condition did not hold after moving the clock by {moved}{ServiceWarnings()}");
             Time.Advance(step);
             moved += step;
             await Task.Delay(25);
@@ -182,9 +182,16 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
         while (!await condition())
         {
             if (deadline.IsCancellationRequested)
-                throw new TimeoutException("The condition did not hold in time");
+                throw new TimeoutException("The condition did not hold in time" + ServiceWarnings());
             await Task.Delay(20);
         }
+    }
+
+    /// <summary>What the service warned about so far, so that a test that times out says why the service did not get there.</summary>
+    private string ServiceWarnings()
+    {
+        var warnings = Logs.Lines.Where(l => l.Level >= LogLevel.Warning).Select(l => $"{l.Level} {l.Category}: {l.Message}").ToList();
+        return warnings.Count == 0 ? "; the service logged no warnings" : "; the service logged:\n" + string.Join("\n", warnings);
     }
 }
 
