@@ -29,14 +29,15 @@ public sealed class DovecotServer : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<DovecotServer> StartAsync()
+    /// <summary>Starts Dovecot on <paramref name="port"/>, or on a free port.</summary>
+    public static async Task<DovecotServer> StartAsync(int? port = null)
     {
         const string binary = "/usr/sbin/dovecot";
         if (!File.Exists(binary))
             throw new InvalidOperationException("Dovecot is not installed: run the tests with tests/run.sh, which installs dovecot-imapd");
 
         var folder = Directory.CreateTempSubdirectory("corrections-imap-").FullName;
-        var server = new DovecotServer(folder, FreePort());
+        var server = new DovecotServer(folder, port ?? FreePort());
         foreach (var sub in new[] { "run", "state", "mail", "home" })
             Directory.CreateDirectory(Path.Combine(folder, sub));
         File.WriteAllText(Path.Combine(folder, "users"), $"{UserName}:{{PLAIN}}{Password}\n");
@@ -162,7 +163,7 @@ public sealed class DovecotServer : IAsyncDisposable
             throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed: {await process.StandardError.ReadToEndAsync()}");
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

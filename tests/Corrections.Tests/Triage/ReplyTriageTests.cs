@@ -2,6 +2,7 @@ using Corrections.Data;
 using Corrections.Features.Replies;
 using Corrections.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using MimeKit;
 
 namespace Corrections.Tests.Triage;
@@ -18,16 +19,18 @@ public sealed class ReplyTriageTests : IAsyncLifetime
     {
         smtp = TestSmtpServer.StartNew();
         imap = await DovecotServer.StartAsync();
-        app = new CorrectionsApp(data, smtp, settings: new Dictionary<string, string?>
-        {
-            ["Mail:Replies:Address"] = "corrections@example.org",
-            ["Mail:Imap:Host"] = "127.0.0.1",
-            ["Mail:Imap:Port"] = imap.Port.ToString(),
-            ["Mail:Imap:UserName"] = DovecotServer.UserName,
-            ["Mail:Imap:Password"] = DovecotServer.Password,
-            ["Mail:Imap:Security"] = "None",
-        });
+        app = NewApp(imap.Port);
     }
+
+    private CorrectionsApp NewApp(int imapPort) => new(data, smtp, settings: new Dictionary<string, string?>
+    {
+        ["Mail:Replies:Address"] = "corrections@example.org",
+        ["Mail:Imap:Host"] = "127.0.0.1",
+        ["Mail:Imap:Port"] = imapPort.ToString(),
+        ["Mail:Imap:UserName"] = DovecotServer.UserName,
+        ["Mail:Imap:Password"] = DovecotServer.Password,
+        ["Mail:Imap:Security"] = "None",
+    });
 
     public async Task DisposeAsync()
     {
@@ -175,6 +178,23 @@ public sealed class ReplyTriageTests : IAsyncLifetime
 
         Assert.Equal(ReportStatus.Fixed, (await app.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status);
         Assert.Single(await app.QueryAsync(db => db.ReportEvents.ToListAsync()));
+    }
+
+    [Fact]
+    public async Task A_reader_that_could_not_reach_the_IMAP_server_reconnects_and_reads_the_replies()
+    {
+        await app.DisposeAsync();
+        await imap.DisposeAsync();
+        var port = DovecotServer.FreePort();
+        app = NewApp(port);
+        var (id, mail) = await SubmitAsync();
+        await app.WaitUntilAsync(() => Task.FromResult(app.Logs.Lines.Any(l => l.Category == typeof(ReplyReader).FullName && l.Level == LogLevel.Warning)));
+
+        imap = await DovecotServer.StartAsync(port);
+        await imap.DeliverAsync(ReplyTo(mail, "Fixed"));
+
+        await WaitUntilProcessedAsync(1);
+        Assert.Equal(ReportStatus.Fixed, (await app.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status);
     }
 
     [Fact]
