@@ -1,4 +1,5 @@
 using Corrections.Configuration;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -9,6 +10,14 @@ namespace Corrections.Data;
 /// to 1,000 pages does that copy itself, with a sync of the database file, while every submission waiting for that
 /// commit waits for the copy too; here no connection checkpoints on its own, and a passive checkpoint, which never waits
 /// for readers or writers, runs every second (<see cref="SqliteConnectionSetup"/> turns the automatic one off).
+/// <para>
+/// Once all of the log is copied, the next commit writes it again from its start, unless a reader that began before the
+/// copy still reads from the log. Under a steady stream of reports there nearly always is one (the outbox dispatcher's,
+/// a request's), and the log would grow by tens of megabytes a second. So once the log has grown past
+/// <see cref="RestartAtPages"/>, a restarting checkpoint follows the passive one: it holds writers off while it copies
+/// the little committed since and waits for those readers to finish, so the next commit starts the log again. It waits
+/// at most <see cref="MaxWaitForRestart"/>; a reader that takes longer only puts the restart off to the next second.
+/// </para>
 /// </summary>
 public sealed class SqliteCheckpointer(
     IServiceScopeFactory scopes,
@@ -16,6 +25,16 @@ public sealed class SqliteCheckpointer(
     ILogger<SqliteCheckpointer> logger) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    /// <summary>About 16 MB of log with SQLite's 4 KB pages.</summary>
+    public const int RestartAtPages = 4000;
+
+    public static readonly TimeSpan MaxWaitForRestart = TimeSpan.FromMilliseconds(250);
+
+    private readonly SqliteBusyWait restartWait = new(MaxWaitForRestart);
+
+    // SQLite runs one checkpoint at a time and turns a second away; one asked for meanwhile waits for the first instead.
+    private readonly SemaphoreSlim oneAtATime = new(1, 1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -36,16 +55,41 @@ public sealed class SqliteCheckpointer(
 
     public async Task CheckpointAsync(CancellationToken cancellationToken)
     {
+        await oneAtATime.WaitAsync(cancellationToken);
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
-            await db.Database.ExecuteSqlRawAsync("PRAGMA wal_checkpoint(PASSIVE)", cancellationToken);
+            // A connection of its own, outside the pool: its shorter wait for locks must not be handed to a request.
+            string connectionString;
+            await using (var scope = scopes.CreateAsyncScope())
+                connectionString = scope.ServiceProvider.GetRequiredService<CorrectionsDb>().Database.GetConnectionString()!;
+            await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString());
+            await connection.OpenAsync(cancellationToken);
+            restartWait.SetFor(connection);
+
+            var passive = await CheckpointAsync(connection, "PASSIVE", cancellationToken);
+            if (passive.LogPages < RestartAtPages)
+                return;
+            var restart = await CheckpointAsync(connection, "RESTART", cancellationToken);
+            if (restart.Busy)
+                logger.LogDebug("The SQLite log of {Pages} pages could not be started again: a reader or writer kept at it for {Milliseconds} ms", restart.LogPages, MaxWaitForRestart.TotalMilliseconds);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             // The log keeps growing meanwhile; the next tick tries again.
             logger.LogWarning("Checkpointing the SQLite log failed: {Error}", ex.Message);
         }
+        finally
+        {
+            oneAtATime.Release();
+        }
+    }
+
+    private static async Task<(bool Busy, long LogPages)> CheckpointAsync(SqliteConnection connection, string mode, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA wal_checkpoint({mode})";
+        await using var result = await command.ExecuteReaderAsync(cancellationToken);
+        await result.ReadAsync(cancellationToken);
+        return (result.GetInt64(0) != 0, result.GetInt64(1));
     }
 }

@@ -105,4 +105,49 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
         // Copied into the database, the log is written again from its start instead of growing.
         Assert.InRange(log.Length, 1, afterFirst);
     }
+
+    [SkippableFact]
+    public async Task A_long_log_is_started_again_although_a_reader_was_reading_from_it_when_it_was_copied()
+    {
+        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These tests are about the SQLite file; tests/run.sh runs them on SQLite");
+        Assert.Equal("wal", await PragmaAsync("journal_mode"));
+        await using var writer = new SqliteConnection($"Data Source={data.DatabasePath};Pooling=False");
+        await writer.OpenAsync();
+        await ExecuteAsync(writer, "PRAGMA wal_autocheckpoint=0; CREATE TABLE Filler (Bytes BLOB)");
+        // More log than the checkpointer lets stand (with 4 KB pages).
+        await ExecuteAsync(writer, $"INSERT INTO Filler VALUES (zeroblob({(Corrections.Data.SqliteCheckpointer.RestartAtPages + 500) * 4096}))");
+
+        // A reader began before the copy: a commit after it, while the reader is still at it, would have to go on at
+        // the end of the log. A service under load nearly always has one.
+        await using var reader = new SqliteConnection($"Data Source={data.DatabasePath};Pooling=False");
+        await reader.OpenAsync();
+        await ExecuteAsync(reader, "BEGIN; SELECT count(*) FROM Reports");
+        // On a thread of its own: the checkpoint below holds a pool thread while it waits, and on two cores the pool may
+        // have no other to give a timer's continuation within the wait.
+        var readerDone = Task.Factory.StartNew(() =>
+        {
+            Thread.Sleep(Corrections.Data.SqliteCheckpointer.MaxWaitForRestart / 2);
+            using var commit = reader.CreateCommand();
+            commit.CommandText = "COMMIT";
+            commit.ExecuteNonQuery();
+        }, TaskCreationOptions.LongRunning);
+
+        await app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Corrections.Data.SqliteCheckpointer>().Single()
+            .CheckpointAsync(CancellationToken.None);
+        await ExecuteAsync(writer, "INSERT INTO Filler VALUES (x'00')");
+        await readerDone;
+
+        await using var pages = writer.CreateCommand();
+        pages.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+        await using var result = await pages.ExecuteReaderAsync();
+        Assert.True(await result.ReadAsync());
+        Assert.InRange(result.GetInt64(1), 1, 10); // the pages of the last commit, from the start of the log
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
 }
