@@ -21,7 +21,7 @@ namespace Corrections.Data;
 /// </summary>
 public sealed class SqliteConnectionSetup(IOptions<DatabaseOptions> options) : DbConnectionInterceptor
 {
-    public const long MaxIdleLogBytes = 64L * 1024 * 1024;
+    public const long LogSizeLimitBytes = 64L * 1024 * 1024;
 
     private readonly SqliteBusyWait busyWait = new(TimeSpan.FromSeconds(options.Value.BusyTimeoutSeconds));
 
@@ -43,7 +43,7 @@ public sealed class SqliteConnectionSetup(IOptions<DatabaseOptions> options) : D
         busyWait.SetFor(sqlite);
         using (var command = sqlite.CreateCommand())
         {
-            command.CommandText = $"PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit={MaxIdleLogBytes}";
+            command.CommandText = $"PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit={LogSizeLimitBytes}";
             command.ExecuteNonQuery();
         }
         setUp.AddOrUpdate(handle, this);

@@ -112,7 +112,7 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
         Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These tests are about the SQLite file; tests/run.sh runs them on SQLite");
         Assert.Equal("wal", await PragmaAsync("journal_mode"));
         // A log that grew while a long reader kept it from starting again is cut back once it does.
-        Assert.Equal(Corrections.Data.SqliteConnectionSetup.MaxIdleLogBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), await PragmaAsync("journal_size_limit"));
+        Assert.Equal(Corrections.Data.SqliteConnectionSetup.LogSizeLimitBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), await PragmaAsync("journal_size_limit"));
         await using var writer = new SqliteConnection($"Data Source={data.DatabasePath};Pooling=False");
         await writer.OpenAsync();
         await ExecuteAsync(writer, "PRAGMA wal_autocheckpoint=0; CREATE TABLE Filler (Bytes BLOB)");
