@@ -30,6 +30,8 @@ public sealed class ReplyTriageTests : IAsyncLifetime
         ["Mail:Imap:UserName"] = DovecotServer.UserName,
         ["Mail:Imap:Password"] = DovecotServer.Password,
         ["Mail:Imap:Security"] = "None",
+        // IMAP servers may tell of new mail late or not at all during IDLE; the reader then finds it at its next look.
+        ["Mail:Imap:PollSeconds"] = "2",
     });
 
     public async Task DisposeAsync()
@@ -178,6 +180,18 @@ public sealed class ReplyTriageTests : IAsyncLifetime
 
         Assert.Equal(ReportStatus.Fixed, (await app.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status);
         Assert.Single(await app.QueryAsync(db => db.ReportEvents.ToListAsync()));
+    }
+
+    [Fact]
+    public async Task Replies_that_arrive_while_others_are_being_handled_are_all_read()
+    {
+        var (_, mail) = await SubmitAsync();
+
+        for (var i = 0; i < 6; i++)
+            await imap.DeliverAsync(ReplyTo(mail, $"Note {i}: checking with the desk."));
+
+        await WaitUntilProcessedAsync(6);
+        Assert.Equal(6, (await app.QueryAsync(db => db.ReportEvents.ToListAsync())).Count);
     }
 
     [Fact]

@@ -192,6 +192,10 @@ public sealed class ReplyReader(
     /// <summary>IDLE until the folder changes or the poll interval has passed, where the server has IDLE; otherwise sleep.</summary>
     private async Task WaitForMailAsync(ImapClient client, IMailFolder inbox, CancellationToken stoppingToken)
     {
+        // Every message read is moved out, so one still counted arrived after the search: the server told of it in its
+        // answer to an earlier command, and an IDLE begun now would not tell of it again.
+        if (inbox.Count > 0)
+            return;
         var interval = TimeSpan.FromSeconds(imap.PollSeconds);
         if (!client.Capabilities.HasFlag(ImapCapabilities.Idle))
         {
