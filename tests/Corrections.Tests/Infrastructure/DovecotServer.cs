@@ -116,10 +116,9 @@ public sealed class DovecotServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        // Signal the master only while the pid file names a live Dovecot: a stale pid may belong to another process by now.
-        var pidFile = Path.Combine(folder, "run", "master.pid");
-        if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid)
-            && File.Exists($"/proc/{pid}/cmdline") && File.ReadAllText($"/proc/{pid}/cmdline").Contains("dovecot"))
+        // The master is found by its command line, which names this server's configuration, not by its pid file: a test
+        // that stops the server right after starting it may come before the file is written.
+        foreach (var pid in MasterProcesses())
         {
             await Run("kill", "-TERM", pid.ToString());
             for (var i = 0; i < 100 && Directory.Exists($"/proc/{pid}"); i++)
@@ -132,6 +131,25 @@ public sealed class DovecotServer : IAsyncDisposable
         catch (IOException)
         {
         }
+    }
+
+    private List<int> MasterProcesses()
+    {
+        static string? CommandLine(int pid)
+        {
+            try
+            {
+                return File.ReadAllText($"/proc/{pid}/cmdline");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return null; // gone meanwhile
+            }
+        }
+        return Directory.EnumerateDirectories("/proc")
+            .Select(path => int.TryParse(Path.GetFileName(path), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && CommandLine(pid) is { } line && line.Contains("dovecot", StringComparison.Ordinal) && line.Contains(config, StringComparison.Ordinal))
+            .ToList();
     }
 
     private async Task WaitUntilListeningAsync()
