@@ -115,15 +115,15 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
         Assert.Equal(Corrections.Data.SqliteConnectionSetup.LogSizeLimitBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), await PragmaAsync("journal_size_limit"));
         await using var writer = new SqliteConnection($"Data Source={data.DatabasePath};Pooling=False");
         await writer.OpenAsync();
-        await ExecuteAsync(writer, "PRAGMA wal_autocheckpoint=0; CREATE TABLE Filler (Bytes BLOB)");
+        await writer.ExecuteAsync("PRAGMA wal_autocheckpoint=0; CREATE TABLE Filler (Bytes BLOB)");
         // More log than the checkpointer lets stand (with 4 KB pages).
-        await ExecuteAsync(writer, $"INSERT INTO Filler VALUES (zeroblob({(Corrections.Data.SqliteCheckpointer.RestartAtPages + 500) * 4096}))");
+        await writer.ExecuteAsync($"INSERT INTO Filler VALUES (zeroblob({(Corrections.Data.SqliteCheckpointer.RestartAtPages + 500) * 4096}))");
 
         // A reader began before the copy: a commit after it, while the reader is still at it, would have to go on at
         // the end of the log. A service under load nearly always has one.
         await using var reader = new SqliteConnection($"Data Source={data.DatabasePath};Pooling=False");
         await reader.OpenAsync();
-        await ExecuteAsync(reader, "BEGIN; SELECT count(*) FROM Reports");
+        await reader.ExecuteAsync("BEGIN; SELECT count(*) FROM Reports");
         // On a thread of its own: the checkpoint below holds a pool thread while it waits, and on two cores the pool may
         // have no other to give a timer's continuation within the wait.
         var readerDone = Task.Factory.StartNew(() =>
@@ -136,7 +136,7 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
 
         await app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Corrections.Data.SqliteCheckpointer>().Single()
             .CheckpointAsync(CancellationToken.None);
-        await ExecuteAsync(writer, "INSERT INTO Filler VALUES (x'00')");
+        await writer.ExecuteAsync("INSERT INTO Filler VALUES (x'00')");
         await readerDone;
 
         await using var pages = writer.CreateCommand();
@@ -144,12 +144,5 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
         await using var result = await pages.ExecuteReaderAsync();
         Assert.True(await result.ReadAsync());
         Assert.InRange(result.GetInt64(1), 1, 10); // the pages of the last commit, from the start of the log
-    }
-
-    private static async Task ExecuteAsync(SqliteConnection connection, string sql)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
     }
 }

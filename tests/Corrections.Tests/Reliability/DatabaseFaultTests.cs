@@ -35,7 +35,7 @@ public sealed class DatabaseFaultTests : IAsyncLifetime
         await using (var locker = new SqliteConnection($"Data Source={data.DatabasePath};Pooling=False"))
         {
             await locker.OpenAsync();
-            await ExecuteAsync(locker, "BEGIN EXCLUSIVE;");
+            await locker.ExecuteAsync("BEGIN EXCLUSIVE;");
             foreach (var report in reports)
             {
                 using var refused = await service.SubmitAsync(report);
@@ -44,7 +44,7 @@ public sealed class DatabaseFaultTests : IAsyncLifetime
                 Assert.Equal(TimeSpan.FromSeconds(5), refused.Headers.RetryAfter?.Delta);
                 Assert.Equal(503, (int?)(await refused.Content.ReadFromJsonAsync<JsonObject>())!["status"]);
             }
-            await ExecuteAsync(locker, "ROLLBACK;");
+            await locker.ExecuteAsync("ROLLBACK;");
         }
 
         Assert.Equal([before], await data.QueryAsync(db => db.Reports.Select(r => r.Id).ToListAsync()));
@@ -75,10 +75,10 @@ public sealed class DatabaseFaultTests : IAsyncLifetime
         await using (var locker = new SqliteConnection($"Data Source={data.DatabasePath};Pooling=False"))
         {
             await locker.OpenAsync();
-            await ExecuteAsync(locker, "BEGIN EXCLUSIVE;");
+            await locker.ExecuteAsync("BEGIN EXCLUSIVE;");
             smtp.ReleaseMessages();
             await service.Process.WaitForOutputAsync("Recording the outcome of outbox message 1 (ReportSubmitted) failed", count: 2);
-            await ExecuteAsync(locker, "ROLLBACK;");
+            await locker.ExecuteAsync("ROLLBACK;");
         }
 
         await service.WaitUntilAsync(async () => (await service.OutboxAsync()).Single().State == OutboxState.Done, what: "The row done");
@@ -121,12 +121,5 @@ public sealed class DatabaseFaultTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
         Assert.Equal(2, await app.QueryAsync(db => db.Reports.CountAsync()));
         Assert.Equal(2, await app.QueryAsync(db => db.Outbox.CountAsync()));
-    }
-
-    private static async Task ExecuteAsync(SqliteConnection connection, string sql)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
     }
 }
