@@ -33,6 +33,14 @@ public sealed class SqliteCheckpointer(
 
     private readonly SqliteBusyWait restartWait = new(MaxWaitForRestart);
 
+    // A connection of its own, outside the pool: its shorter wait for locks must not be handed to a request.
+    private readonly Lazy<string> ownConnectionString = new(() =>
+    {
+        using var scope = scopes.CreateScope();
+        var connectionString = scope.ServiceProvider.GetRequiredService<CorrectionsDb>().Database.GetConnectionString();
+        return new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString();
+    });
+
     // SQLite runs one checkpoint at a time and turns a second away; one asked for meanwhile waits for the first instead.
     private readonly SemaphoreSlim oneAtATime = new(1, 1);
 
@@ -58,11 +66,7 @@ public sealed class SqliteCheckpointer(
         await oneAtATime.WaitAsync(cancellationToken);
         try
         {
-            // A connection of its own, outside the pool: its shorter wait for locks must not be handed to a request.
-            string connectionString;
-            await using (var scope = scopes.CreateAsyncScope())
-                connectionString = scope.ServiceProvider.GetRequiredService<CorrectionsDb>().Database.GetConnectionString()!;
-            await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString());
+            await using var connection = new SqliteConnection(ownConnectionString.Value);
             await connection.OpenAsync(cancellationToken);
             restartWait.SetFor(connection);
 
