@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Corrections.Data;
 using Corrections.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace Corrections.Tests.Health;
 
@@ -51,12 +52,17 @@ public sealed class HealthTests : IAsyncLifetime
     [Fact]
     public async Task Ready_reports_the_database_the_outbox_backlog_and_the_age_of_the_oldest_due_message()
     {
-        // The dispatcher polls once an hour of the test's clock, so moving the clock by minutes leaves the backlog alone.
         var app = Start(new() { ["Outbox:PollIntervalSeconds"] = "3600" });
-        var now = app.Time.GetUtcNow();
-        await app.SeedReportsAsync(2, now - TimeSpan.FromSeconds(90));
-        await app.SeedReportsAsync(1, now - TimeSpan.FromSeconds(30));
-        await app.SeedReportsAsync(1, now + TimeSpan.FromMinutes(10));
+        var start = app.Time.GetUtcNow();
+        await app.SeedReportsAsync(2, start + TimeSpan.FromMinutes(10));
+        await app.SeedReportsAsync(1, start + TimeSpan.FromMinutes(11));
+        await app.SeedReportsAsync(1, start + TimeSpan.FromMinutes(22));
+        // Held by another instance: this service's dispatcher, which looks once as it starts, whenever that is, leaves
+        // them alone (it could not mail them: this test's relay is not running), and they count all the same.
+        await app.QueryAsync(db => db.Outbox.ExecuteUpdateAsync(s => s
+            .SetProperty(m => m.LeaseOwner, "another-instance")
+            .SetProperty(m => m.LeaseExpiresAt, (DateTimeOffset?)(start + TimeSpan.FromHours(1)))));
+        app.Time.SetUtcNow(start + TimeSpan.FromMinutes(11.5)); // two 90 s late, one 30 s late, one due in 10.5 minutes
 
         var (status, body) = await ReadyAsync(app);
 
