@@ -15,4 +15,17 @@ public static class Machine
 
     /// <summary>The 1, 5 and 15 minute load averages, as uptime shows them.</summary>
     public static string LoadAverage() => string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+
+    /// <summary>The CPU time process <paramref name="pid"/> has used so far, user and kernel (utime + stime of /proc/pid/stat).</summary>
+    public static TimeSpan CpuTime(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        // The fields after the command name, which is in parentheses and may hold spaces.
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / (double)ClockTicksPerSecond);
+    }
+
+    // sysconf(_SC_CLK_TCK): 100 on Linux on every architecture .NET runs on.
+    private const int ClockTicksPerSecond = 100;
 }

@@ -101,6 +101,9 @@ public sealed class TargetProcess : IAsyncDisposable
         return (Read("VmRSS"), Read("VmHWM"));
     }
 
+    /// <summary>The CPU time the process has used so far, user and kernel, from /proc.</summary>
+    public TimeSpan CpuTime() => Machine.CpuTime(process.Id);
+
     public string Output
     {
         get
