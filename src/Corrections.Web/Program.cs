@@ -39,6 +39,7 @@ builder.Services.AddMediator((Mediator.MediatorOptions options) =>
 builder.Services.AddValidators();
 builder.Services.AddMail();
 builder.Services.AddSingleton<OutboxSignal>();
+builder.Services.AddSingleton<SubmissionsInFlight>();
 builder.Services.AddSubmissionWriter();
 builder.Services.AddSingleton<TriageLinks>();
 builder.Services.AddDataProtection().SetApplicationName("Corrections").PersistKeysToDbContext<CorrectionsDb>();

@@ -131,4 +131,11 @@ public sealed class OutboxOptions
 
     /// <summary>Dispatcher loops working at once, each with its own batch and SMTP connection.</summary>
     public int Parallelism { get; set; } = 1;
+
+    /// <summary>
+    /// How long the dispatcher waits, before each message, for the readers' submissions in flight to be answered: under
+    /// a burst of submissions mail goes out at least this often per loop, and at full speed once the burst is over.
+    /// 0: it never waits.
+    /// </summary>
+    public int GiveWayMilliseconds { get; set; } = 100;
 }

@@ -145,6 +145,7 @@ public sealed class OptionsValidation :
         Range(nameof(options.MaxRetrySeconds), options.MaxRetrySeconds, options.FirstRetrySeconds, 86_400);
         Range(nameof(options.MaxAttempts), options.MaxAttempts, 1, 10_000);
         Range(nameof(options.Parallelism), options.Parallelism, 1, 16);
+        Range(nameof(options.GiveWayMilliseconds), options.GiveWayMilliseconds, 0, 10_000);
         return Result(errors);
     }
 

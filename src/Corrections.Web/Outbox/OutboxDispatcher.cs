@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Telemetry;
@@ -14,6 +15,7 @@ namespace Corrections.Outbox;
 public sealed class OutboxDispatcher(
     IServiceScopeFactory scopes,
     OutboxSignal signal,
+    SubmissionsInFlight submissions,
     TimeProvider time,
     CorrectionsMetrics metrics,
     IOptions<OutboxOptions> options,
@@ -101,8 +103,12 @@ public sealed class OutboxDispatcher(
         var claimed = await ClaimAsync(db, stopping);
         if (claimed.Count == settings.BatchSize && settings.Parallelism > 1)
             signal.Wake(); // more may be due: another loop can take the next batch meanwhile
+        // Giving way must not outlast the claim, or another pass would take the rest of the batch again.
+        var giveWayUntil = Stopwatch.GetTimestamp() + settings.LeaseSeconds * Stopwatch.Frequency / 4;
         for (var i = 0; i < claimed.Count; i++)
         {
+            if (Stopwatch.GetTimestamp() < giveWayUntil)
+                await GiveWayToSubmissionsAsync(stopping);
             if (stopping.IsCancellationRequested)
             {
                 logger.LogInformation("Stopping: {Count} outbox message(s) released for the next start", claimed.Count - i);
@@ -140,6 +146,28 @@ public sealed class OutboxDispatcher(
             await RecordAsync(() => CompleteAsync(db, message), message, cutOff);
         }
         return claimed.Count == settings.BatchSize;
+    }
+
+    /// <summary>
+    /// Waits, at most <see cref="OutboxOptions.GiveWayMilliseconds"/> on the wall clock, until no reader's submission is
+    /// in flight: the two share the machine's cores, and a reader waits for the answer while a mail can wait a little.
+    /// </summary>
+    private async Task GiveWayToSubmissionsAsync(CancellationToken stopping)
+    {
+        if (settings.GiveWayMilliseconds == 0)
+            return;
+        try
+        {
+            await submissions.WhenNoneAsync().WaitAsync(TimeSpan.FromMilliseconds(settings.GiveWayMilliseconds), stopping);
+        }
+        catch (TimeoutException)
+        {
+            // Submissions go on: this message goes out anyway, so that mail keeps moving during a long burst.
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // The caller releases the batch.
+        }
     }
 
     /// <summary>

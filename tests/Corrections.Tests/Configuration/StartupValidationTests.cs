@@ -18,6 +18,7 @@ public sealed class StartupValidationTests : IDisposable
     [InlineData("Abuse:ReportsPerClientPerMinute", "-1", "Abuse:ReportsPerClientPerMinute must be 0")]
     [InlineData("Outbox:MaxAttempts", "0", "Outbox:MaxAttempts must be between")]
     [InlineData("Outbox:Parallelism", "0", "Outbox:Parallelism must be between 1 and 16")]
+    [InlineData("Outbox:GiveWayMilliseconds", "-1", "Outbox:GiveWayMilliseconds must be between 0 and 10000")]
     [InlineData("Database:Provider", "Oracle", "Database:Provider")]
     [InlineData("Database:BusyTimeoutSeconds", "0", "Database:BusyTimeoutSeconds must be between 1 and 300")]
     [InlineData("ShutdownTimeoutSeconds", "0", "ShutdownTimeoutSeconds must be between 1 and 3600")]

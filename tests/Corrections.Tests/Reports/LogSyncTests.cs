@@ -87,41 +87,4 @@ public sealed class LogSyncTests : IAsyncLifetime
     {
         Assert.Throws<DirectoryNotFoundException>(() => new SqliteLogSync().SyncToDisk(Path.Combine(data.Folder, "gone", "corrections.db-wal")));
     }
-
-    /// <summary>The real sync, which a test can hold at its start or make fail.</summary>
-    private sealed class GatedLogSync : SqliteLogSync
-    {
-        private readonly ManualResetEventSlim gate = new(initialState: true);
-        private volatile bool holding;
-
-        public bool Hold
-        {
-            set
-            {
-                if (value)
-                    gate.Reset();
-                else
-                    gate.Set();
-            }
-        }
-
-        public bool Fail { get; set; }
-
-        public bool Holding => holding;
-
-        public System.Collections.Concurrent.ConcurrentQueue<string> Logs { get; } = new();
-
-        public void Open() => gate.Set();
-
-        public override void SyncToDisk(string log)
-        {
-            Logs.Enqueue(log);
-            holding = true;
-            gate.Wait(TimeSpan.FromSeconds(30));
-            holding = false;
-            if (Fail)
-                throw new IOException("Input/output error");
-            base.SyncToDisk(log);
-        }
-    }
 }

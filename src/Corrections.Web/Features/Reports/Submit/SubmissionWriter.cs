@@ -19,6 +19,7 @@ public sealed class SubmissionWriter(
     SubmissionRecorder recorder,
     SqliteLogSync logSync,
     OutboxSignal outbox,
+    SubmissionsInFlight inFlight,
     ILogger<SubmissionWriter> logger) : BackgroundService
 {
     public const int MaxBatch = 128;
@@ -44,8 +45,16 @@ public sealed class SubmissionWriter(
     public async ValueTask<SubmitReportResult> WriteAsync(PreparedSubmission submission, CancellationToken cancellationToken)
     {
         var pending = new Pending(submission, cancellationToken);
-        await queue.Writer.WriteAsync(pending, cancellationToken);
-        return await pending.Result.Task.WaitAsync(cancellationToken);
+        inFlight.Add();
+        try
+        {
+            await queue.Writer.WriteAsync(pending, cancellationToken);
+            return await pending.Result.Task.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            inFlight.Remove();
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
