@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+
 namespace Corrections.Bench;
 
 /// <summary>
@@ -31,12 +34,15 @@ public static class SubmissionsBenchmark
         using var folder = new TempFolder();
         LoadResult service;
         double idle, peak;
+        string? mail = null;
         await using (var target = await TargetProcess.StartServiceAsync(folder.Path, args.ServiceSettings))
         {
             await Task.Delay(TimeSpan.FromSeconds(3));
             idle = target.ResidentMegabytes().Now;
             service = await MeasureAsync("service, durable (" + args.ServiceSettings.GetValueOrDefault("Database:Provider", "Sqlite") + ")", target, bodies, connections, duration, warmup, output);
             peak = target.ResidentMegabytes().Peak;
+            if (!trapped && !args.ServiceSettings.ContainsKey("Database:Provider"))
+                mail = await MailBacklogAsync(Path.Combine(folder.Path, "corrections.db"), args.Text("drain", "no") == "yes");
         }
 
         output.WriteLine();
@@ -44,6 +50,39 @@ public static class SubmissionsBenchmark
             output.Write($"Durable / bare: {service.AcceptedPerSecond / bare.AcceptedPerSecond:P1} (target ≥ 30 %); ");
         output.WriteLine($"service p99 {service.Accepted.P99:F1} ms (target ≤ 25 ms at 32 connections).");
         output.WriteLine($"Service memory: idle {idle:F0} MB, peak {peak:F0} MB resident (target ≤ 250 MB).");
+        if (mail is not null)
+            output.WriteLine(mail);
+    }
+
+    /// <summary>
+    /// How much of the run's mail went out during it (the dispatcher gives way to submissions), and with
+    /// <paramref name="drain"/> how long the rest took once the load stopped.
+    /// </summary>
+    public static async Task<string> MailBacklogAsync(string database, bool drain)
+    {
+        await using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
+        await connection.OpenAsync();
+        async Task<(long Done, long Waiting)> CountAsync()
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FILTER (WHERE State = 'Done'), COUNT(*) FILTER (WHERE State = 'Pending') FROM Outbox";
+            await using var reader = await command.ExecuteReaderAsync();
+            await reader.ReadAsync();
+            return (reader.GetInt64(0), reader.GetInt64(1));
+        }
+        var (done, waiting) = await CountAsync();
+        var text = $"Mail when the load stopped: {done} sent, {waiting} waiting in the outbox.";
+        if (!drain || waiting == 0)
+            return text;
+        var started = Stopwatch.GetTimestamp();
+        var left = waiting;
+        while (left > 0)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            (_, left) = await CountAsync();
+        }
+        var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        return text + $" Those were sent within {seconds:F0} s after it ({waiting / seconds:F0} mails/s).";
     }
 
     public static async Task<LoadResult> MeasureAsync(string name, TargetProcess target, ReportBodies bodies, int connections, TimeSpan duration, TimeSpan warmup, TextWriter output)

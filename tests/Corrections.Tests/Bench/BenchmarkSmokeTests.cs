@@ -27,6 +27,18 @@ public sealed class BenchmarkSmokeTests : IDisposable
         Assert.Equal(10, await app.QueryAsync(db => db.Reports.Select(r => r.Exact).Distinct().CountAsync()));
     }
 
+    [SkippableFact]
+    public async Task The_mail_backlog_count_sees_what_was_sent_and_what_waits()
+    {
+        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "The benchmark reads the backlog from the embedded SQLite file");
+        await using var app = new CorrectionsApp(data);
+        await app.SeedReportsAsync(2, dueAt: app.Time.GetUtcNow().AddDays(1));
+
+        var backlog = await SubmissionsBenchmark.MailBacklogAsync(data.DatabasePath, drain: false);
+
+        Assert.Equal("Mail when the load stopped: 0 sent, 2 waiting in the outbox.", backlog);
+    }
+
     [Fact]
     public async Task The_bare_endpoint_parses_the_same_reports_and_answers_202()
     {
