@@ -36,6 +36,15 @@ public sealed class GiveWayTests : IAsyncLifetime
         return app;
     }
 
+    /// <summary>Submits a report whose answer waits, committed, for the log sync the test holds until it opens it.</summary>
+    private async Task<Task<HttpResponseMessage>> KeepASubmissionInFlightAsync(CorrectionsApp app)
+    {
+        sync.Hold = true;
+        var sending = app.SubmitAsync(Infrastructure.Reports.Valid(exact: "in flight"));
+        await app.WaitUntilAsync(() => Task.FromResult(sync.Holding));
+        return sending;
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
@@ -53,9 +62,7 @@ public sealed class GiveWayTests : IAsyncLifetime
         Skip.If(data.Provider != DatabaseProvider.Sqlite, "The test keeps a submission in flight by holding SQLite's log sync; tests/run.sh runs it on SQLite");
         var app = Start(giveWayMilliseconds: 10_000);
         var seeded = await app.SeedReportsAsync(2, dueAt: app.Time.GetUtcNow());
-        sync.Hold = true;
-        var sending = app.SubmitAsync(Infrastructure.Reports.Valid(exact: "in flight"));
-        await app.WaitUntilAsync(() => Task.FromResult(sync.Holding));
+        var sending = await KeepASubmissionInFlightAsync(app);
 
         var dispatching = app.DispatchOnceAsync();
         await Task.Delay(1000);
@@ -75,9 +82,7 @@ public sealed class GiveWayTests : IAsyncLifetime
         Skip.If(data.Provider != DatabaseProvider.Sqlite, "The test keeps a submission in flight by holding SQLite's log sync; tests/run.sh runs it on SQLite");
         var app = Start(giveWayMilliseconds: 300);
         var seeded = await app.SeedReportsAsync(3, dueAt: app.Time.GetUtcNow());
-        sync.Hold = true;
-        var sending = app.SubmitAsync(Infrastructure.Reports.Valid(exact: "in flight"));
-        await app.WaitUntilAsync(() => Task.FromResult(sync.Holding));
+        var sending = await KeepASubmissionInFlightAsync(app);
 
         var started = Stopwatch.GetTimestamp();
         await app.DispatchOnceAsync().WaitAsync(TimeSpan.FromSeconds(15));
