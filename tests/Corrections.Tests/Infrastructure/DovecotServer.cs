@@ -118,11 +118,23 @@ public sealed class DovecotServer : IAsyncDisposable
     {
         // The master is found by its command line, which names this server's configuration, not by its pid file: a test
         // that stops the server right after starting it may come before the file is written.
-        foreach (var pid in MasterProcesses())
+        // A process the master has just forked bears its command line until it runs its own program, and may be gone by
+        // the time it is signalled; so the search is repeated until nothing with this configuration is left.
+        for (var round = 0; round < 10 && MasterProcesses() is { Count: > 0 } running; round++)
         {
-            await Run("kill", "-TERM", pid.ToString());
-            for (var i = 0; i < 100 && Directory.Exists($"/proc/{pid}"); i++)
-                await Task.Delay(50);
+            foreach (var pid in running)
+            {
+                try
+                {
+                    await Run("kill", "-TERM", pid.ToString());
+                }
+                catch (InvalidOperationException) when (!Directory.Exists($"/proc/{pid}"))
+                {
+                    continue; // it ended on its own meanwhile
+                }
+                for (var i = 0; i < 100 && Directory.Exists($"/proc/{pid}"); i++)
+                    await Task.Delay(50);
+            }
         }
         try
         {
