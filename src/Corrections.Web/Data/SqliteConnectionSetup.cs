@@ -40,12 +40,16 @@ public sealed class SqliteConnectionSetup(IOptions<DatabaseOptions> options) : D
     {
         if (connection is not SqliteConnection { Handle: { } handle } sqlite || setUp.TryGetValue(handle, out _))
             return;
-        busyWait.SetFor(sqlite);
-        using (var command = sqlite.CreateCommand())
-        {
-            command.CommandText = $"PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit={LogSizeLimitBytes}";
-            command.ExecuteNonQuery();
-        }
+        SetUp(sqlite);
         setUp.AddOrUpdate(handle, this);
+    }
+
+    /// <summary>Sets up an open connection that EF Core did not open.</summary>
+    public void SetUp(SqliteConnection connection)
+    {
+        busyWait.SetFor(connection);
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit={LogSizeLimitBytes}";
+        command.ExecuteNonQuery();
     }
 }

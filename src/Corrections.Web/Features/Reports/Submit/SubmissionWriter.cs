@@ -1,8 +1,10 @@
 using System.Threading.Channels;
+using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Outbox;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Corrections.Features.Reports.Submit;
 
@@ -20,8 +22,14 @@ public sealed class SubmissionWriter(
     SqliteLogSync logSync,
     OutboxSignal outbox,
     SubmissionsInFlight inFlight,
+    IOptions<DatabaseOptions> database,
+    SqliteConnectionSetup setup,
     ILogger<SubmissionWriter> logger) : BackgroundService
 {
+    // On SQLite the writer's own connection; on a database server a pooled context a group.
+    private readonly SqliteWriterConnection? sqlite = database.Value.Provider == DatabaseProvider.Sqlite
+        ? new SqliteWriterConnection(scopes, setup) : null;
+
     public const int MaxBatch = 128;
 
     // Bounded: when the disk cannot keep up, requests wait here instead of piling up in memory.
@@ -94,6 +102,8 @@ public sealed class SubmissionWriter(
             // What was committed is synced and answered before the writer stops.
             unsynced.Writer.TryComplete();
             await syncing;
+            if (sqlite is not null)
+                await sqlite.DisposeAsync();
         }
     }
 
@@ -143,15 +153,31 @@ public sealed class SubmissionWriter(
     /// <summary>One transaction, one commit; the database work is not cancelled half-way.</summary>
     private async Task<Committed> CommitAsync(Pending[] group)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
-        await using var withoutSync = await SqliteUnsyncedCommits.BeginAsync(db);
+        if (sqlite is null)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            return await CommitAsync(scope.ServiceProvider.GetRequiredService<CorrectionsDb>(), group, log: null);
+        }
+        try
+        {
+            var db = await sqlite.OpenAsync();
+            return await CommitAsync(db, group, SqliteLogSync.PathOf((SqliteConnection)db.Database.GetDbConnection()));
+        }
+        catch
+        {
+            // Whatever state the failure left the connection in, the next group starts on a new one.
+            await sqlite.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task<Committed> CommitAsync(CorrectionsDb db, Pending[] group, string? log)
+    {
         await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
         var (results, rows) = await recorder.RecordAsync(db, Array.ConvertAll(group, p => p.Submission), CancellationToken.None);
         await rows.InsertAsync(db, CancellationToken.None);
         await db.SaveChangesAsync(CancellationToken.None); // the reader counts of open reports that were joined
         await transaction.CommitAsync(CancellationToken.None);
-        var log = db.Database.GetDbConnection() is SqliteConnection sqlite ? SqliteLogSync.PathOf(sqlite) : null;
         return new Committed(group, results, rows.Outbox.Count > 0, log);
     }
 
