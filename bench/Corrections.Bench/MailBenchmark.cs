@@ -59,7 +59,7 @@ public static class MailBenchmark
                 Id = id, SiteKey = command.Site, Url = command.Url, Title = command.Title, Language = command.Lang,
                 DuplicateKey = SubmitReportHandler.DuplicateKey(command.Site, command.Url, command.Prefix, command.Exact, command.Suffix),
                 Exact = command.Exact, Prefix = command.Prefix, Suffix = command.Suffix, Suggestion = command.Suggestion, Comment = command.Comment,
-                Status = ReportStatus.New, ReaderCount = 1, CreatedAt = now, UpdatedAt = now, ReplyToken = SubmitReportHandler.NewReplyToken(),
+                Status = ReportStatus.New, ReaderCount = 1, CreatedAt = now, UpdatedAt = now, ReplyToken = SubmitReportHandler.NewReplyToken(now),
             });
             db.Outbox.Add(OutboxNotifications.Create(new ReportSubmitted(id, "editors@news.example.org"), now));
         }

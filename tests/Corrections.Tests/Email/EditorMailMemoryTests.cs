@@ -51,7 +51,7 @@ public sealed class EditorMailMemoryTests : IAsyncLifetime
             {
                 Id = Guid.CreateVersion7(), SiteKey = site.Key, Url = $"https://news.example.org/a/{i}", DuplicateKey = $"key {i}",
                 Exact = $"passage {i}", Suggestion = $"fix {i}", ReaderCount = 1, CreatedAt = now, UpdatedAt = now,
-                ReplyToken = SubmitReportHandler.NewReplyToken(),
+                ReplyToken = SubmitReportHandler.NewReplyToken(now),
             };
             composed.Add(new WeakReference<MimeMessage>(mail.Compose(report, site, "editors@news.example.org")));
         }

@@ -1,3 +1,4 @@
+using Corrections.Features.Reports.Submit;
 using Corrections.Features.Replies;
 using Corrections.Features.Triage;
 using MimeKit;
@@ -89,10 +90,11 @@ public sealed class ReplyTextTests
         Assert.Equal(new ReplyCommand(action, note, duplicateOf is null ? null : Guid.Parse(duplicateOf), unknown), command);
     }
 
-    [Fact]
-    public void The_report_token_is_found_in_to_cc_or_delivered_to_for_the_configured_address_only()
+    [Theory]
+    [InlineData("abcdefghijklmnopqrstuvwxyz234567")]
+    [InlineData("abcdefghijklmnopqrstuvwxyz")] // the shorter tokens of mails sent by earlier versions
+    public void The_report_token_is_found_in_to_cc_or_delivered_to_for_the_configured_address_only(string token)
     {
-        const string token = "abcdefghijklmnopqrstuvwxyz";
         var inTo = new MimeMessage();
         inTo.To.Add(MailboxAddress.Parse($"Corrections <corrections+{token}@example.org>"));
         var inCc = new MimeMessage();
@@ -111,5 +113,28 @@ public sealed class ReplyTextTests
         Assert.Equal(token, ReplyText.FindToken(delivered, "corrections@example.org"));
         Assert.Null(ReplyText.FindToken(otherDomain, "corrections@example.org"));
         Assert.Null(ReplyText.FindToken(noToken, "corrections@example.org"));
+    }
+
+    [Fact]
+    public void Reply_tokens_begin_with_their_time_so_later_reports_sort_after_earlier_ones_and_differ_in_115_random_bits()
+    {
+        var now = new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
+        var first = SubmitReportHandler.NewReplyToken(now);
+        var sameMillisecond = SubmitReportHandler.NewReplyToken(now);
+        var later = SubmitReportHandler.NewReplyToken(now.AddMilliseconds(1));
+        var muchLater = SubmitReportHandler.NewReplyToken(now.AddYears(900));
+
+        foreach (var token in new[] { first, sameMillisecond, later, muchLater })
+            Assert.Matches("^[a-z2-7]{32}$", token);
+        Assert.Equal(first[..9], sameMillisecond[..9]);
+        Assert.NotEqual(first, sameMillisecond);
+        Assert.True(string.CompareOrdinal(first[..9], later[..9]) < 0);
+        Assert.True(string.CompareOrdinal(later, muchLater) < 0);
+        var times = Enumerable.Range(0, 2000).Select(i => now.AddMilliseconds(i * 997L * i)).ToList();
+        var tokens = times.Select(SubmitReportHandler.NewReplyToken).ToList();
+        Assert.Equal(tokens, tokens.Order(StringComparer.Ordinal));
+        var randomParts = Enumerable.Range(0, 1000).Select(_ => SubmitReportHandler.NewReplyToken(now)[9..]).ToHashSet();
+        Assert.Equal(1000, randomParts.Count);
+        Assert.Equal(32, randomParts.SelectMany(part => part).Distinct().Count());
     }
 }

@@ -76,7 +76,7 @@ public sealed class ReplyTriageTests : IAsyncLifetime
         var (_, mail) = await SubmitAsync();
 
         var replyTo = mail.ReplyTo.Mailboxes.Single().Address;
-        Assert.Matches("^corrections\\+[a-z2-7]{26}@example\\.org$", replyTo);
+        Assert.Matches("^corrections\\+[a-z2-7]{32}@example\\.org$", replyTo);
         Assert.Contains("reply with one word", mail.TextBody, StringComparison.OrdinalIgnoreCase);
     }
 

@@ -121,7 +121,8 @@ public static partial class ReplyText
     [GeneratedRegex("<[^>]*>")]
     private static partial Regex AnyTag();
 
-    [GeneratedRegex("^[a-z2-7]{26}$", RegexOptions.IgnoreCase)]
+    // 32 characters; mails sent before tokens began with their time carry 26.
+    [GeneratedRegex("^[a-z2-7]{26}([a-z2-7]{6})?$", RegexOptions.IgnoreCase)]
     private static partial Regex TokenShape();
 
     [GeneratedRegex(@"^(On|Le|Am|El|W dniu|Op)\b.*\b(wrote|écrit|schrieb|escribió|napisał|geschreven)\s*:?$", RegexOptions.IgnoreCase)]
