@@ -86,6 +86,22 @@ public sealed class NothingLostTests(WidgetHarness harness)
         await AssertOneReportMailedOnceAsync(ReaderPage.ReportId(await response.TextAsync()), harness.Pages.Origin + "/news/server-error");
     }
 
+    [Fact]
+    public async Task A_report_is_sent_with_a_request_id_that_begins_with_the_time_it_was_made()
+    {
+        await using var reader = await harness.OpenAsync("/news/request-id");
+        await reader.SelectAsync("#cost", "goverment");
+        await reader.Page.Keyboard.PressAsync("Control+Enter");
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+
+        var id = await reader.SendAsync();
+
+        var requestId = Assert.Single((await harness.Service.ReportAsync(id)).Submissions).ClientRequestId;
+        Assert.Matches("^[0-9a-f]{32}$", requestId);
+        var made = DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(requestId[..12], 16));
+        Assert.InRange(made, before, DateTimeOffset.UtcNow.AddSeconds(1));
+    }
+
     private async Task AssertOneReportMailedOnceAsync(Guid id, string pageUrl)
     {
         var report = Assert.Single(await harness.Service.ReportsFromAsync(pageUrl));

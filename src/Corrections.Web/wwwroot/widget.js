@@ -206,8 +206,9 @@ function open(q) {
   (long ? close : dlg.querySelector('textarea')).focus();
 }
 
-// A report waits in localStorage until answered; resent with its clientRequestId, it is still one report
-const id = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), b => (b + 256).toString(16).slice(1)).join('');
+// A report waits in localStorage until answered; resent with its clientRequestId, it is still one report. The id is the
+// time in ms, then 80 random bits: the service files it at the end of its index instead of anywhere in it.
+const id = () => Date.now().toString(16).padStart(12, '0') + Array.from(crypto.getRandomValues(new Uint8Array(10)), b => (b + 256).toString(16).slice(1)).join('');
 const load = () => { try { return JSON.parse(localStorage.getItem(QK)) || [] } catch (e) { return [] } };
 const store = (it, keep) => {
   const q = load().filter(x => x.b.clientRequestId != it.b.clientRequestId).concat(keep ? [it] : []);
