@@ -15,7 +15,7 @@ namespace Corrections.Data;
 /// </list>
 /// After a failure it is closed, and the next group opens a new one.
 /// </summary>
-public sealed class SqliteWriterConnection(IServiceScopeFactory scopes, SqliteConnectionSetup setup) : IAsyncDisposable
+public sealed class SqliteWriterConnection(IServiceScopeFactory scopes) : IAsyncDisposable
 {
     /// <summary>In KiB, as SQLite's cache_size takes it when negative: 32 MB.</summary>
     public const int CacheKibibytes = 32 * 1024;
@@ -30,11 +30,12 @@ public sealed class SqliteWriterConnection(IServiceScopeFactory scopes, SqliteCo
             db.ChangeTracker.Clear();
             return db;
         }
+        SqliteConnectionSetup setup;
         await using (var scope = scopes.CreateAsyncScope())
         {
             // The pooled contexts' options, so that this context shares their model and compiled queries.
-            var options = scope.ServiceProvider.GetRequiredService<DbContextOptions<CorrectionsDb>>();
-            db = new CorrectionsDb(options);
+            db = new CorrectionsDb(scope.ServiceProvider.GetRequiredService<DbContextOptions<CorrectionsDb>>());
+            setup = scope.ServiceProvider.GetRequiredService<SqliteConnectionSetup>();
         }
         var opened = new SqliteConnection(new SqliteConnectionStringBuilder(db.Database.GetConnectionString()) { Pooling = false }.ToString());
         try

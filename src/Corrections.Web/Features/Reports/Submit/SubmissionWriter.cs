@@ -23,12 +23,11 @@ public sealed class SubmissionWriter(
     OutboxSignal outbox,
     SubmissionsInFlight inFlight,
     IOptions<DatabaseOptions> database,
-    SqliteConnectionSetup setup,
     ILogger<SubmissionWriter> logger) : BackgroundService
 {
-    // On SQLite the writer's own connection; on a database server a pooled context a group.
-    private readonly SqliteWriterConnection? sqlite = database.Value.Provider == DatabaseProvider.Sqlite
-        ? new SqliteWriterConnection(scopes, setup) : null;
+    // On SQLite the writer's own connection; on a database server a pooled context a group. Set as the writer starts,
+    // after the configuration has been checked.
+    private SqliteWriterConnection? sqlite;
 
     public const int MaxBatch = 128;
 
@@ -67,6 +66,8 @@ public sealed class SubmissionWriter(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (database.Value.Provider == DatabaseProvider.Sqlite)
+            sqlite = new SqliteWriterConnection(scopes);
         var batch = new List<Pending>(MaxBatch);
         var syncing = SyncCommittedAsync();
         try
