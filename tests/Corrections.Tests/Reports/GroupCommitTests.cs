@@ -1,11 +1,14 @@
 using System.Data.Common;
+using System.Diagnostics.Metrics;
 using System.Net;
 using Corrections.Data;
 using Corrections.Features.Reports.Submit;
+using Corrections.Telemetry;
 using Corrections.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace Corrections.Tests.Reports;
 
@@ -74,6 +77,30 @@ public sealed class GroupCommitTests : IAsyncLifetime
 
         Assert.Equal(2, probe.Commits - commitsBefore);
         Assert.Equal(21, await app.QueryAsync(db => db.Reports.CountAsync()));
+    }
+
+    [Fact]
+    public async Task Each_groups_size_and_commit_time_and_each_sync_of_the_SQLite_log_are_measured()
+    {
+        var meters = app.Services.GetRequiredService<IMeterFactory>();
+        using var sizes = new MetricCollector<int>(meters, CorrectionsMetrics.MeterName, "corrections_writer_group_size");
+        using var commits = new MetricCollector<double>(meters, CorrectionsMetrics.MeterName, "corrections_writer_commit_duration");
+        using var syncs = new MetricCollector<double>(meters, CorrectionsMetrics.MeterName, "corrections_writer_sync_duration");
+        var held = await HoldTheWriterAsync();
+        var queued = Enumerable.Range(0, 20).Select(i => app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"))).ToList();
+        await WaitUntilQueuedAsync(20);
+
+        probe.Open();
+        await held;
+        await Task.WhenAll(queued);
+
+        Assert.Equal([1, 20], sizes.GetMeasurementSnapshot().Select(m => m.Value));
+        Assert.Equal(2, commits.GetMeasurementSnapshot().Count);
+        Assert.All(commits.GetMeasurementSnapshot(), m => Assert.True(m.Value > 0));
+        if (data.Provider == Corrections.Configuration.DatabaseProvider.Sqlite)
+            Assert.InRange(syncs.GetMeasurementSnapshot().Count, 1, 2); // the second group may be committed before the first is synced
+        else
+            Assert.Empty(syncs.GetMeasurementSnapshot()); // a database server's commit is durable by itself
     }
 
     [Fact]

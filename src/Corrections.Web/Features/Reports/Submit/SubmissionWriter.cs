@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Outbox;
+using Corrections.Telemetry;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -23,6 +25,7 @@ public sealed class SubmissionWriter(
     OutboxSignal outbox,
     SubmissionsInFlight inFlight,
     IOptions<DatabaseOptions> database,
+    CorrectionsMetrics metrics,
     ILogger<SubmissionWriter> logger) : BackgroundService
 {
     // On SQLite the writer's own connection; on a database server a pooled context a group. Set as the writer starts,
@@ -174,11 +177,13 @@ public sealed class SubmissionWriter(
 
     private async Task<Committed> CommitAsync(CorrectionsDb db, Pending[] group, string? log)
     {
+        var started = Stopwatch.GetTimestamp();
         await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
         var (results, rows) = await recorder.RecordAsync(db, Array.ConvertAll(group, p => p.Submission), CancellationToken.None);
         await rows.InsertAsync(db, CancellationToken.None);
         await db.SaveChangesAsync(CancellationToken.None); // the reader counts of open reports that were joined
         await transaction.CommitAsync(CancellationToken.None);
+        metrics.WriterCommitted(group.Length, Stopwatch.GetElapsedTime(started));
         return new Committed(group, results, rows.Outbox.Count > 0, log);
     }
 
@@ -206,8 +211,10 @@ public sealed class SubmissionWriter(
             Exception? failure = null;
             try
             {
+                var started = Stopwatch.GetTimestamp();
                 foreach (var log in ready.Select(c => c.Log!).Distinct(StringComparer.Ordinal))
                     logSync.SyncToDisk(log);
+                metrics.WriterSynced(Stopwatch.GetElapsedTime(started));
             }
             catch (Exception ex)
             {
