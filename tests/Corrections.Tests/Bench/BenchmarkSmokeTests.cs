@@ -40,7 +40,7 @@ public sealed class BenchmarkSmokeTests : IDisposable
     }
 
     [Fact]
-    public async Task The_bare_endpoint_parses_the_same_reports_and_answers_202()
+    public async Task The_bare_endpoint_parses_the_same_reports_and_answers_202_and_has_no_writer_metrics()
     {
         await using var bare = BareEndpoint.Build("http://127.0.0.1:0");
         await bare.StartAsync();
@@ -50,7 +50,28 @@ public sealed class BenchmarkSmokeTests : IDisposable
         var result = await new LoadGenerator(client, address, new ReportBodies("smoke")).RunClosedLoopAsync(2, TimeSpan.FromMinutes(1), TimeSpan.Zero, maxRequests: 6);
 
         Assert.Equal(6, result.Count(HttpStatusCode.Accepted));
+        using var scraper = new HttpClient();
+        Assert.Null(await WriterMetrics.ReadAsync(scraper, address));
         await bare.StopAsync();
+    }
+
+    [Fact]
+    public async Task The_writer_metrics_read_from_the_service_count_the_reports_committed_in_between()
+    {
+        await using var app = new CorrectionsApp(data);
+        var scraper = app.CreateClient();
+        var before = await WriterMetrics.ReadAsync(scraper, app.Server.BaseAddress);
+
+        foreach (var i in Enumerable.Range(0, 3))
+            await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"));
+        // The exporter may answer a scrape from its cache for a moment.
+        var during = before!;
+        await app.WaitUntilAsync(async () => (during = (await WriterMetrics.ReadAsync(scraper, app.Server.BaseAddress))! - before!).Reports >= 3);
+
+        Assert.Equal(3, during.Reports);
+        Assert.InRange(during.Groups, 1, 3);
+        Assert.True(during.CommitSeconds > 0);
+        Assert.StartsWith("Writer: ", during.Describe(TimeSpan.FromSeconds(1)));
     }
 
     [Fact]
