@@ -58,15 +58,16 @@ public sealed class BenchmarkSmokeTests : IDisposable
     [Fact]
     public async Task The_writer_metrics_read_from_the_service_count_the_reports_committed_in_between()
     {
-        await using var app = new CorrectionsApp(data);
-        var scraper = app.CreateClient();
-        var before = await WriterMetrics.ReadAsync(scraper, app.Server.BaseAddress);
+        // A process of its own: services built in the test process would also export one another's measurements.
+        await using var smtp = TestSmtpServer.StartNew();
+        await using var service = await LiveService.StartAsync(data, smtp.Port);
+        var before = await WriterMetrics.ReadAsync(service.Client, service.BaseAddress);
 
         foreach (var i in Enumerable.Range(0, 3))
-            await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"));
+            await service.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"));
         // The exporter may answer a scrape from its cache for a moment.
         var during = before!;
-        await app.WaitUntilAsync(async () => (during = (await WriterMetrics.ReadAsync(scraper, app.Server.BaseAddress))! - before!).Reports >= 3);
+        await service.WaitUntilAsync(async () => (during = (await WriterMetrics.ReadAsync(service.Client, service.BaseAddress))! - before!).Reports >= 3);
 
         Assert.Equal(3, during.Reports);
         Assert.InRange(during.Groups, 1, 3);
