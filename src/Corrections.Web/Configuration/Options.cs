@@ -133,8 +133,9 @@ public sealed class OutboxOptions
     public int Parallelism { get; set; } = 1;
 
     /// <summary>
-    /// How long the dispatcher waits, before each message, for the readers' submissions in flight to be answered: under
-    /// a burst of submissions mail goes out at least this often per loop, and at full speed once the burst is over.
+    /// How long the dispatcher waits, before each message, while a burst of readers' submissions is in flight
+    /// (<see cref="Outbox.SubmissionsInFlight.Burst"/>): during the burst mail goes out at least this often per loop, and
+    /// at full speed once it is over.
     /// 0: it never waits.
     /// </summary>
     public int GiveWayMilliseconds { get; set; } = 100;

@@ -149,8 +149,9 @@ public sealed class OutboxDispatcher(
     }
 
     /// <summary>
-    /// Waits, at most <see cref="OutboxOptions.GiveWayMilliseconds"/> on the wall clock, until no reader's submission is
-    /// in flight: the two share the machine's cores, and a reader waits for the answer while a mail can wait a little.
+    /// Waits, at most <see cref="OutboxOptions.GiveWayMilliseconds"/> on the wall clock, until a burst of readers'
+    /// submissions is over (<see cref="SubmissionsInFlight.Burst"/>): the two share the machine's cores, and a reader
+    /// waits for the answer while a mail can wait a little.
     /// </summary>
     private async Task GiveWayToSubmissionsAsync(CancellationToken stopping)
     {
@@ -158,7 +159,7 @@ public sealed class OutboxDispatcher(
             return;
         try
         {
-            await submissions.WhenNoneAsync().WaitAsync(TimeSpan.FromMilliseconds(settings.GiveWayMilliseconds), stopping);
+            await submissions.WhenNoBurstAsync().WaitAsync(TimeSpan.FromMilliseconds(settings.GiveWayMilliseconds), stopping);
         }
         catch (TimeoutException)
         {

@@ -1,14 +1,28 @@
 namespace Corrections.Outbox;
 
 /// <summary>
-/// Readers' submissions handed to the writer and not yet answered. The outbox dispatcher gives way to them: on a small
-/// machine every mail composed while readers wait makes their answers later, and a mail can wait a little.
+/// Readers' submissions handed to the writer and not yet answered. During a burst of them the outbox dispatcher gives
+/// way: on a small machine every mail composed while readers wait makes their answers later, and a mail can wait a
+/// little. A steady trickle is no burst: at 200 reports a second about one is in flight, and mail that waited for none
+/// would fall behind.
 /// </summary>
 public sealed class SubmissionsInFlight
 {
+    /// <summary>Submissions in flight at once that make a burst.</summary>
+    public const int Burst = 4;
+
     private readonly Lock gate = new();
     private int count;
-    private TaskCompletionSource? none;
+    private TaskCompletionSource? lull;
+
+    public int Count
+    {
+        get
+        {
+            lock (gate)
+                return count;
+        }
+    }
 
     public void Add()
     {
@@ -18,19 +32,19 @@ public sealed class SubmissionsInFlight
 
     public void Remove()
     {
-        TaskCompletionSource? lull = null;
+        TaskCompletionSource? ended = null;
         lock (gate)
         {
-            if (--count == 0)
-                (lull, none) = (none, null);
+            if (--count < Burst)
+                (ended, lull) = (lull, null);
         }
-        lull?.TrySetResult();
+        ended?.TrySetResult();
     }
 
-    /// <summary>Completes as soon as no submission is in flight.</summary>
-    public Task WhenNoneAsync()
+    /// <summary>Completes as soon as fewer than <see cref="Burst"/> submissions are in flight.</summary>
+    public Task WhenNoBurstAsync()
     {
         lock (gate)
-            return count == 0 ? Task.CompletedTask : (none ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            return count < Burst ? Task.CompletedTask : (lull ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Corrections.Configuration;
 using Corrections.Data;
+using Corrections.Outbox;
 using Corrections.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,9 +10,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 namespace Corrections.Tests.Outbox;
 
 /// <summary>
-/// The dispatcher gives way to readers' submissions: before each mail it waits, up to Outbox:GiveWayMilliseconds, until
-/// no submission is in flight. A submission is kept in flight here by holding the sync of SQLite's log, after which the
-/// writer answers it.
+/// The dispatcher gives way to a burst of readers' submissions: before each mail it waits, up to
+/// Outbox:GiveWayMilliseconds, until fewer than SubmissionsInFlight.Burst are in flight. Submissions are kept in flight
+/// here by holding the sync of SQLite's log, after which the writer answers them.
 /// </summary>
 public sealed class GiveWayTests : IAsyncLifetime
 {
@@ -36,12 +37,13 @@ public sealed class GiveWayTests : IAsyncLifetime
         return app;
     }
 
-    /// <summary>Submits a report whose answer waits, committed, for the log sync the test holds until it opens it.</summary>
-    private async Task<Task<HttpResponseMessage>> KeepASubmissionInFlightAsync(CorrectionsApp app)
+    /// <summary>Submits reports whose answers wait, committed, for the log sync the test holds until it opens it.</summary>
+    private async Task<Task<HttpResponseMessage[]>> KeepSubmissionsInFlightAsync(CorrectionsApp app, int count)
     {
         sync.Hold = true;
-        var sending = app.SubmitAsync(Infrastructure.Reports.Valid(exact: "in flight"));
-        await app.WaitUntilAsync(() => Task.FromResult(sync.Holding));
+        var sending = Task.WhenAll(Enumerable.Range(0, count).Select(i => app.SubmitAsync(Infrastructure.Reports.Valid(exact: $"in flight {i}"))));
+        var inFlight = app.Services.GetRequiredService<SubmissionsInFlight>();
+        await app.WaitUntilAsync(() => Task.FromResult(sync.Holding && inFlight.Count == count));
         return sending;
     }
 
@@ -57,39 +59,54 @@ public sealed class GiveWayTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Mail_waits_while_a_readers_submission_is_in_flight_and_goes_out_once_it_is_answered()
+    public async Task Mail_waits_while_a_burst_of_readers_submissions_is_in_flight_and_goes_out_once_they_are_answered()
     {
-        Skip.If(data.Provider != DatabaseProvider.Sqlite, "The test keeps a submission in flight by holding SQLite's log sync; tests/run.sh runs it on SQLite");
+        Skip.If(data.Provider != DatabaseProvider.Sqlite, "The test keeps submissions in flight by holding SQLite's log sync; tests/run.sh runs it on SQLite");
         var app = Start(giveWayMilliseconds: 10_000);
         var seeded = await app.SeedReportsAsync(2, dueAt: app.Time.GetUtcNow());
-        var sending = await KeepASubmissionInFlightAsync(app);
+        var sending = await KeepSubmissionsInFlightAsync(app, SubmissionsInFlight.Burst);
 
         var dispatching = app.DispatchOnceAsync();
         await Task.Delay(1000);
 
         Assert.Empty(smtp.Messages);
-        Assert.False(dispatching.IsCompleted, "the pass did not wait for the submission in flight");
+        Assert.False(dispatching.IsCompleted, "the pass did not wait for the submissions in flight");
         sync.Open();
-        using var answer = await sending;
-        Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
+        Assert.All(await sending, answer => Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode));
         await dispatching.WaitAsync(TimeSpan.FromSeconds(15));
         Assert.Subset(smtp.MailedReports.ToHashSet(), seeded.ToHashSet());
     }
 
     [SkippableFact]
-    public async Task During_a_submission_that_takes_long_mail_still_goes_out_one_message_per_give_way_time()
+    public async Task A_few_submissions_in_flight_as_at_a_steady_rate_do_not_hold_mail_back()
     {
-        Skip.If(data.Provider != DatabaseProvider.Sqlite, "The test keeps a submission in flight by holding SQLite's log sync; tests/run.sh runs it on SQLite");
+        Skip.If(data.Provider != DatabaseProvider.Sqlite, "The test keeps submissions in flight by holding SQLite's log sync; tests/run.sh runs it on SQLite");
+        var app = Start(giveWayMilliseconds: 10_000);
+        var seeded = await app.SeedReportsAsync(3, dueAt: app.Time.GetUtcNow());
+        var sending = await KeepSubmissionsInFlightAsync(app, SubmissionsInFlight.Burst - 1);
+
+        await app.DispatchOnceAsync().WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(seeded.ToHashSet(), smtp.MailedReports.Where(seeded.Contains).ToHashSet());
+        Assert.False(sending.IsCompleted);
+        sync.Open();
+        Assert.All(await sending, answer => Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode));
+    }
+
+    [SkippableFact]
+    public async Task During_a_burst_that_lasts_mail_still_goes_out_one_message_per_give_way_time()
+    {
+        Skip.If(data.Provider != DatabaseProvider.Sqlite, "The test keeps submissions in flight by holding SQLite's log sync; tests/run.sh runs it on SQLite");
         var app = Start(giveWayMilliseconds: 300);
         var seeded = await app.SeedReportsAsync(3, dueAt: app.Time.GetUtcNow());
-        var sending = await KeepASubmissionInFlightAsync(app);
+        var sending = await KeepSubmissionsInFlightAsync(app, SubmissionsInFlight.Burst);
 
         var started = Stopwatch.GetTimestamp();
         await app.DispatchOnceAsync().WaitAsync(TimeSpan.FromSeconds(15));
         var took = Stopwatch.GetElapsedTime(started);
 
         Assert.Equal(seeded.ToHashSet(), smtp.MailedReports.Where(seeded.Contains).ToHashSet());
-        Assert.False(sending.IsCompleted, "the submission was answered before the mail went out");
+        Assert.False(sending.IsCompleted, "the submissions were answered before the mail went out");
         Assert.True(took >= TimeSpan.FromMilliseconds(3 * 300 - 50), $"the pass took {took.TotalMilliseconds:F0} ms: it did not wait before each message");
     }
 
