@@ -23,7 +23,7 @@ public sealed class SqliteUnsyncedCommits : IAsyncDisposable
         return new SqliteUnsyncedCommits(db);
     }
 
-    // Straight to the connection: the writer and the dispatcher run this twice a transaction, and EF Core's raw SQL
+    // Straight to the connection: the dispatcher runs this twice a transaction, and EF Core's raw SQL
     // path costs more than the statement.
     private static async Task SetAsync(CorrectionsDb db, string synchronous)
     {
