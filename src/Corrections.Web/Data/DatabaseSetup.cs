@@ -10,6 +10,7 @@ public static class DatabaseSetup
     public static IServiceCollection AddCorrectionsDb(this IServiceCollection services)
     {
         services.AddSingleton<SqliteConnectionSetup>();
+        services.AddSingleton<SqliteLogSync>();
         services.AddHostedService<SqliteCheckpointer>();
         // Pooled, with options built once: a context per request or per outbox message would otherwise cost more than its query.
         services.AddDbContextPool<CorrectionsDb>((services, options) =>

@@ -2,23 +2,29 @@ using Corrections.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Corrections.Tests.Data;
 
 public sealed class SqliteDurabilityTests : IAsyncLifetime
 {
     private readonly TestData data = new();
+    private readonly GatedLogSync sync = new();
     private CorrectionsApp app = null!;
 
     public Task InitializeAsync()
     {
-        app = new CorrectionsApp(data);
+        app = new CorrectionsApp(data)
+        {
+            ConfigureServices = services => services.Replace(ServiceDescriptor.Singleton<Corrections.Data.SqliteLogSync>(sync)),
+        };
         _ = app.Server;
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
+        sync.Open();
         await app.DisposeAsync();
         data.Dispose();
     }
@@ -139,10 +145,50 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
         await writer.ExecuteAsync("INSERT INTO Filler VALUES (x'00')");
         await readerDone;
 
-        await using var pages = writer.CreateCommand();
-        pages.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-        await using var result = await pages.ExecuteReaderAsync();
-        Assert.True(await result.ReadAsync());
-        Assert.InRange(result.GetInt64(1), 1, 10); // the pages of the last commit, from the start of the log
+        Assert.InRange(await LogPagesAsync(writer), 1, 10); // the pages of the last commit, from the start of the log
+    }
+
+    [SkippableFact]
+    public async Task Before_it_holds_writers_off_to_start_the_log_again_the_checkpoint_syncs_what_it_copied_while_writers_go_on()
+    {
+        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These tests are about the SQLite file; tests/run.sh runs them on SQLite");
+        await using var writer = new SqliteConnection($"Data Source={data.DatabasePath};Pooling=False");
+        await writer.OpenAsync();
+        await writer.ExecuteAsync("PRAGMA wal_autocheckpoint=0; CREATE TABLE Filler (Bytes BLOB)");
+        await writer.ExecuteAsync($"INSERT INTO Filler VALUES (zeroblob({(Corrections.Data.SqliteCheckpointer.RestartAtPages + 500) * 4096}))");
+        var database = Path.GetFullPath(data.DatabasePath);
+        bool SyncingDatabase() => sync.Holding && sync.Logs.Any(path => Path.GetFullPath(path) == database);
+
+        sync.Hold = true;
+        var checkpointer = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Corrections.Data.SqliteCheckpointer>().Single();
+        var checkpoint = Task.Run(() => checkpointer.CheckpointAsync(CancellationToken.None));
+        await app.WaitUntilAsync(() => Task.FromResult(SyncingDatabase()));
+
+        // The database file is being synced, and a writer commits meanwhile.
+        await writer.ExecuteAsync("INSERT INTO Filler VALUES (x'00')").WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(SyncingDatabase());
+
+        sync.Hold = false;
+        await checkpoint.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(sync.Logs.Count(path => Path.GetFullPath(path) == database) >= 2, "synced once, then again after copying what came meanwhile");
+        // And the log was started again: the next commit's pages are at its start.
+        await writer.ExecuteAsync("INSERT INTO Filler VALUES (x'00')");
+        Assert.InRange(await LogPagesAsync(writer), 1, 10);
+    }
+
+    /// <summary>The pages in the log, as a passive checkpoint finds them; retried while the service's own checkpoint runs.</summary>
+    private static async Task<long> LogPagesAsync(SqliteConnection connection)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var checkpoint = connection.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
+            await using var result = await checkpoint.ExecuteReaderAsync();
+            Assert.True(await result.ReadAsync());
+            var pages = result.GetInt64(1);
+            if (pages >= 0 || attempt == 50)
+                return pages; // -1: another checkpoint was running
+            await Task.Delay(20);
+        }
     }
 }

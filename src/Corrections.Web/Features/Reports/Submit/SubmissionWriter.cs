@@ -256,7 +256,6 @@ public static class SubmissionWriterSetup
     public static IServiceCollection AddSubmissionWriter(this IServiceCollection services)
     {
         services.AddSingleton<SubmissionRecorder>();
-        services.AddSingleton<SqliteLogSync>();
         services.AddSingleton<SubmissionWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<SubmissionWriter>());
         return services;
