@@ -157,7 +157,7 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
         await writer.ExecuteAsync("PRAGMA wal_autocheckpoint=0; CREATE TABLE Filler (Bytes BLOB)");
         await writer.ExecuteAsync($"INSERT INTO Filler VALUES (zeroblob({(Corrections.Data.SqliteCheckpointer.RestartAtPages + 500) * 4096}))");
         var database = Path.GetFullPath(data.DatabasePath);
-        bool SyncingDatabase() => sync.Holding && sync.Logs.Any(path => Path.GetFullPath(path) == database);
+        bool SyncingDatabase() => sync.Holding && sync.Synced.Any(path => Path.GetFullPath(path) == database);
 
         sync.Hold = true;
         var checkpointer = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Corrections.Data.SqliteCheckpointer>().Single();
@@ -170,7 +170,7 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
 
         sync.Hold = false;
         await checkpoint.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.True(sync.Logs.Count(path => Path.GetFullPath(path) == database) >= 2, "synced once, then again after copying what came meanwhile");
+        Assert.True(sync.Synced.Count(path => Path.GetFullPath(path) == database) >= 2, "synced once, then again after copying what came meanwhile");
         // And the log was started again: the next commit's pages are at its start.
         await writer.ExecuteAsync("INSERT INTO Filler VALUES (x'00')");
         Assert.InRange(await LogPagesAsync(writer), 1, 10);

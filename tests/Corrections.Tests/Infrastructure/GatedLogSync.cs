@@ -23,18 +23,19 @@ public sealed class GatedLogSync : SqliteLogSync
 
     public bool Holding => holding;
 
-    public System.Collections.Concurrent.ConcurrentQueue<string> Logs { get; } = new();
+    /// <summary>The files synced (or held), in order: logs, and database files that a checkpoint copied into.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Synced { get; } = new();
 
     public void Open() => gate.Set();
 
-    public override void SyncToDisk(string log)
+    public override void SyncToDisk(string path)
     {
-        Logs.Enqueue(log);
+        Synced.Enqueue(path);
         holding = true;
         gate.Wait(TimeSpan.FromSeconds(30));
         holding = false;
         if (Fail)
             throw new IOException("Input/output error");
-        base.SyncToDisk(log);
+        base.SyncToDisk(path);
     }
 }

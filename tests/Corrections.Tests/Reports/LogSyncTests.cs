@@ -44,7 +44,7 @@ public sealed class LogSyncTests : IAsyncLifetime
         await Task.Delay(200);
 
         Assert.False(sending.IsCompleted, "answered before the log was on disk");
-        Assert.Equal(Path.GetFullPath(data.DatabasePath) + "-wal", sync.Logs.First());
+        Assert.Equal(Path.GetFullPath(data.DatabasePath) + "-wal", sync.Synced.First());
         sync.Open();
         using var response = await sending;
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
