@@ -60,6 +60,22 @@ public sealed class MetricsTests : ServiceTest
         Assert.InRange(age, 0, 91);
         Assert.Contains("corrections_outbox_parked_messages", await App.CreateClient().GetStringAsync("/metrics"));
     }
+
+    [Fact]
+    public async Task The_runtimes_collector_cpu_time_and_thread_pool_queue_are_measured_under_the_services_prefix_and_its_other_instruments_left_out()
+    {
+        await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        GC.Collect(); // a collection to count, whatever else ran
+
+        var text = await App.CreateClient().GetStringAsync("/metrics");
+        Assert.True(await ReadAsync("corrections_runtime_gc_collections_total") >= 1);
+        Assert.True(await ReadAsync("corrections_runtime_gc_allocated_bytes_total") > 0);
+        Assert.True(await ReadAsync("corrections_runtime_cpu_time_seconds_total", "cpu_mode=\"user\"") > 0);
+        Assert.Contains("corrections_runtime_gc_pause_time_seconds_total", text);
+        Assert.Contains("corrections_runtime_thread_pool_queue_length", text);
+        // The runtime's other instruments are left out.
+        Assert.DoesNotContain(text.Split('\n'), line => line.StartsWith("dotnet_", StringComparison.Ordinal));
+    }
 }
 
 [CollectionDefinition(nameof(MetricsTests), DisableParallelization = true)]
