@@ -33,14 +33,14 @@ public static class SubmissionsBenchmark
 
         using var folder = new TempFolder();
         LoadResult service;
-        string? writer;
+        string? inside;
         double idle, peak;
         string? mail = null;
         await using (var target = await TargetProcess.StartServiceAsync(folder.Path, args.ServiceSettings))
         {
             await Task.Delay(TimeSpan.FromSeconds(3));
             idle = target.ResidentMegabytes().Now;
-            (service, writer) = await MeasureAsync("service, durable (" + args.ServiceSettings.GetValueOrDefault("Database:Provider", "Sqlite") + ")", target, bodies, connections, duration, warmup, output);
+            (service, inside) = await MeasureAsync("service, durable (" + args.ServiceSettings.GetValueOrDefault("Database:Provider", "Sqlite") + ")", target, bodies, connections, duration, warmup, output);
             peak = target.ResidentMegabytes().Peak;
             if (!trapped && !args.ServiceSettings.ContainsKey("Database:Provider"))
                 mail = await MailBacklogAsync(Path.Combine(folder.Path, "corrections.db"), args.Text("drain", "no") == "yes");
@@ -51,8 +51,8 @@ public static class SubmissionsBenchmark
             output.Write($"Durable / bare: {service.AcceptedPerSecond / bare.AcceptedPerSecond:P1} (target ≥ 30 %); ");
         output.WriteLine($"service p99 {service.Accepted.P99:F1} ms (target ≤ 25 ms at 32 connections).");
         output.WriteLine($"Service memory: idle {idle:F0} MB, peak {peak:F0} MB resident (target ≤ 250 MB).");
-        if (writer is not null)
-            output.WriteLine(writer);
+        if (inside is not null)
+            output.WriteLine(inside);
         if (mail is not null)
             output.WriteLine(mail);
     }
@@ -88,8 +88,8 @@ public static class SubmissionsBenchmark
         return text + $" Those were sent within {seconds:F0} s after it ({waiting / seconds:F0} mails/s).";
     }
 
-    /// <returns>The load's result, and for the service what its writer did meanwhile.</returns>
-    public static async Task<(LoadResult Result, string? Writer)> MeasureAsync(string name, TargetProcess target, ReportBodies bodies, int connections, TimeSpan duration, TimeSpan warmup, TextWriter output)
+    /// <returns>The load's result, and for the service what its writer and its garbage collector did meanwhile.</returns>
+    public static async Task<(LoadResult Result, string? Inside)> MeasureAsync(string name, TargetProcess target, ReportBodies bodies, int connections, TimeSpan duration, TimeSpan warmup, TextWriter output)
     {
         var before = Machine.LoadAverage();
         using var client = LoadGenerator.CreateClient(connections);
@@ -98,14 +98,17 @@ public static class SubmissionsBenchmark
         // CPU used while the answers are counted, per answer: what a request costs, apart from how busy the machine was.
         await Task.Delay(warmup);
         var (targetCpu, generatorCpu) = (target.CpuTime(), Machine.CpuTime(Environment.ProcessId));
-        var writerBefore = await WriterMetrics.ReadAsync(scraper, target.Address);
+        var metricsBefore = await ServiceMetrics.ReadAsync(scraper, target.Address);
         var result = await run;
         var requests = result.StatusCodes.Values.Sum();
         var targetPerRequest = (target.CpuTime() - targetCpu).TotalMicroseconds / requests;
         var generatorPerRequest = (Machine.CpuTime(Environment.ProcessId) - generatorCpu).TotalMicroseconds / requests;
-        var writerAfter = await WriterMetrics.ReadAsync(scraper, target.Address);
+        var metricsAfter = await ServiceMetrics.ReadAsync(scraper, target.Address);
         output.WriteLine($"| {name} | {result.AcceptedPerSecond:F0} | {result.Accepted.P50:F1} | {result.Accepted.P99:F1} | {result.Accepted.Max:F1} | {result.Codes} | {targetPerRequest:F0}, {generatorPerRequest:F0} | {before} → {Machine.LoadAverage()} |");
-        return (result, writerBefore is null || writerAfter is null ? null : (writerAfter - writerBefore).Describe(duration));
+        if (metricsBefore is null || metricsAfter is null)
+            return (result, null);
+        var during = metricsAfter - metricsBefore;
+        return (result, during.DescribeWriter(duration) + Environment.NewLine + during.DescribeCollector(duration, requests));
     }
 }
 

@@ -40,7 +40,7 @@ public sealed class BenchmarkSmokeTests : IDisposable
     }
 
     [Fact]
-    public async Task The_bare_endpoint_parses_the_same_reports_and_answers_202_and_has_no_writer_metrics()
+    public async Task The_bare_endpoint_parses_the_same_reports_and_answers_202_and_has_no_service_metrics()
     {
         await using var bare = BareEndpoint.Build("http://127.0.0.1:0");
         await bare.StartAsync();
@@ -51,28 +51,30 @@ public sealed class BenchmarkSmokeTests : IDisposable
 
         Assert.Equal(6, result.Count(HttpStatusCode.Accepted));
         using var scraper = new HttpClient();
-        Assert.Null(await WriterMetrics.ReadAsync(scraper, address));
+        Assert.Null(await ServiceMetrics.ReadAsync(scraper, address));
         await bare.StopAsync();
     }
 
     [Fact]
-    public async Task The_writer_metrics_read_from_the_service_count_the_reports_committed_in_between()
+    public async Task The_service_metrics_count_the_reports_committed_and_the_memory_allocated_in_between()
     {
         // A process of its own: services built in the test process would also export one another's measurements.
         await using var smtp = TestSmtpServer.StartNew();
         await using var service = await LiveService.StartAsync(data, smtp.Port);
-        var before = await WriterMetrics.ReadAsync(service.Client, service.BaseAddress);
+        var before = await ServiceMetrics.ReadAsync(service.Client, service.BaseAddress);
 
         foreach (var i in Enumerable.Range(0, 3))
             await service.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"));
         // The exporter may answer a scrape from its cache for a moment.
         var during = before!;
-        await service.WaitUntilAsync(async () => (during = (await WriterMetrics.ReadAsync(service.Client, service.BaseAddress))! - before!).Reports >= 3);
+        await service.WaitUntilAsync(async () => (during = (await ServiceMetrics.ReadAsync(service.Client, service.BaseAddress))! - before!).Reports >= 3);
 
         Assert.Equal(3, during.Reports);
         Assert.InRange(during.Groups, 1, 3);
         Assert.True(during.CommitSeconds > 0);
-        Assert.StartsWith("Writer: ", during.Describe(TimeSpan.FromSeconds(1)));
+        Assert.StartsWith("Writer: ", during.DescribeWriter(TimeSpan.FromSeconds(1)));
+        Assert.True(during.AllocatedBytes > 0);
+        Assert.StartsWith("Collector: ", during.DescribeCollector(TimeSpan.FromSeconds(1), requests: 3));
     }
 
     [Fact]
