@@ -57,7 +57,7 @@ public static class MailBenchmark
             db.Reports.Add(new Report
             {
                 Id = id, SiteKey = command.Site, Url = command.Url, Title = command.Title, Language = command.Lang,
-                DuplicateKey = SubmitReportHandler.DuplicateKey(command.Site, command.Url, command.Prefix, command.Exact, command.Suffix),
+                DuplicateKey = SubmitReportHandler.DuplicateKey(command.Site, new Uri(command.Url), command.Prefix, command.Exact, command.Suffix),
                 Exact = command.Exact, Prefix = command.Prefix, Suffix = command.Suffix, Suggestion = command.Suggestion, Comment = command.Comment,
                 Status = ReportStatus.New, ReaderCount = 1, CreatedAt = now, UpdatedAt = now, ReplyToken = SubmitReportHandler.NewReplyToken(now),
             });

@@ -23,7 +23,7 @@ public sealed partial class SubmitReportValidator(SiteDirectory sites) : IValida
             errors.Add("url", "The URL must be an absolute http or https address.");
         else if (!site.IsOwnOrigin(url))
             errors.Add("url", $"The URL is not on one of the origins of the site '{site.Key}'.");
-        else if (SubmitReportHandler.StoredUrl(report.Url).Length > MaxUrl)
+        else if (SubmitReportHandler.StoredUrl(url).Length > MaxUrl)
             errors.Add("url", $"The URL must be at most {MaxUrl} characters once escaped.");
 
         if (string.IsNullOrWhiteSpace(report.Exact))
