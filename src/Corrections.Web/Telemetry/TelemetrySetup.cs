@@ -12,8 +12,12 @@ public static class TelemetrySetup
 {
     public const string MetricsPath = "/metrics";
 
+    /// <summary>The meter the .NET runtime measures itself with.</summary>
+    private const string RuntimeMeterName = "System.Runtime";
+
     /// <summary>
-    /// Metrics for Prometheus at <c>/metrics</c>, all named <c>corrections_…</c>; traces of requests, exported by OTLP
+    /// Metrics for Prometheus at <c>/metrics</c>, the service's and the runtime's named <c>corrections_…</c>, ASP.NET Core's
+    /// and Kestrel's with their own names; traces of requests, exported by OTLP
     /// when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the standard OpenTelemetry variables apply).
     /// </summary>
     public static IServiceCollection AddCorrectionsTelemetry(this IServiceCollection services, IConfiguration configuration)
@@ -38,8 +42,8 @@ public static class TelemetrySetup
 
     /// <summary>
     /// The runtime's own measurements that say why answers are slow when the service's do not: the garbage collector's
-    /// collections, pauses and allocations, the CPU time and the work waiting for a thread. Renamed like the rest; the
-    /// runtime's other instruments are left out.
+    /// collections, pauses and allocations, the CPU time and the work waiting for a thread. Named with the service's
+    /// prefix; the runtime's other instruments are left out.
     /// </summary>
     private static MeterProviderBuilder AddRuntimeMetrics(this MeterProviderBuilder metrics)
     {
@@ -57,9 +61,6 @@ public static class TelemetrySetup
                 : renamed.TryGetValue(instrument.Name, out var name) ? new MetricStreamConfiguration { Name = name }
                 : MetricStreamConfiguration.Drop);
     }
-
-    /// <summary>The meter the .NET runtime measures itself with.</summary>
-    public const string RuntimeMeterName = "System.Runtime";
 
     public static WebApplication MapCorrectionsTelemetry(this WebApplication app)
     {
