@@ -67,6 +67,7 @@ public sealed class CorrectionsMetrics
     public void OutboxParked(string type) => outboxParked.Add(1, new KeyValuePair<string, object?>("type", type));
     public void OutboxRequeued(string type) => outboxRequeued.Add(1, new KeyValuePair<string, object?>("type", type));
     public void MailSent() => mailsSent.Add(1);
+    public void MailFailed(string reason) => mailsFailed.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void WriterCommitted(int groupSize, TimeSpan took)
     {
@@ -75,5 +76,4 @@ public sealed class CorrectionsMetrics
     }
 
     public void WriterSynced(TimeSpan took) => writerSyncDuration.Record(took.TotalSeconds);
-    public void MailFailed(string reason) => mailsFailed.Add(1, new KeyValuePair<string, object?>("reason", reason));
 }
