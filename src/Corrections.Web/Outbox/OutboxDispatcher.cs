@@ -157,17 +157,16 @@ public sealed class OutboxDispatcher(
     {
         if (settings.GiveWayMilliseconds == 0)
             return;
+        using var giveWay = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        giveWay.CancelAfter(settings.GiveWayMilliseconds);
         try
         {
-            await submissions.WhenNoBurstAsync().WaitAsync(TimeSpan.FromMilliseconds(settings.GiveWayMilliseconds), stopping);
+            await submissions.WhenNoBurstAsync(giveWay.Token);
         }
-        catch (TimeoutException)
+        catch (OperationCanceledException) when (giveWay.IsCancellationRequested)
         {
-            // Submissions go on: this message goes out anyway, so that mail keeps moving during a long burst.
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
-            // The caller releases the batch.
+            // Submissions go on: this message goes out anyway, so that mail keeps moving during a long burst. When
+            // stopping, the caller releases the batch.
         }
     }
 

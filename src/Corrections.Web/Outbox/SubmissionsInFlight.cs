@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Corrections.Outbox;
 
 /// <summary>
@@ -11,9 +13,17 @@ public sealed class SubmissionsInFlight
     /// <summary>Submissions in flight at once that make a burst.</summary>
     public const int Burst = 4;
 
+    /// <summary>
+    /// How long fewer than <see cref="Burst"/> must stay in flight for a burst to be over. Between the groups of a burst
+    /// the count dips for a millisecond or so, while the answered readers send their next reports; mail let out at
+    /// every dip took a tenth of the service's time from a burst that lasted.
+    /// </summary>
+    public static readonly TimeSpan Lull = TimeSpan.FromMilliseconds(10);
+
     private readonly Lock gate = new();
     private int count;
-    private TaskCompletionSource? lull;
+    private long belowBurstSince; // when the count last fell below a burst (Stopwatch ticks); 0 if it never was one
+    private TaskCompletionSource? belowBurst;
 
     public int Count
     {
@@ -35,16 +45,34 @@ public sealed class SubmissionsInFlight
         TaskCompletionSource? ended = null;
         lock (gate)
         {
-            if (--count < Burst)
-                (ended, lull) = (lull, null);
+            if (--count == Burst - 1)
+                belowBurstSince = Stopwatch.GetTimestamp();
+            if (count < Burst)
+                (ended, belowBurst) = (belowBurst, null);
         }
         ended?.TrySetResult();
     }
 
-    /// <summary>Completes as soon as fewer than <see cref="Burst"/> submissions are in flight.</summary>
-    public Task WhenNoBurstAsync()
+    /// <summary>Completes once fewer than <see cref="Burst"/> submissions have been in flight for <see cref="Lull"/>.</summary>
+    public async Task WhenNoBurstAsync(CancellationToken cancellationToken)
     {
-        lock (gate)
-            return count < Burst ? Task.CompletedTask : (lull ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        while (true)
+        {
+            Task? burst = null;
+            var quiet = Lull;
+            lock (gate)
+            {
+                if (count >= Burst)
+                    burst = (belowBurst ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                else if (belowBurstSince != 0)
+                    quiet = Stopwatch.GetElapsedTime(belowBurstSince);
+            }
+            if (burst is not null)
+                await burst.WaitAsync(cancellationToken);
+            else if (quiet < Lull)
+                await Task.Delay(Lull - quiet, cancellationToken);
+            else
+                return;
+        }
     }
 }
