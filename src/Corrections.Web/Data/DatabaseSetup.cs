@@ -27,7 +27,10 @@ public static class DatabaseSetup
                     var sqliteConnection = new SqliteConnectionStringBuilder(connectionString) { DefaultTimeout = database.BusyTimeoutSeconds };
                     options.UseSqlite(sqliteConnection.ToString(), sqlite => sqlite
                         .MigrationsAssembly("Corrections.Migrations.Sqlite")
-                        .CommandTimeout(database.BusyTimeoutSeconds))
+                        .CommandTimeout(database.BusyTimeoutSeconds)
+                        // A list in a query is one JSON parameter: its SQL is the same for any length, so it is generated
+                        // and prepared once, not for each of the writer's groups as with a parameter an item.
+                        .UseParameterizedCollectionMode(ParameterTranslationMode.Parameter))
                         .AddInterceptors(services.GetRequiredService<SqliteConnectionSetup>());
                     break;
                 case DatabaseProvider.SqlServer:
