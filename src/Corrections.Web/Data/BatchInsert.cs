@@ -1,8 +1,10 @@
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
+using SQLitePCL;
 
 namespace Corrections.Data;
 
@@ -22,39 +24,50 @@ public static class BatchInsert
         var insert = InsertCommand.Of(entity, db.GetService<ISqlGenerationHelper>());
 
         var connection = db.Database.GetDbConnection();
-        var transaction = db.Database.CurrentTransaction?.GetDbTransaction();
-        if (connection.CanCreateBatch)
+        if (connection is SqliteConnection sqlite)
         {
-            // A database server is a round trip away: all the rows go in one batch.
-            await using var batch = connection.CreateBatch();
-            batch.Transaction = transaction;
-            await using var parameters = connection.CreateCommand();
-            foreach (var row in rows)
+            // SQLite is in the process: one statement, prepared once and run once a row in the context's transaction,
+            // each value bound by its position straight from the row. Bound through SqliteParameter, every value of
+            // every row was looked up by its parameter's name and copied to UTF-8 first.
+            await db.Database.OpenConnectionAsync(cancellationToken); // a no-op in a transaction, which holds it open
+            try
             {
-                var insertRow = batch.CreateBatchCommand();
-                insertRow.CommandText = insert.Sql;
-                for (var c = 0; c < insert.Columns.Length; c++)
-                    insertRow.Parameters.Add(insert.Columns[c].Parameter(parameters, row));
-                batch.BatchCommands.Add(insertRow);
+                var handle = sqlite.Handle;
+                SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(handle, insert.Sql, out var statement), handle);
+                using (statement)
+                {
+                    foreach (var row in rows)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        for (var c = 0; c < insert.Columns.Length; c++)
+                            SqliteException.ThrowExceptionForRC(insert.Columns[c].Bind(statement, c + 1, row), handle);
+                        var step = raw.sqlite3_step(statement);
+                        if (step != raw.SQLITE_DONE)
+                            SqliteException.ThrowExceptionForRC(step, handle);
+                        raw.sqlite3_reset(statement);
+                    }
+                }
             }
-            await batch.ExecuteNonQueryAsync(cancellationToken);
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
             return;
         }
 
-        // SQLite is in the process: one statement, prepared once and run once a row, its parameters made once and given
-        // each row's values.
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = insert.Sql;
-        foreach (var column in insert.Columns)
-            command.Parameters.Add(column.Parameter(command, rows[0]));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-        for (var r = 1; r < rows.Count; r++)
+        // A database server is a round trip away: all the rows go in one batch.
+        await using var batch = connection.CreateBatch();
+        batch.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        await using var parameters = connection.CreateCommand();
+        foreach (var row in rows)
         {
+            var insertRow = batch.CreateBatchCommand();
+            insertRow.CommandText = insert.Sql;
             for (var c = 0; c < insert.Columns.Length; c++)
-                insert.Columns[c].SetValue(command.Parameters[c], rows[r]);
-            await command.ExecuteNonQueryAsync(cancellationToken);
+                insertRow.Parameters.Add(insert.Columns[c].Parameter(parameters, row));
+            batch.BatchCommands.Add(insertRow);
         }
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>An entity type's INSERT, worked out from the model once and kept on it.</summary>
@@ -81,15 +94,32 @@ public static class BatchInsert
         public DbParameter Parameter(DbCommand command, object row) =>
             Mapping.CreateParameter(command, ParameterName, Property.GetGetter().GetClrValue(row), Property.IsNullable);
 
-        /// <summary>Gives a parameter made by <see cref="Parameter"/> another row's value.</summary>
-        public void SetValue(DbParameter parameter, object row)
+        /// <summary>Binds the row's value, converted as SaveChanges would, to the statement's parameter at <paramref name="index"/> (from 1).</summary>
+        public int Bind(sqlite3_stmt statement, int index, object row)
         {
             var value = Property.GetGetter().GetClrValue(row);
             if (value is not null && Mapping.Converter is { } converter)
                 value = converter.ConvertToProvider(value);
-            else if (value is Enum)
-                value = Convert.ChangeType(value, Enum.GetUnderlyingType(value.GetType()), System.Globalization.CultureInfo.InvariantCulture);
-            parameter.Value = value ?? DBNull.Value;
+            return value switch
+            {
+                null => raw.sqlite3_bind_null(statement, index),
+                string text => raw.sqlite3_bind_text16(statement, index, text.AsSpan()),
+                long number => raw.sqlite3_bind_int64(statement, index, number),
+                int number => raw.sqlite3_bind_int(statement, index, number),
+                Guid id => BindGuid(statement, index, id),
+                Enum choice => raw.sqlite3_bind_int64(statement, index, Convert.ToInt64(choice, System.Globalization.CultureInfo.InvariantCulture)),
+                _ => throw new NotSupportedException($"{Property.DeclaringType.DisplayName()}.{Property.Name}: values of type {value.GetType().Name} are not bound on SQLite"),
+            };
+        }
+
+        /// <summary>As Microsoft.Data.Sqlite stores a Guid as text: upper case, with hyphens.</summary>
+        private static int BindGuid(sqlite3_stmt statement, int index, Guid id)
+        {
+            Span<char> text = stackalloc char[36];
+            id.TryFormat(text, out _);
+            for (var i = 0; i < text.Length; i++)
+                text[i] = char.ToUpperInvariant(text[i]);
+            return raw.sqlite3_bind_text16(statement, index, text);
         }
     }
 }
