@@ -9,44 +9,32 @@ using SQLitePCL;
 namespace Corrections.Data;
 
 /// <summary>
-/// Inserts new rows in the context's transaction with one INSERT per table, sent as one batch to a database server and
-/// prepared once and executed once a row in SQLite, converting each value the way the model maps it. SaveChanges costs a submission batch several times more on a busy core, and
-/// one multi-row INSERT is slower still: the driver binds hundreds of named parameters in quadratic time.
+/// Inserts new rows in the context's transaction with one INSERT per table, all of them sent as one batch to a database
+/// server and, in SQLite, prepared once a table and executed once a row, converting each value the way the model maps
+/// it. SaveChanges costs a submission batch several times more on a busy core, and one multi-row INSERT is slower
+/// still: the driver binds hundreds of named parameters in quadratic time.
 /// The commands go to the connection directly, so EF Core's logging and command interceptors do not see them.
 /// </summary>
 public static class BatchInsert
 {
-    public static async Task InsertAsync<T>(this CorrectionsDb db, IReadOnlyList<T> rows, CancellationToken cancellationToken) where T : class
+    /// <param name="tables">Each table's new rows, in the order they are to be inserted (rows before those that refer to them).</param>
+    public static async Task InsertAsync(this CorrectionsDb db, IReadOnlyList<IReadOnlyList<object>> tables, CancellationToken cancellationToken)
     {
-        if (rows.Count == 0)
+        var inserts = tables.Where(rows => rows.Count > 0).Select(rows => (Insert: InsertOf(db, rows[0].GetType()), Rows: rows)).ToList();
+        if (inserts.Count == 0)
             return;
-        var entity = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not in the model");
-        var insert = InsertCommand.Of(entity, db.GetService<ISqlGenerationHelper>());
 
         var connection = db.Database.GetDbConnection();
         if (connection is SqliteConnection sqlite)
         {
-            // SQLite is in the process: one statement, prepared once and run once a row in the context's transaction,
-            // each value bound by its position straight from the row. Bound through SqliteParameter, every value of
-            // every row was looked up by its parameter's name and copied to UTF-8 first.
+            // SQLite is in the process: one statement a table, prepared once and run once a row in the context's
+            // transaction, each value bound by its position straight from the row. Bound through SqliteParameter, every
+            // value of every row was looked up by its parameter's name and copied to UTF-8 first.
             await db.Database.OpenConnectionAsync(cancellationToken); // a no-op in a transaction, which holds it open
             try
             {
-                var handle = sqlite.Handle;
-                SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(handle, insert.Sql, out var statement), handle);
-                using (statement)
-                {
-                    foreach (var row in rows)
-                    {
-                        cancellationToken.ThrowIfCancellationRequested();
-                        for (var c = 0; c < insert.Columns.Length; c++)
-                            SqliteException.ThrowExceptionForRC(insert.Columns[c].Bind(statement, c + 1, row), handle);
-                        var step = raw.sqlite3_step(statement);
-                        if (step != raw.SQLITE_DONE)
-                            SqliteException.ThrowExceptionForRC(step, handle);
-                        raw.sqlite3_reset(statement);
-                    }
-                }
+                foreach (var (insert, rows) in inserts)
+                    InsertIntoSqlite(sqlite, insert, rows, cancellationToken);
             }
             finally
             {
@@ -55,19 +43,46 @@ public static class BatchInsert
             return;
         }
 
-        // A database server is a round trip away: all the rows go in one batch.
+        // A database server is a round trip away: all the rows of all the tables go in one batch.
         await using var batch = connection.CreateBatch();
         batch.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
         await using var parameters = connection.CreateCommand();
-        foreach (var row in rows)
+        foreach (var (insert, rows) in inserts)
         {
-            var insertRow = batch.CreateBatchCommand();
-            insertRow.CommandText = insert.Sql;
-            for (var c = 0; c < insert.Columns.Length; c++)
-                insertRow.Parameters.Add(insert.Columns[c].Parameter(parameters, row));
-            batch.BatchCommands.Add(insertRow);
+            foreach (var row in rows)
+            {
+                var insertRow = batch.CreateBatchCommand();
+                insertRow.CommandText = insert.Sql;
+                for (var c = 0; c < insert.Columns.Length; c++)
+                    insertRow.Parameters.Add(insert.Columns[c].Parameter(parameters, row));
+                batch.BatchCommands.Add(insertRow);
+            }
         }
         await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static InsertCommand InsertOf(CorrectionsDb db, Type rowType) =>
+        InsertCommand.Of(
+            db.Model.FindEntityType(rowType) ?? throw new InvalidOperationException($"{rowType.Name} is not in the model"),
+            db.GetService<ISqlGenerationHelper>());
+
+    private static void InsertIntoSqlite(SqliteConnection connection, InsertCommand insert, IReadOnlyList<object> rows, CancellationToken cancellationToken)
+    {
+        var handle = connection.Handle;
+        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(handle, insert.Sql, out var statement), handle);
+        using (statement)
+        {
+            foreach (var row in rows)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                for (var c = 0; c < insert.Columns.Length; c++)
+                    SqliteException.ThrowExceptionForRC(insert.Columns[c].Bind(statement, c + 1, row), handle);
+                var step = raw.sqlite3_step(statement);
+                if (step != raw.SQLITE_DONE)
+                    SqliteException.ThrowExceptionForRC(step, handle);
+                raw.sqlite3_reset(statement);
+            }
+        }
     }
 
     /// <summary>An entity type's INSERT, worked out from the model once and kept on it.</summary>

@@ -53,7 +53,7 @@ public sealed class BatchInsertTests
         db.Reports.Add(saved);
         await db.SaveChangesAsync();
 
-        await db.InsertAsync([inserted], CancellationToken.None);
+        await db.InsertAsync([new[] { inserted }], CancellationToken.None);
 
         var columns = (await db.Database.SqlQueryRaw<string>("""SELECT "name" AS "Value" FROM pragma_table_info('Reports')""").ToListAsync())
             .Where(c => c is not ("Id" or "ReplyToken"))

@@ -262,11 +262,6 @@ public sealed class NewRows
     public List<ReportEvent> Events { get; } = [];
     public List<OutboxMessage> Outbox { get; } = [];
 
-    public async Task InsertAsync(CorrectionsDb db, CancellationToken cancellationToken)
-    {
-        await db.InsertAsync(Reports, cancellationToken);
-        await db.InsertAsync(Submissions, cancellationToken);
-        await db.InsertAsync(Events, cancellationToken);
-        await db.InsertAsync(Outbox, cancellationToken);
-    }
+    public Task InsertAsync(CorrectionsDb db, CancellationToken cancellationToken) =>
+        db.InsertAsync([Reports, Submissions, Events, Outbox], cancellationToken);
 }
