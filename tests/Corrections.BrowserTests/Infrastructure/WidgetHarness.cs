@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Data.Sqlite;
 using Microsoft.Playwright;
 
@@ -31,10 +32,24 @@ public sealed class WidgetHarness : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // The test site links to the service and the service lists the site's origin: the service's port is chosen first.
-        var port = CorrectionsService.FreePort();
-        pages = await TestPages.StartAsync($"http://127.0.0.1:{port}");
-        service = new CorrectionsService(folder, port, pages.Origin);
-        service.StartServer();
+        // Until the service binds it, the port can be taken as the local end of a connection that another test run
+        // makes meanwhile; then both start again on another.
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = CorrectionsService.FreePort();
+            pages = await TestPages.StartAsync($"http://127.0.0.1:{port}");
+            service = new CorrectionsService(folder, port, pages.Origin);
+            try
+            {
+                service.StartServer();
+                break;
+            }
+            catch (IOException ex) when (ex.InnerException is AddressInUseException && attempt < 5)
+            {
+                await service.DisposeAsync();
+                await pages.DisposeAsync();
+            }
+        }
         playwright = await Playwright.CreateAsync();
         browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = "/usr/bin/chromium", Headless = true, Args = ChromiumArgs });
     }
