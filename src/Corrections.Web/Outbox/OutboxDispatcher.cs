@@ -212,16 +212,18 @@ public sealed class OutboxDispatcher(
         if (candidates.Count == 0)
             return [];
 
-        // The conditional update is the claim: of two dispatchers racing for a row, only one sets its lease.
+        // The conditional update is the claim: of two dispatchers racing for a row, only one sets its lease. Once it has
+        // begun, the rows are read back whatever happens, so that the caller sends or releases them: a claim cut off by
+        // the shutdown in between left them leased, and their mail waited for the lease to run out after the restart.
         var claim = Guid.NewGuid().ToString("N");
         var leaseUntil = now.AddSeconds(settings.LeaseSeconds);
         await db.Outbox
             .Where(m => candidates.Contains(m.Id) && m.State == OutboxState.Pending && (m.LeaseExpiresAt == null || m.LeaseExpiresAt < now))
-            .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeaseOwner, claim).SetProperty(m => m.LeaseExpiresAt, leaseUntil), cancellationToken);
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.LeaseOwner, claim).SetProperty(m => m.LeaseExpiresAt, leaseUntil), CancellationToken.None);
         return await db.Outbox.AsNoTracking()
             .Where(m => m.LeaseOwner == claim)
             .OrderBy(m => m.DueAt)
-            .ToListAsync(cancellationToken);
+            .ToListAsync(CancellationToken.None);
     }
 
     private async Task CompleteAsync(CorrectionsDb db, OutboxMessage message)
