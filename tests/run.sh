@@ -33,10 +33,11 @@ trap cleanup EXIT
 # Root may not run PostgreSQL: as root the server runs as Debian's postgres user, otherwise as whoever runs this.
 as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
+# Below the kernel's ephemeral range (32768 up), where no outgoing connection takes a port; the tests take theirs there too.
 free_port() {
   local port
   while :; do
-    port=$((20000 + RANDOM % 40000))
+    port=$((10000 + RANDOM % 22000))
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
   done
 }

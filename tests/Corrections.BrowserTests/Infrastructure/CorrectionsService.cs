@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Corrections.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -95,12 +94,5 @@ public sealed class CorrectionsService : WebApplicationFactory<Program>
         settings[$"Sites:{index}:Language"] = language;
         settings[$"Sites:{index}:Origins:0"] = origin;
         settings[$"Sites:{index}:Editors:0"] = $"editors@{key}.example.org";
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -32,11 +32,11 @@ public sealed class WidgetHarness : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // The test site links to the service and the service lists the site's origin: the service's port is chosen first.
-        // Until the service binds it, the port can be taken as the local end of a connection that another test run
-        // makes meanwhile; then both start again on another.
+        // Should it be taken before the service binds it (by a server that another test run started meanwhile), both
+        // start again on another.
         for (var attempt = 1; ; attempt++)
         {
-            var port = CorrectionsService.FreePort();
+            var port = TestPorts.Next();
             pages = await TestPages.StartAsync($"http://127.0.0.1:{port}");
             service = new CorrectionsService(folder, port, pages.Origin);
             try

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using Corrections.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -15,7 +14,7 @@ public sealed class ForwardedForTests : IDisposable
 
     private async Task<(ServiceProcess Service, HttpClient Client)> StartAsync(bool trustLoopbackProxy)
     {
-        var port = FreePort();
+        var port = TestPorts.Next();
         var environment = data.Environment();
         environment["Mail__PickupDirectory"] = data.MailFolder;
         environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
@@ -77,12 +76,5 @@ public sealed class ForwardedForTests : IDisposable
 
             Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests], codes);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

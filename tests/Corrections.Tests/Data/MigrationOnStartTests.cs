@@ -11,7 +11,7 @@ public sealed class MigrationOnStartTests : IDisposable
     private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(90);
 
     private readonly TestData data = new();
-    private readonly int port = ServiceProcess.FreePort();
+    private readonly int port = TestPorts.Next();
 
     public void Dispose() => data.Dispose();
 
@@ -50,7 +50,7 @@ public sealed class MigrationOnStartTests : IDisposable
     public async Task The_migrate_command_exits_with_1_and_the_reason_when_the_database_cannot_be_reached()
     {
         var environment = Environment(null);
-        var closedPort = ServiceProcess.FreePort();
+        var closedPort = TestPorts.Next();
         File.WriteAllText(Path.Combine(data.Folder, "a-file"), "");
         environment["ConnectionStrings__Corrections"] = data.Provider switch
         {

@@ -52,7 +52,7 @@ public sealed partial class SeveralInstancesTests(ITestOutputHelper output) : IA
 
     private async Task<HttpClient> StartInstanceAsync()
     {
-        var address = new Uri($"http://127.0.0.1:{ServiceProcess.FreePort()}");
+        var address = new Uri($"http://127.0.0.1:{TestPorts.Next()}");
         var environment = Environment();
         environment["ASPNETCORE_URLS"] = address.ToString();
         var service = ServiceProcess.Start(environment);

@@ -37,7 +37,7 @@ public sealed class DovecotServer : IAsyncDisposable
             throw new InvalidOperationException("Dovecot is not installed: run the tests with tests/run.sh, which installs dovecot-imapd");
 
         var folder = Directory.CreateTempSubdirectory("corrections-imap-").FullName;
-        var server = new DovecotServer(folder, port ?? FreePort());
+        var server = new DovecotServer(folder, port ?? TestPorts.Next());
         foreach (var sub in new[] { "run", "state", "mail", "home" })
             Directory.CreateDirectory(Path.Combine(folder, sub));
         File.WriteAllText(Path.Combine(folder, "users"), $"{UserName}:{{PLAIN}}{Password}\n");
@@ -191,12 +191,5 @@ public sealed class DovecotServer : IAsyncDisposable
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed: {await process.StandardError.ReadToEndAsync()}");
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Corrections.Data;
 using Microsoft.EntityFrameworkCore;
@@ -33,7 +32,7 @@ public sealed class LiveService : IAsyncDisposable
 
     public static async Task<LiveService> StartAsync(TestData data, int smtpPort, IDictionary<string, string>? settings = null)
     {
-        var port = FreePort();
+        var port = TestPorts.Next();
         var environment = new Dictionary<string, string>(data.Environment())
         {
             ["Mail__PickupDirectory"] = data.MailFolder,
@@ -129,12 +128,5 @@ public sealed class LiveService : IAsyncDisposable
         Process?.Dispose();
         Client.Dispose();
         return ValueTask.CompletedTask;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Corrections.Tests.Infrastructure;
@@ -119,13 +117,6 @@ public sealed class ServiceProcess : IDisposable
                 throw new TimeoutException($"The service did not answer at {baseAddress} within {timeout}:\n{Output}");
             }
         }
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private void Append(string? line)

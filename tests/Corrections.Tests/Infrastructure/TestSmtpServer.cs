@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using MimeKit;
 using SmtpServer;
 using SmtpServer.Authentication;
@@ -84,7 +83,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
     public void ReleaseMessages() => Interlocked.Exchange(ref gate, null)?.TrySetResult();
 
     /// <summary>Reserves a free port; the server listens only once <see cref="Start"/> is called.</summary>
-    public static TestSmtpServer Reserve() => new(FreePort());
+    public static TestSmtpServer Reserve() => new(TestPorts.Next());
 
     public static TestSmtpServer StartNew()
     {
@@ -157,13 +156,6 @@ public sealed class TestSmtpServer : IAsyncDisposable
         }
         running.Dispose();
         running = null;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private sealed class Store(TestSmtpServer server) : MessageStore

@@ -199,7 +199,7 @@ public sealed class ReplyTriageTests : IAsyncLifetime
     {
         await app.DisposeAsync();
         await imap.DisposeAsync();
-        var port = DovecotServer.FreePort();
+        var port = TestPorts.Next();
         app = NewApp(port);
         var (id, mail) = await SubmitAsync();
         await app.WaitUntilAsync(() => Task.FromResult(app.Logs.Lines.Any(l => l.Category == typeof(ReplyReader).FullName && l.Level == LogLevel.Warning)));
