@@ -69,8 +69,7 @@ public static class BatchInsert
     private static void InsertIntoSqlite(SqliteConnection connection, InsertCommand insert, IReadOnlyList<object> rows, CancellationToken cancellationToken)
     {
         var handle = connection.Handle;
-        SqliteException.ThrowExceptionForRC(raw.sqlite3_prepare_v2(handle, insert.Sql, out var statement), handle);
-        using (statement)
+        using (var statement = connection.Prepare(insert.Sql))
         {
             foreach (var row in rows)
             {

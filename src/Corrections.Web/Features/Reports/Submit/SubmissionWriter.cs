@@ -180,8 +180,7 @@ public sealed class SubmissionWriter(
         var started = Stopwatch.GetTimestamp();
         await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
         var (results, rows) = await recorder.RecordAsync(db, Array.ConvertAll(group, p => p.Submission), CancellationToken.None);
-        await rows.InsertAsync(db, CancellationToken.None);
-        await db.SaveChangesAsync(CancellationToken.None); // the reader counts of open reports that were joined
+        await rows.WriteAsync(db, CancellationToken.None);
         await transaction.CommitAsync(CancellationToken.None);
         metrics.WriterCommitted(group.Length, Stopwatch.GetElapsedTime(started));
         return new Committed(group, results, rows.Outbox.Count > 0, log);

@@ -100,8 +100,8 @@ public sealed record PreparedSubmission(
 
 /// <summary>
 /// Applies the submissions of one writer batch, in order, to one unit of work: each is a repeat, a duplicate joining an
-/// open report, a bot's, or a new report. A query per site finds the repeats and one more the open reports they may join;
-/// later submissions see earlier ones.
+/// open report, a bot's, or a new report. <see cref="SubmissionLookups"/> finds the repeats and the open reports they may
+/// join; later submissions see earlier ones.
 /// </summary>
 public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, IOptions<AbuseOptions> abuse, ILogger<SubmissionRecorder> logger)
 {
@@ -120,43 +120,11 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
             time.GetUtcNow());
     }
 
-    /// <summary>
-    /// The writer's look-ups, compiled once: it runs them for every group, and translating them each time cost more than
-    /// running them. Kept on the model, since a compiled query serves only the model it first ran with.
-    /// </summary>
-    private sealed record Lookups(
-        Func<CorrectionsDb, string, List<string>, IAsyncEnumerable<Repeat>> Repeats,
-        Func<CorrectionsDb, List<string>, IAsyncEnumerable<Report>> OpenReports)
-    {
-        public static Lookups Of(CorrectionsDb db) => db.Model.GetOrAddRuntimeAnnotationValue("Corrections:SubmissionLookups", static (object? _) => new Lookups(
-            // Per site, so that the unique index on (site, client request id) answers.
-            EF.CompileAsyncQuery((CorrectionsDb db, string siteKey, List<string> clientRequestIds) => db.ReportSubmissions
-                .Where(s => s.SiteKey == siteKey && clientRequestIds.Contains(s.ClientRequestId))
-                .Join(db.Reports, s => s.ReportId, r => r.Id, (s, r) => new Repeat(s.ClientRequestId, r.Id, r.Status))),
-            EF.CompileAsyncQuery((CorrectionsDb db, List<string> duplicateKeys) => db.Reports
-                .Where(r => duplicateKeys.Contains(r.DuplicateKey) && r.Status == ReportStatus.New))), (object?)null);
-    }
-
-    private sealed record Repeat(string ClientRequestId, Guid Id, ReportStatus Status);
-
-    /// <summary>Changes the open reports that submissions join in <paramref name="db"/>, and returns the new rows to insert.</summary>
+    /// <summary>Works out the group's new rows and the readers it adds to stored open reports; writes nothing yet.</summary>
     public async Task<(SubmitReportResult[] Results, NewRows Rows)> RecordAsync(CorrectionsDb db, IReadOnlyList<PreparedSubmission> batch, CancellationToken cancellationToken)
     {
-        var lookups = Lookups.Of(db);
-        var answered = new Dictionary<(string SiteKey, string ClientRequestId), SubmitReportResult>();
-        foreach (var site in batch.GroupBy(s => s.Site.Key, StringComparer.Ordinal))
-        {
-            var clientRequestIds = site.Select(s => s.ClientRequestId).Distinct().ToList();
-            await foreach (var repeat in lookups.Repeats(db, site.Key, clientRequestIds).WithCancellation(cancellationToken))
-                answered[(site.Key, repeat.ClientRequestId)] = new SubmitReportResult(repeat.Id, repeat.Status, Joined: true);
-        }
-
-        var duplicateKeys = batch.Where(s => s.Trap is null).Select(s => s.DuplicateKey).Distinct().ToList();
-        var openByKey = new Dictionary<string, Report>(StringComparer.Ordinal);
-        if (duplicateKeys.Count > 0)
-            await foreach (var report in lookups.OpenReports(db, duplicateKeys).WithCancellation(cancellationToken))
-                openByKey.TryAdd(report.DuplicateKey, report);
-
+        var (answered, stored) = await SubmissionLookups.FindAsync(db, batch, cancellationToken);
+        var joinable = stored.ToDictionary(p => p.Key, p => new Joinable(p.Value, Created: null), StringComparer.Ordinal);
         var rows = new NewRows();
         var results = new SubmitReportResult[batch.Count];
         for (var i = 0; i < batch.Count; i++)
@@ -168,14 +136,18 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
                 results[i] = repeat;
                 continue;
             }
-            var report = Record(rows, submission, openByKey);
-            results[i] = report.Result;
-            answered[key] = report.Result with { Status = report.Stored.Status, Joined = true };
+            var (result, storedStatus) = Record(rows, submission, joinable);
+            results[i] = result;
+            answered[key] = result with { Status = storedStatus, Joined = true };
         }
         return (results, rows);
     }
 
-    private (SubmitReportResult Result, Report Stored) Record(NewRows rows, PreparedSubmission prepared, Dictionary<string, Report> openByKey)
+    /// <summary>An open report that submissions of the group join: one stored before, or one the group creates.</summary>
+    private sealed record Joinable(Guid Id, Report? Created);
+
+    /// <returns>The answer, and the status the report is stored with (which a bot is not told).</returns>
+    private (SubmitReportResult Result, ReportStatus Stored) Record(NewRows rows, PreparedSubmission prepared, Dictionary<string, Joinable> joinable)
     {
         var command = prepared.Command;
         var site = prepared.Site;
@@ -193,12 +165,19 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
         rows.Submissions.Add(submission);
 
         var trap = prepared.Trap;
-        if (trap is null && openByKey.TryGetValue(prepared.DuplicateKey, out var open))
+        if (trap is null && joinable.TryGetValue(prepared.DuplicateKey, out var open))
         {
-            open.ReaderCount++;
-            open.UpdatedAt = now;
+            if (open.Created is { } created)
+            {
+                created.ReaderCount++;
+                created.UpdatedAt = now;
+            }
+            else
+            {
+                rows.Join(open.Id, now);
+            }
             submission.ReportId = open.Id;
-            return (new SubmitReportResult(open.Id, open.Status, Joined: true), open);
+            return (new SubmitReportResult(open.Id, ReportStatus.New, Joined: true), ReportStatus.New);
         }
 
         var report = new Report
@@ -233,14 +212,14 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
                 FromStatus = ReportStatus.New, ToStatus = ReportStatus.Spam, Note = trap,
             });
             logger.LogInformation("Report {ReportId} on {Site} caught by a bot trap: {Reason}", report.Id, site.Key, trap);
-            return (new SubmitReportResult(report.Id, ReportStatus.New, Joined: false), report);
+            return (new SubmitReportResult(report.Id, ReportStatus.New, Joined: false), report.Status);
         }
-        openByKey[prepared.DuplicateKey] = report;
+        joinable[prepared.DuplicateKey] = new Joinable(report.Id, report);
         foreach (var editor in site.Editors)
             rows.Outbox.Add(OutboxNotifications.Create(new ReportSubmitted(report.Id, editor), now));
         // Debug, not Information: at a viral article's rate a line per report costs the single writer more than the insert.
         logger.LogDebug("Report {ReportId} on {Site} received", report.Id, site.Key);
-        return (new SubmitReportResult(report.Id, report.Status, Joined: false), report);
+        return (new SubmitReportResult(report.Id, report.Status, Joined: false), report.Status);
     }
 
     private string? TrapReason(SubmitReport command)
@@ -254,7 +233,10 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
     }
 }
 
-/// <summary>The rows a writer batch adds, inserted in this order after the lookups (reports before what refers to them).</summary>
+/// <summary>
+/// What a writer batch writes after its look-ups: its new rows, inserted in this order (reports before what refers to
+/// them), and the readers it adds to open reports stored before.
+/// </summary>
 public sealed class NewRows
 {
     public List<Report> Reports { get; } = [];
@@ -262,6 +244,19 @@ public sealed class NewRows
     public List<ReportEvent> Events { get; } = [];
     public List<OutboxMessage> Outbox { get; } = [];
 
-    public Task InsertAsync(CorrectionsDb db, CancellationToken cancellationToken) =>
-        db.InsertAsync([Reports, Submissions, Events, Outbox], cancellationToken);
+    /// <summary>By stored report: how many readers joined it, and when the last one came.</summary>
+    public Dictionary<Guid, (int Readers, DateTimeOffset At)> Joined { get; } = [];
+
+    public void Join(Guid reportId, DateTimeOffset at) => Joined[reportId] = (Joined.GetValueOrDefault(reportId).Readers + 1, at);
+
+    public async Task WriteAsync(CorrectionsDb db, CancellationToken cancellationToken)
+    {
+        await db.InsertAsync([Reports, Submissions, Events, Outbox], cancellationToken);
+        // Added to the stored count rather than written over it, so that another instance's readers joining the same
+        // report meanwhile are counted too.
+        foreach (var (reportId, (readers, at)) in Joined)
+            await db.Reports.Where(r => r.Id == reportId).ExecuteUpdateAsync(set => set
+                .SetProperty(r => r.ReaderCount, r => r.ReaderCount + readers)
+                .SetProperty(r => r.UpdatedAt, at), cancellationToken);
+    }
 }
