@@ -24,26 +24,18 @@ public static class BatchInsert
         if (inserts.Count == 0)
             return;
 
-        var connection = db.Database.GetDbConnection();
-        if (connection is SqliteConnection sqlite)
-        {
-            // SQLite is in the process: one statement a table, prepared once and run once a row in the context's
-            // transaction, each value bound by its position straight from the row. Bound through SqliteParameter, every
-            // value of every row was looked up by its parameter's name and copied to UTF-8 first.
-            await db.Database.OpenConnectionAsync(cancellationToken); // a no-op in a transaction, which holds it open
-            try
+        // SQLite is in the process: one statement a table, prepared once and run once a row in the context's
+        // transaction, each value bound by its position straight from the row. Bound through SqliteParameter, every
+        // value of every row was looked up by its parameter's name and copied to UTF-8 first.
+        if (await db.RunOnSqliteAsync(sqlite =>
             {
                 foreach (var (insert, rows) in inserts)
                     InsertIntoSqlite(sqlite, insert, rows, cancellationToken);
-            }
-            finally
-            {
-                await db.Database.CloseConnectionAsync();
-            }
+            }, cancellationToken))
             return;
-        }
 
         // A database server is a round trip away: all the rows of all the tables go in one batch.
+        var connection = db.Database.GetDbConnection();
         await using var batch = connection.CreateBatch();
         batch.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
         await using var parameters = connection.CreateCommand();

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using SQLitePCL;
 
 namespace Corrections.Data;
@@ -6,6 +7,26 @@ namespace Corrections.Data;
 /// <summary>Statements run on an open connection's SQLite handle itself, with their values bound by position.</summary>
 public static class SqliteStatements
 {
+    /// <summary>
+    /// Runs <paramref name="work"/> on the context's SQLite connection, open while it runs (in a transaction, which holds
+    /// it open, the opening is a no-op). On a database server it runs nothing and answers false.
+    /// </summary>
+    public static async Task<bool> RunOnSqliteAsync(this DbContext db, Action<SqliteConnection> work, CancellationToken cancellationToken)
+    {
+        if (db.Database.GetDbConnection() is not SqliteConnection sqlite)
+            return false;
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            work(sqlite);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+        return true;
+    }
+
     /// <summary>Prepares <paramref name="sql"/>; the caller disposes the statement before the connection closes.</summary>
     public static sqlite3_stmt Prepare(this SqliteConnection connection, string sql)
     {

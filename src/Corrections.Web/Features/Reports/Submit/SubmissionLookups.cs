@@ -27,19 +27,8 @@ public static class SubmissionLookups
         var found = new StoredBefore(new(), new(StringComparer.Ordinal));
         // Caught by a bot trap, a submission never joins a report.
         var duplicateKeys = batch.Where(s => s.Trap is null).Select(s => s.DuplicateKey).Distinct(StringComparer.Ordinal).ToList();
-        if (db.Database.GetDbConnection() is SqliteConnection sqlite)
-        {
-            await db.Database.OpenConnectionAsync(cancellationToken); // a no-op in a transaction, which holds it open
-            try
-            {
-                FindInSqlite(sqlite, batch, duplicateKeys, found, cancellationToken);
-            }
-            finally
-            {
-                await db.Database.CloseConnectionAsync();
-            }
+        if (await db.RunOnSqliteAsync(sqlite => FindInSqlite(sqlite, batch, duplicateKeys, found, cancellationToken), cancellationToken))
             return found;
-        }
 
         var queries = Queries.Of(db);
         foreach (var site in batch.GroupBy(s => s.Site.Key, StringComparer.Ordinal))
