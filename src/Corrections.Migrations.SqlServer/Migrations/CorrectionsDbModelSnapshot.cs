@@ -176,10 +176,11 @@ namespace Corrections.Migrations.SqlServer.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("DuplicateKey")
+                        .HasFilter("[Status] = N'New'");
+
                     b.HasIndex("ReplyToken")
                         .IsUnique();
-
-                    b.HasIndex("DuplicateKey", "Status");
 
                     b.HasIndex("SiteKey", "Status", "CreatedAt");
 

@@ -169,10 +169,11 @@ namespace Corrections.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("DuplicateKey")
+                        .HasFilter("\"Status\" = 'New'");
+
                     b.HasIndex("ReplyToken")
                         .IsUnique();
-
-                    b.HasIndex("DuplicateKey", "Status");
 
                     b.HasIndex("SiteKey", "Status", "CreatedAt");
 

@@ -20,7 +20,8 @@ public static class SubmissionLookups
     private const string RepeatSql =
         """SELECT r."Id", r."Status" FROM "ReportSubmissions" AS s JOIN "Reports" AS r ON r."Id" = s."ReportId" WHERE s."SiteKey" = ?1 AND s."ClientRequestId" = ?2""";
 
-    private const string OpenSql = """SELECT "Id" FROM "Reports" WHERE "DuplicateKey" = ?1 AND "Status" = ?2 LIMIT 1""";
+    // The status written out, not bound: only then can SQLite tell that the index over open reports' keys answers.
+    internal const string OpenSql = $"""SELECT "Id" FROM "Reports" WHERE "DuplicateKey" = ?1 AND "Status" = '{nameof(ReportStatus.New)}' LIMIT 1""";
 
     public static async Task<StoredBefore> FindAsync(CorrectionsDb db, IReadOnlyList<PreparedSubmission> batch, CancellationToken cancellationToken)
     {
@@ -64,8 +65,6 @@ public static class SubmissionLookups
         if (duplicateKeys.Count == 0)
             return;
         using var open = connection.Prepare(OpenSql);
-        // The status as the model stores it: its name.
-        Check(raw.sqlite3_bind_text16(open, 2, nameof(ReportStatus.New).AsSpan()), handle);
         foreach (var key in duplicateKeys)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -100,6 +99,7 @@ public static class SubmissionLookups
             EF.CompileAsyncQuery((CorrectionsDb db, string siteKey, List<string> clientRequestIds) => db.ReportSubmissions
                 .Where(s => s.SiteKey == siteKey && clientRequestIds.Contains(s.ClientRequestId))
                 .Join(db.Reports, s => s.ReportId, r => r.Id, (s, r) => new Repeat(s.ClientRequestId, r.Id, r.Status))),
+            // The status is a constant, written into the SQL, so that the server's index over open reports' keys answers.
             EF.CompileAsyncQuery((CorrectionsDb db, List<string> duplicateKeys) => db.Reports
                 .Where(r => duplicateKeys.Contains(r.DuplicateKey) && r.Status == ReportStatus.New)
                 .Select(r => new OpenReport(r.DuplicateKey, r.Id)))), (object?)null);

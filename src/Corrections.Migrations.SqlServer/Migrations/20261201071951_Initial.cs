@@ -158,9 +158,10 @@ namespace Corrections.Migrations.SqlServer.Migrations
                 column: "SourceMessageId");
 
             migrationBuilder.CreateIndex(
-                name: "IX_Reports_DuplicateKey_Status",
+                name: "IX_Reports_DuplicateKey",
                 table: "Reports",
-                columns: new[] { "DuplicateKey", "Status" });
+                column: "DuplicateKey",
+                filter: "[Status] = N'New'");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_ReplyToken",

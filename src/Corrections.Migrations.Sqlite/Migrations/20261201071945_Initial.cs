@@ -158,9 +158,10 @@ namespace Corrections.Migrations.Sqlite.Migrations
                 column: "SourceMessageId");
 
             migrationBuilder.CreateIndex(
-                name: "IX_Reports_DuplicateKey_Status",
+                name: "IX_Reports_DuplicateKey",
                 table: "Reports",
-                columns: new[] { "DuplicateKey", "Status" });
+                column: "DuplicateKey",
+                filter: "\"Status\" = 'New'");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_ReplyToken",

@@ -159,9 +159,10 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                 column: "SourceMessageId");
 
             migrationBuilder.CreateIndex(
-                name: "IX_Reports_DuplicateKey_Status",
+                name: "IX_Reports_DuplicateKey",
                 table: "Reports",
-                columns: new[] { "DuplicateKey", "Status" });
+                column: "DuplicateKey",
+                filter: "\"Status\" = 'New'");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_ReplyToken",

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Corrections.Migrations.PostgreSql.Migrations
 {
     [DbContext(typeof(CorrectionsDb))]
-    [Migration("20261125090448_Initial")]
+    [Migration("20261201071958_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -179,10 +179,11 @@ namespace Corrections.Migrations.PostgreSql.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("DuplicateKey")
+                        .HasFilter("\"Status\" = 'New'");
+
                     b.HasIndex("ReplyToken")
                         .IsUnique();
-
-                    b.HasIndex("DuplicateKey", "Status");
 
                     b.HasIndex("SiteKey", "Status", "CreatedAt");
 

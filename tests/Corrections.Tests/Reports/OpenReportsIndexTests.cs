@@ -1,0 +1,84 @@
+using Corrections.Configuration;
+using Corrections.Data;
+using Corrections.Features.Reports.Submit;
+using Corrections.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Corrections.Tests.Reports;
+
+/// <summary>
+/// Only open reports are indexed by their duplicate key, and the writer's look-up of the open report a submission joins
+/// is answered by that index, not by reading every report.
+/// </summary>
+public sealed class OpenReportsIndexTests
+{
+    [Fact]
+    public async Task On_SQLite_the_writers_look_up_of_an_open_report_uses_the_index_over_open_reports_keys()
+    {
+        using var data = new TestData(DatabaseProvider.Sqlite);
+        await using (var db = data.CreateDb())
+            await db.Database.MigrateAsync();
+        await using var connection = new SqliteConnection(data.ConnectionString);
+        await connection.OpenAsync();
+        await using var explain = connection.CreateCommand();
+        explain.CommandText = "EXPLAIN QUERY PLAN " + SubmissionLookups.OpenSql;
+        explain.Parameters.AddWithValue("?1", new string('d', 64));
+
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+            while (await reader.ReadAsync())
+                plan.Add(reader.GetString(3));
+
+        Assert.Contains(plan, step => step.Contains("USING INDEX IX_Reports_DuplicateKey", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task On_SQLite_the_index_of_duplicate_keys_holds_only_open_reports()
+    {
+        using var data = new TestData(DatabaseProvider.Sqlite);
+        await using var connection = new SqliteConnection(data.ConnectionString);
+        await using (var db = data.CreateDb())
+            await db.Database.MigrateAsync();
+        await connection.OpenAsync();
+        await using var definition = connection.CreateCommand();
+        definition.CommandText = "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'IX_Reports_DuplicateKey'";
+
+        var sql = (string?)await definition.ExecuteScalarAsync();
+
+        Assert.NotNull(sql);
+        Assert.EndsWith($"""WHERE "Status" = '{nameof(ReportStatus.New)}'""", sql);
+    }
+
+    [SkippableFact]
+    public async Task On_PostgreSQL_the_writers_look_up_of_open_reports_can_use_the_index_over_open_reports_keys()
+    {
+        Skip.If(TestDatabase.PostgresServer is null,
+            $"{TestDatabase.PostgresVariable} is not set: no PostgreSQL server to test against (tests/run.sh starts one for its PostgreSQL run)");
+        using var data = new TestData(DatabaseProvider.PostgreSql);
+        await using var db = data.CreateDb();
+        await db.Database.MigrateAsync();
+        List<string> duplicateKeys = [new string('d', 64), new string('e', 64)];
+        // The same query as the writer's compiled one; with a constant status the server can prove the index's filter.
+        var sql = db.Reports
+            .Where(r => duplicateKeys.Contains(r.DuplicateKey) && r.Status == ReportStatus.New)
+            .Select(r => new { r.DuplicateKey, r.Id })
+            .ToQueryString();
+
+        await using var connection = new NpgsqlConnection(data.ConnectionString);
+        await connection.OpenAsync();
+        await using (var noScan = new NpgsqlCommand("SET enable_seqscan = off", connection))
+            await noScan.ExecuteNonQueryAsync();
+        // ToQueryString declares the list as a variable in front of the query; the server gets it as a parameter.
+        var query = sql[(sql.IndexOf("SELECT", StringComparison.Ordinal))..].Replace("@duplicateKeys", "$1", StringComparison.Ordinal);
+        await using var explain = new NpgsqlCommand("EXPLAIN " + query, connection);
+        explain.Parameters.Add(new NpgsqlParameter { Value = duplicateKeys.ToArray() });
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+            while (await reader.ReadAsync())
+                plan.Add(reader.GetString(0));
+
+        Assert.Contains(plan, step => step.Contains("IX_Reports_DuplicateKey", StringComparison.Ordinal));
+    }
+}
