@@ -24,6 +24,10 @@ public static class TestDatabase
     public static string? PostgresServer => Value(PostgresVariable);
     public static string? SqlServer => Value(SqlServerVariable);
 
+    /// <summary>Skips a test that needs a PostgreSQL server of its own when none is configured.</summary>
+    public static void SkipWithoutPostgres() => Skip.If(PostgresServer is null,
+        $"{PostgresVariable} is not set: no PostgreSQL server to test against (tests/run.sh starts one for its PostgreSQL run)");
+
     public static string ServerConnectionString(DatabaseProvider provider) => provider switch
     {
         DatabaseProvider.PostgreSql => PostgresServer ?? throw new InvalidOperationException($"{PostgresVariable} must hold the connection string of a PostgreSQL server (tests/run.sh starts one)"),

@@ -263,8 +263,7 @@ public sealed class WriterOnTwoProvidersTests
     [SkippableFact]
     public async Task Services_on_SQLite_and_on_PostgreSQL_in_one_process_both_store_submissions()
     {
-        Skip.If(TestDatabase.PostgresServer is null,
-            $"{TestDatabase.PostgresVariable} is not set: no PostgreSQL server to test against (tests/run.sh starts one for its PostgreSQL run)");
+        TestDatabase.SkipWithoutPostgres();
         using var sqliteData = new TestData(Corrections.Configuration.DatabaseProvider.Sqlite);
         using var postgresData = new TestData(Corrections.Configuration.DatabaseProvider.PostgreSql);
         await using var onSqlite = new CorrectionsApp(sqliteData);

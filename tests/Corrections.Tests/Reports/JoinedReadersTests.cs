@@ -12,8 +12,7 @@ public sealed class JoinedReadersTests
     [SkippableFact]
     public async Task Readers_that_two_writers_add_to_one_open_report_at_the_same_time_are_all_counted()
     {
-        Skip.If(TestDatabase.PostgresServer is null,
-            $"{TestDatabase.PostgresVariable} is not set: no PostgreSQL server to test against (tests/run.sh starts one for its PostgreSQL run)");
+        TestDatabase.SkipWithoutPostgres();
         using var data = new TestData(DatabaseProvider.PostgreSql);
         await using var first = data.CreateDb();
         await using var second = data.CreateDb();

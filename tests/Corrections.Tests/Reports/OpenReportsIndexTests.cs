@@ -54,8 +54,7 @@ public sealed class OpenReportsIndexTests
     [SkippableFact]
     public async Task On_PostgreSQL_the_writers_look_up_of_open_reports_can_use_the_index_over_open_reports_keys()
     {
-        Skip.If(TestDatabase.PostgresServer is null,
-            $"{TestDatabase.PostgresVariable} is not set: no PostgreSQL server to test against (tests/run.sh starts one for its PostgreSQL run)");
+        TestDatabase.SkipWithoutPostgres();
         using var data = new TestData(DatabaseProvider.PostgreSql);
         await using var db = data.CreateDb();
         await db.Database.MigrateAsync();
