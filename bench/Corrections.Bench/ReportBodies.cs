@@ -4,10 +4,12 @@ using System.Text.Json;
 namespace Corrections.Bench;
 
 /// <summary>
-/// Distinct reports of about 650 bytes for the demo site: each has its own passage and client request id, so none is
-/// joined to another. Caught by the bot trap, they are stored the same way but with no outbox row, and never mailed.
+/// Reports of about 650 bytes for the demo site, each with its own client request id. Each has its own passage too, so
+/// none is joined to another, unless <paramref name="passages"/> is set: then report n is about passage n modulo it, as
+/// when many readers report the same few mistakes of a viral article, and each joins that passage's report. Caught by
+/// the bot trap, they are stored the same way but with no outbox row, and never mailed.
 /// </summary>
-public sealed class ReportBodies(string runId, bool caughtByBotTrap = false)
+public sealed class ReportBodies(string runId, bool caughtByBotTrap = false, int passages = 0)
 {
     private const string Prefix = "The minister said on Tuesday that the agreement, which had been negotiated over eighteen months, would be signed in ";
     private const string Suffix = " at the end of the month, after the parliaments of both countries have approved the final text of the treaty.";
@@ -18,13 +20,14 @@ public sealed class ReportBodies(string runId, bool caughtByBotTrap = false)
 
     public byte[] Create(long n)
     {
+        var passage = passages > 0 ? n % passages : n;
         var report = new
         {
             site = "demo",
-            url = $"https://news.example.org/2026/11/25/bench-article-{n % 997}",
+            url = $"https://news.example.org/2026/11/25/bench-article-{passage % 997}",
             title = "Neighbours sign a treaty on the shared river after eighteen months",
             lang = "en",
-            selection = new { exact = $"Brusels {runId} {n}", prefix = Prefix, suffix = Suffix },
+            selection = new { exact = $"Brusels {runId} {passage}", prefix = Prefix, suffix = Suffix },
             suggestion = $"Brussels {runId} {n}",
             comment = "The city's name is misspelt.",
             readerEmail = "reader@example.net",

@@ -16,9 +16,11 @@ public static class SubmissionsBenchmark
         var warmup = args.Seconds("warmup", 20);
         var runId = ReportBodies.NewRunId();
         var trapped = args.Text("bot-trap", "no") == "yes";
-        var bodies = new ReportBodies(runId, trapped);
+        var passages = args.Int("passages", 0);
+        var bodies = new ReportBodies(runId, trapped, passages);
         output.WriteLine($"## Submissions: {connections} connections, {duration.TotalSeconds:F0} s measured after {warmup.TotalSeconds:F0} s warm-up, bodies of {bodies.TypicalSize} bytes"
-            + (trapped ? ", every report caught by the bot trap (stored, no outbox row, no mail)" : ""));
+            + (trapped ? ", every report caught by the bot trap (stored, no outbox row, no mail)" : "")
+            + (passages > 0 ? $", every report on one of {passages} passages (each joins that passage's report)" : ""));
         output.WriteLine($"Machine: {Machine.Describe()}");
         output.WriteLine();
         output.WriteLine("| target | 202/s | p50 ms | p99 ms | max ms | answers | CPU µs a request: target, generator | load average before → after |");

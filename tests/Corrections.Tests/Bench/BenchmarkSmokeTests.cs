@@ -27,6 +27,20 @@ public sealed class BenchmarkSmokeTests : IDisposable
         Assert.Equal(10, await app.QueryAsync(db => db.Reports.Select(r => r.Exact).Distinct().CountAsync()));
     }
 
+    [Fact]
+    public async Task With_a_number_of_passages_the_load_generators_readers_join_that_many_reports()
+    {
+        await using var app = new CorrectionsApp(data);
+        var generator = new LoadGenerator(app.CreateClient(), app.Server.BaseAddress, new ReportBodies(ReportBodies.NewRunId(), passages: 2));
+
+        var result = await generator.RunClosedLoopAsync(connections: 2, TimeSpan.FromMinutes(1), TimeSpan.Zero, maxRequests: 10);
+
+        Assert.Equal(10, result.Count(HttpStatusCode.Accepted));
+        Assert.Equal(2, await app.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(10, await app.QueryAsync(db => db.Reports.SumAsync(r => r.ReaderCount)));
+        Assert.Equal(10, await app.QueryAsync(db => db.ReportSubmissions.CountAsync()));
+    }
+
     [SkippableFact]
     public async Task The_mail_backlog_count_sees_what_was_sent_and_what_waits()
     {
