@@ -112,20 +112,10 @@ public static class BatchInsert
                 string text => raw.sqlite3_bind_text16(statement, index, text.AsSpan()),
                 long number => raw.sqlite3_bind_int64(statement, index, number),
                 int number => raw.sqlite3_bind_int(statement, index, number),
-                Guid id => BindGuid(statement, index, id),
+                Guid id => statement.BindGuid(index, id),
                 Enum choice => raw.sqlite3_bind_int64(statement, index, Convert.ToInt64(choice, System.Globalization.CultureInfo.InvariantCulture)),
                 _ => throw new NotSupportedException($"{Property.DeclaringType.DisplayName()}.{Property.Name}: values of type {value.GetType().Name} are not bound on SQLite"),
             };
-        }
-
-        /// <summary>As Microsoft.Data.Sqlite stores a Guid as text: upper case, with hyphens.</summary>
-        private static int BindGuid(sqlite3_stmt statement, int index, Guid id)
-        {
-            Span<char> text = stackalloc char[36];
-            id.TryFormat(text, out _);
-            for (var i = 0; i < text.Length; i++)
-                text[i] = char.ToUpperInvariant(text[i]);
-            return raw.sqlite3_bind_text16(statement, index, text);
         }
     }
 }

@@ -27,6 +27,16 @@ public static class SqliteStatements
         return true;
     }
 
+    /// <summary>Binds a Guid as Microsoft.Data.Sqlite stores one: as text, upper case, with hyphens.</summary>
+    public static int BindGuid(this sqlite3_stmt statement, int index, Guid id)
+    {
+        Span<char> text = stackalloc char[36];
+        id.TryFormat(text, out _);
+        for (var i = 0; i < text.Length; i++)
+            text[i] = char.ToUpperInvariant(text[i]);
+        return raw.sqlite3_bind_text16(statement, index, text);
+    }
+
     /// <summary>Prepares <paramref name="sql"/>; the caller disposes the statement before the connection closes.</summary>
     public static sqlite3_stmt Prepare(this SqliteConnection connection, string sql)
     {

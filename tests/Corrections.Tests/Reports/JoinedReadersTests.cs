@@ -9,6 +9,36 @@ namespace Corrections.Tests.Reports;
 /// <summary>Several instances on one database server each have a writer; readers they add to one report all count.</summary>
 public sealed class JoinedReadersTests
 {
+    [Fact]
+    public async Task On_SQLite_readers_who_join_a_stored_report_are_added_to_its_count_and_move_its_last_change()
+    {
+        using var data = new TestData(DatabaseProvider.Sqlite);
+        await using var db = data.CreateDb();
+        await db.Database.MigrateAsync();
+        var now = DateTimeOffset.UtcNow;
+        var joined = StoredReport(now, Guid.CreateVersion7(now));
+        var other = StoredReport(now, Guid.CreateVersion7(now.AddMilliseconds(1)));
+        db.Reports.AddRange(joined, other);
+        await db.SaveChangesAsync();
+        var rows = new NewRows();
+        rows.Join(joined.Id, now.AddSeconds(1));
+        rows.Join(joined.Id, now.AddSeconds(2));
+
+        await using (var transaction = await db.Database.BeginTransactionAsync())
+        {
+            await rows.WriteAsync(db, CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+
+        await using var check = data.CreateDb();
+        var stored = await check.Reports.SingleAsync(r => r.Id == joined.Id);
+        Assert.Equal(3, stored.ReaderCount);
+        Assert.Equal(now.AddSeconds(2).ToUnixTimeMilliseconds(), stored.UpdatedAt.ToUnixTimeMilliseconds());
+        var untouched = await check.Reports.SingleAsync(r => r.Id == other.Id);
+        Assert.Equal(1, untouched.ReaderCount);
+        Assert.Equal(now.ToUnixTimeMilliseconds(), untouched.UpdatedAt.ToUnixTimeMilliseconds());
+    }
+
     [SkippableFact]
     public async Task Readers_that_two_writers_add_to_one_open_report_at_the_same_time_are_all_counted()
     {
@@ -18,11 +48,7 @@ public sealed class JoinedReadersTests
         await using var second = data.CreateDb();
         await first.Database.MigrateAsync();
         var now = DateTimeOffset.UtcNow;
-        var report = new Report
-        {
-            Id = Guid.CreateVersion7(now), SiteKey = "demo", Url = "https://news.example.org/a", DuplicateKey = new string('d', 64),
-            Exact = "Brusels", Status = ReportStatus.New, ReaderCount = 1, CreatedAt = now, UpdatedAt = now, ReplyToken = "token",
-        };
+        var report = StoredReport(now, Guid.CreateVersion7(now));
         first.Reports.Add(report);
         await first.SaveChangesAsync();
         var byFirst = new NewRows();
@@ -47,4 +73,11 @@ public sealed class JoinedReadersTests
         Assert.Equal(4, stored.ReaderCount);
         Assert.Equal(now.AddSeconds(3).ToUnixTimeMilliseconds(), stored.UpdatedAt.ToUnixTimeMilliseconds());
     }
+
+    /// <summary>An open report with one reader, stored before the writer's group.</summary>
+    private static Report StoredReport(DateTimeOffset now, Guid id) => new()
+    {
+        Id = id, SiteKey = "demo", Url = "https://news.example.org/a", DuplicateKey = id.ToString("N") + id.ToString("N"),
+        Exact = "Brusels", Status = ReportStatus.New, ReaderCount = 1, CreatedAt = now, UpdatedAt = now, ReplyToken = id.ToString("N"),
+    };
 }

@@ -5,7 +5,10 @@ using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Outbox;
 using Mediator;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using SQLitePCL;
 using Microsoft.Extensions.Options;
 
 namespace Corrections.Features.Reports.Submit;
@@ -254,9 +257,36 @@ public sealed class NewRows
         await db.InsertAsync([Reports, Submissions, Events, Outbox], cancellationToken);
         // Added to the stored count rather than written over it, so that another instance's readers joining the same
         // report meanwhile are counted too.
+        if (Joined.Count == 0 || await db.RunOnSqliteAsync(sqlite => AddJoinedReaders(sqlite, db.Model), cancellationToken))
+            return;
         foreach (var (reportId, (readers, at)) in Joined)
             await db.Reports.Where(r => r.Id == reportId).ExecuteUpdateAsync(set => set
                 .SetProperty(r => r.ReaderCount, r => r.ReaderCount + readers)
                 .SetProperty(r => r.UpdatedAt, at), cancellationToken);
+    }
+
+    private const string AddReadersSql = """UPDATE "Reports" SET "ReaderCount" = "ReaderCount" + ?1, "UpdatedAt" = ?2 WHERE "Id" = ?3""";
+
+    /// <summary>
+    /// On SQLite one statement, prepared once a group and run once a report: through EF Core each update was a query
+    /// looked up and its parameters extracted again, about a tenth of the service's CPU when a viral article's readers
+    /// join a few reports.
+    /// </summary>
+    private void AddJoinedReaders(SqliteConnection connection, IModel model)
+    {
+        var handle = connection.Handle!;
+        // The instant as the model stores it.
+        var updatedAt = model.FindEntityType(typeof(Report))!.FindProperty(nameof(Report.UpdatedAt))!.GetTypeMapping().Converter!;
+        using var update = connection.Prepare(AddReadersSql);
+        foreach (var (reportId, (readers, at)) in Joined)
+        {
+            SqliteException.ThrowExceptionForRC(raw.sqlite3_bind_int(update, 1, readers), handle);
+            SqliteException.ThrowExceptionForRC(raw.sqlite3_bind_int64(update, 2, (long)updatedAt.ConvertToProvider(at)!), handle);
+            SqliteException.ThrowExceptionForRC(update.BindGuid(3, reportId), handle);
+            var step = raw.sqlite3_step(update);
+            if (step != raw.SQLITE_DONE)
+                SqliteException.ThrowExceptionForRC(step, handle);
+            raw.sqlite3_reset(update);
+        }
     }
 }
