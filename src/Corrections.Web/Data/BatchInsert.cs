@@ -60,7 +60,7 @@ public static class BatchInsert
 
     private static void InsertIntoSqlite(SqliteConnection connection, InsertCommand insert, IReadOnlyList<object> rows, CancellationToken cancellationToken)
     {
-        var handle = connection.Handle;
+        var handle = connection.Handle!;
         using (var statement = connection.Prepare(insert.Sql))
         {
             foreach (var row in rows)
@@ -68,10 +68,7 @@ public static class BatchInsert
                 cancellationToken.ThrowIfCancellationRequested();
                 for (var c = 0; c < insert.Columns.Length; c++)
                     SqliteException.ThrowExceptionForRC(insert.Columns[c].Bind(statement, c + 1, row), handle);
-                var step = raw.sqlite3_step(statement);
-                if (step != raw.SQLITE_DONE)
-                    SqliteException.ThrowExceptionForRC(step, handle);
-                raw.sqlite3_reset(statement);
+                statement.Execute(handle);
             }
         }
     }

@@ -37,6 +37,15 @@ public static class SqliteStatements
         return raw.sqlite3_bind_text16(statement, index, text);
     }
 
+    /// <summary>Runs a statement that gives no rows (an INSERT, an UPDATE) with its bound values, then resets it for the next.</summary>
+    public static void Execute(this sqlite3_stmt statement, sqlite3 handle)
+    {
+        var step = raw.sqlite3_step(statement);
+        if (step != raw.SQLITE_DONE)
+            SqliteException.ThrowExceptionForRC(step, handle);
+        raw.sqlite3_reset(statement);
+    }
+
     /// <summary>Prepares <paramref name="sql"/>; the caller disposes the statement before the connection closes.</summary>
     public static sqlite3_stmt Prepare(this SqliteConnection connection, string sql)
     {

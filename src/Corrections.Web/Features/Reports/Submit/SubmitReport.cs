@@ -283,10 +283,7 @@ public sealed class NewRows
             SqliteException.ThrowExceptionForRC(raw.sqlite3_bind_int(update, 1, readers), handle);
             SqliteException.ThrowExceptionForRC(raw.sqlite3_bind_int64(update, 2, (long)updatedAt.ConvertToProvider(at)!), handle);
             SqliteException.ThrowExceptionForRC(update.BindGuid(3, reportId), handle);
-            var step = raw.sqlite3_step(update);
-            if (step != raw.SQLITE_DONE)
-                SqliteException.ThrowExceptionForRC(step, handle);
-            raw.sqlite3_reset(update);
+            update.Execute(handle);
         }
     }
 }
