@@ -8,8 +8,8 @@ using Mediator;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
-using SQLitePCL;
 using Microsoft.Extensions.Options;
+using SQLitePCL;
 
 namespace Corrections.Features.Reports.Submit;
 
