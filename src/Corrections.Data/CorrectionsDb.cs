@@ -13,6 +13,12 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<Lease> Leases => Set<Lease>();
 
+    /// <summary>
+    /// What makes a report open, in SQLite's and PostgreSQL's SQL: the filter of the index over open reports' duplicate
+    /// keys. SQLite uses that index only for a query that names this term word for word.
+    /// </summary>
+    public const string OpenReportFilter = $"\"Status\" = '{nameof(ReportStatus.New)}'";
+
     protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
     {
         // SQLite has no date type that EF Core can compare or order; ticks keep the order of UTC instants.
@@ -42,7 +48,7 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             // editors' backlog however many reports were closed, and a closed report's key costs no page of it.
             report.HasIndex(r => r.DuplicateKey).HasFilter(Database.ProviderName == "Microsoft.EntityFrameworkCore.SqlServer"
                 ? $"[Status] = N'{nameof(ReportStatus.New)}'"
-                : $"\"Status\" = '{nameof(ReportStatus.New)}'");
+                : OpenReportFilter);
             report.HasIndex(r => new { r.SiteKey, r.Status, r.CreatedAt });
             report.Property(r => r.ReplyToken).HasMaxLength(32);
             report.HasIndex(r => r.ReplyToken).IsUnique();

@@ -20,8 +20,8 @@ public static class SubmissionLookups
     private const string RepeatSql =
         """SELECT r."Id", r."Status" FROM "ReportSubmissions" AS s JOIN "Reports" AS r ON r."Id" = s."ReportId" WHERE s."SiteKey" = ?1 AND s."ClientRequestId" = ?2""";
 
-    // The status written out, not bound: only then can SQLite tell that the index over open reports' keys answers.
-    internal const string OpenSql = $"""SELECT "Id" FROM "Reports" WHERE "DuplicateKey" = ?1 AND "Status" = '{nameof(ReportStatus.New)}' LIMIT 1""";
+    // The status written out as the index's filter, not bound: only then can SQLite tell that the index answers.
+    internal const string OpenSql = $"""SELECT "Id" FROM "Reports" WHERE "DuplicateKey" = ?1 AND {CorrectionsDb.OpenReportFilter} LIMIT 1""";
 
     public static async Task<StoredBefore> FindAsync(CorrectionsDb db, IReadOnlyList<PreparedSubmission> batch, CancellationToken cancellationToken)
     {
