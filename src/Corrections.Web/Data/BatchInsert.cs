@@ -110,6 +110,7 @@ public static class BatchInsert
                 long number => raw.sqlite3_bind_int64(statement, index, number),
                 int number => raw.sqlite3_bind_int(statement, index, number),
                 Guid id => statement.BindGuid(index, id),
+                byte[] bytes => raw.sqlite3_bind_blob(statement, index, bytes),
                 Enum choice => raw.sqlite3_bind_int64(statement, index, Convert.ToInt64(choice, System.Globalization.CultureInfo.InvariantCulture)),
                 _ => throw new NotSupportedException($"{Property.DeclaringType.DisplayName()}.{Property.Name}: values of type {value.GetType().Name} are not bound on SQLite"),
             };

@@ -9,7 +9,8 @@ namespace Corrections.Data;
 /// <list type="bullet">
 /// <item>Its page cache is large and stays warm from one group to the next. A report's keys land at random places in
 /// their indexes; with SQLite's default 2 MB cache, which a pooled connection would also share with whoever had it
-/// before, nearly every one of those places is read from the file again for every group.</item>
+/// before, nearly every one of those places is read from the file again for every group. While the groups of a burst
+/// go into the intake, which only appends, a smaller cache serves as well and leaves the memory to the intake's keys.</item>
 /// <item>Its commits never wait for the disk (<c>synchronous=NORMAL</c>): the writer syncs the log itself, and no
 /// request is ever handed this connection.</item>
 /// </list>
@@ -20,7 +21,24 @@ public sealed class SqliteWriterConnection(IServiceScopeFactory scopes) : IAsync
     /// <summary>In KiB, as SQLite's cache_size takes it when negative: 32 MB.</summary>
     public const int CacheKibibytes = 32 * 1024;
 
+    /// <summary>The cache while the intake holds groups: 8 MB.</summary>
+    public const int IntakeCacheKibibytes = 8 * 1024;
+
     private CorrectionsDb? db;
+    private int cacheKibibytes = CacheKibibytes;
+
+    /// <summary>Sets the page cache's size, now and for the connections opened after a failure.</summary>
+    public async Task SetCacheAsync(int kibibytes)
+    {
+        if (kibibytes == cacheKibibytes)
+            return;
+        cacheKibibytes = kibibytes;
+        if (db is not null)
+        {
+            var pragma = "PRAGMA cache_size=-" + kibibytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await db.Database.ExecuteSqlRawAsync(pragma);
+        }
+    }
 
     /// <summary>The writer's context, with nothing tracked, on its open connection.</summary>
     public async Task<CorrectionsDb> OpenAsync()
@@ -44,7 +62,7 @@ public sealed class SqliteWriterConnection(IServiceScopeFactory scopes) : IAsync
             setup.SetUp(opened);
             await using (var command = opened.CreateCommand())
             {
-                command.CommandText = $"PRAGMA cache_size=-{CacheKibibytes}; PRAGMA synchronous=NORMAL";
+                command.CommandText = $"PRAGMA cache_size=-{cacheKibibytes}; PRAGMA synchronous=NORMAL";
                 await command.ExecuteNonQueryAsync();
             }
             db.Database.SetDbConnection(opened, contextOwnsConnection: true);

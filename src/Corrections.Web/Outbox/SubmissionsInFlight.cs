@@ -34,6 +34,16 @@ public sealed class SubmissionsInFlight
         }
     }
 
+    /// <summary>Whether a burst goes on: <see cref="Burst"/> or more in flight, or fewer for less than <see cref="Lull"/>.</summary>
+    public bool InBurst
+    {
+        get
+        {
+            lock (gate)
+                return count >= Burst || (belowBurstSince != 0 && Stopwatch.GetElapsedTime(belowBurstSince) < Lull);
+        }
+    }
+
     public void Add()
     {
         lock (gate)

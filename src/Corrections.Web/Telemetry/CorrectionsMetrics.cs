@@ -21,6 +21,9 @@ public sealed class CorrectionsMetrics
     private readonly Histogram<int> writerGroupSize;
     private readonly Histogram<double> writerCommitDuration;
     private readonly Histogram<double> writerSyncDuration;
+    private readonly Counter<long> intakeTaken;
+    private readonly Counter<long> intakeSorted;
+    private readonly Histogram<double> intakeSortDuration;
 
     // Seconds: a group's commit and a log sync take milliseconds; a second or more is a disk in trouble.
     private static readonly double[] WriterSeconds = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
@@ -44,6 +47,10 @@ public sealed class CorrectionsMetrics
         writerCommitDuration = meter.CreateHistogram("corrections_writer_commit_duration", "s", "Time a group of submissions took to be written and committed",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = WriterSeconds });
         writerSyncDuration = meter.CreateHistogram("corrections_writer_sync_duration", "s", "Time a sync of SQLite's log to disk took, for the groups committed before it",
+            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = WriterSeconds });
+        intakeTaken = meter.CreateCounter<long>("corrections_intake_taken", "{report}", "Submissions taken into the intake during a burst (SQLite), to be sorted into their reports after it");
+        intakeSorted = meter.CreateCounter<long>("corrections_intake_sorted", "{report}", "Submissions sorted from the intake into their reports");
+        intakeSortDuration = meter.CreateHistogram("corrections_intake_sort_duration", "s", "Time a chunk of the intake took to be sorted and committed",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = WriterSeconds });
     }
 
@@ -76,4 +83,12 @@ public sealed class CorrectionsMetrics
     }
 
     public void WriterSynced(TimeSpan took) => writerSyncDuration.Record(took.TotalSeconds);
+
+    public void IntakeTaken(int submissions) => intakeTaken.Add(submissions);
+
+    public void IntakeSorted(int submissions, TimeSpan took)
+    {
+        intakeSorted.Add(submissions);
+        intakeSortDuration.Record(took.TotalSeconds);
+    }
 }

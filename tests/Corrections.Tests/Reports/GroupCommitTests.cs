@@ -21,7 +21,8 @@ public sealed class GroupCommitTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        app = new CorrectionsApp(data)
+        // These are about the groups written straight into their tables; IntakeTests are about the intake.
+        app = new CorrectionsApp(data, settings: new Dictionary<string, string?> { ["Database:IntakeDuringBursts"] = "false" })
         {
             ConfigureServices = services => services.ConfigureDbContext<CorrectionsDb>(options => options.AddInterceptors(probe)),
         };

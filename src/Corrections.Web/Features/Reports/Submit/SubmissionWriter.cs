@@ -16,11 +16,14 @@ namespace Corrections.Features.Reports.Submit;
 /// reports is what lets a small machine take a viral article's reports durably.
 /// On SQLite the disk is not waited for by the commit itself: the writer commits without a sync and goes on with the
 /// next group, while the log is synced beside it, once for all groups committed meanwhile; a group's requests are
-/// answered after a sync that began after its commit.
+/// answered after a sync that began after its commit. During a burst the writer takes each group on SQLite into the
+/// intake (<see cref="SubmissionIntake"/>), one row a group, and sorts the groups into their reports after the burst.
 /// </summary>
 public sealed class SubmissionWriter(
     IServiceScopeFactory scopes,
     SubmissionRecorder recorder,
+    SubmissionIntake intake,
+    TimeProvider time,
     SqliteLogSync logSync,
     OutboxSignal outbox,
     SubmissionsInFlight inFlight,
@@ -48,8 +51,27 @@ public sealed class SubmissionWriter(
         SingleWriter = true,
     });
 
+    // Those waiting for every submission taken so far to be sorted into its report.
+    private readonly Lock sortedGate = new();
+    private TaskCompletionSource? sorted;
+
     /// <summary>Submissions waiting for the writer.</summary>
     internal int Queued => queue.Reader.Count;
+
+    /// <summary>
+    /// Completes once every submission answered before the call is in the tables, sorted from the intake if a burst
+    /// left it there; the writer sorts them at once, without waiting for the burst to end.
+    /// </summary>
+    public Task WhenSortedAsync(CancellationToken cancellationToken)
+    {
+        lock (sortedGate)
+        {
+            if (intake.Unsorted == 0)
+                return Task.CompletedTask;
+            sorted ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return sorted.Task.WaitAsync(cancellationToken);
+        }
+    }
 
     /// <summary>Queues the submission and completes once it is committed, or with the error that kept it from being committed.</summary>
     public async ValueTask<SubmitReportResult> WriteAsync(PreparedSubmission submission, CancellationToken cancellationToken)
@@ -70,12 +92,15 @@ public sealed class SubmissionWriter(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (database.Value.Provider == DatabaseProvider.Sqlite)
+        {
             sqlite = new SqliteWriterConnection(scopes);
+            await intake.LoadAsync(await sqlite.OpenAsync(), stoppingToken);
+        }
         var batch = new List<Pending>(MaxBatch);
         var syncing = SyncCommittedAsync();
         try
         {
-            while (await queue.Reader.WaitToReadAsync(stoppingToken))
+            while (await WaitForSubmissionsAsync(stoppingToken))
             {
                 // The answers of the last batch send their readers' next reports at once; let them queue up, or the
                 // first would be committed alone and the rest wait a whole commit more.
@@ -93,6 +118,9 @@ public sealed class SubmissionWriter(
                 else if (batch.Count > 1)
                     await WriteBatchAsync(batch);
                 batch.Clear();
+                // Past its limits the intake is sorted a chunk a group even while the burst goes on.
+                if (intake.Unsorted > 0 && intake.Overdue(time.GetUtcNow()))
+                    await SortIntakeAsync();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -110,6 +138,128 @@ public sealed class SubmissionWriter(
                 await sqlite.DisposeAsync();
         }
     }
+
+    /// <summary>
+    /// Waits for submissions. While there are none and no burst goes on, or someone waits for it, it sorts what the
+    /// intake took, a chunk at a time, looking for submissions between chunks.
+    /// </summary>
+    /// <returns>False once no more submissions will come.</returns>
+    private async Task<bool> WaitForSubmissionsAsync(CancellationToken stoppingToken)
+    {
+        while (intake.Unsorted > 0 && queue.Reader.Count == 0)
+        {
+            if (!inFlight.InBurst || SortWaitedFor || intake.Overdue(time.GetUtcNow()))
+            {
+                await SortIntakeAsync();
+                continue;
+            }
+            // A burst goes on: look again when it may have ended, unless submissions come first.
+            using var lull = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            lull.CancelAfter(SubmissionsInFlight.Lull);
+            try
+            {
+                return await queue.Reader.WaitToReadAsync(lull.Token);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+            }
+        }
+        return await queue.Reader.WaitToReadAsync(stoppingToken);
+    }
+
+    private bool SortWaitedFor
+    {
+        get
+        {
+            lock (sortedGate)
+                return sorted is not null;
+        }
+    }
+
+    /// <summary>
+    /// Sorts the oldest groups of the intake in one transaction. If that fails, each group alone, so that one that
+    /// cannot be sorted is set aside, with the reason, and keeps no other from its report.
+    /// </summary>
+    private async Task SortIntakeAsync()
+    {
+        try
+        {
+            var groups = await SortOnWriterConnectionAsync(db => intake.OldestAsync(db, CancellationToken.None));
+            try
+            {
+                await SortAsync(groups);
+            }
+            catch (Exception ex) when (groups.Count > 1)
+            {
+                logger.LogWarning(ex, "Sorting {Count} groups of submissions from the intake failed; sorting each alone", groups.Count);
+                foreach (var group in groups)
+                {
+                    try
+                    {
+                        await SortAsync([group]);
+                    }
+                    catch (Exception alone)
+                    {
+                        logger.LogError(alone, "Intake group {GroupId} of {Count} submissions cannot be sorted into its reports; it is kept in the intake, set aside",
+                            group.Id, group.Rows.Submissions.Count);
+                        await SortOnWriterConnectionAsync(db => SubmissionIntake.SetAsideAsync(db, group.Id, alone, CancellationToken.None));
+                        intake.Forget(group);
+                    }
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // The database itself fails: the intake keeps its groups, and the writer tries again after a pause.
+            logger.LogError(ex, "Sorting the intake failed; it is tried again in a second");
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+        if (intake.Unsorted == 0)
+        {
+            await sqlite!.SetCacheAsync(SqliteWriterConnection.CacheKibibytes);
+            TaskCompletionSource? waiting;
+            lock (sortedGate)
+                (waiting, sorted) = (sorted, null);
+            waiting?.TrySetResult();
+        }
+    }
+
+    private async Task SortAsync(IReadOnlyList<UnsortedGroup> groups)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var (rows, log) = await SortOnWriterConnectionAsync(async db =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
+            var rows = await SubmissionIntake.SortAsync(db, groups, CancellationToken.None);
+            await transaction.CommitAsync(CancellationToken.None);
+            return (rows, SqliteLogSync.PathOf((SqliteConnection)db.Database.GetDbConnection()));
+        });
+        foreach (var group in groups)
+            intake.Forget(group);
+        metrics.IntakeSorted(rows.Submissions.Count, Stopwatch.GetElapsedTime(started));
+        // The mail of the sorted reports goes out once they are on disk.
+        await unsynced.Writer.WriteAsync(new Committed([], [], rows.Outbox.Count > 0, log));
+    }
+
+    private async Task<T> SortOnWriterConnectionAsync<T>(Func<CorrectionsDb, Task<T>> work)
+    {
+        try
+        {
+            return await work(await sqlite!.OpenAsync());
+        }
+        catch
+        {
+            await sqlite!.DisposeAsync();
+            throw;
+        }
+    }
+
+    private Task SortOnWriterConnectionAsync(Func<CorrectionsDb, Task> work) =>
+        SortOnWriterConnectionAsync(async db =>
+        {
+            await work(db);
+            return true;
+        });
 
     private async Task WriteBatchAsync(List<Pending> batch)
     {
@@ -178,12 +328,26 @@ public sealed class SubmissionWriter(
     private async Task<Committed> CommitAsync(CorrectionsDb db, Pending[] group, string? log)
     {
         var started = Stopwatch.GetTimestamp();
+        // On SQLite a group written during a burst (as the outbox dispatcher sees one) goes into the intake, and so does
+        // every group while the intake holds some: they are sorted in the order they came.
+        var onSqlite = log is not null;
+        var intoIntake = onSqlite && (intake.Unsorted > 0 || (database.Value.IntakeDuringBursts && inFlight.InBurst));
+        if (intoIntake)
+            await sqlite!.SetCacheAsync(SqliteWriterConnection.IntakeCacheKibibytes);
         await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
-        var (results, rows) = await recorder.RecordAsync(db, Array.ConvertAll(group, p => p.Submission), CancellationToken.None);
-        await rows.WriteAsync(db, CancellationToken.None);
+        var (results, rows) = await recorder.RecordAsync(db, Array.ConvertAll(group, p => p.Submission), onSqlite ? intake : null, CancellationToken.None);
+        var now = time.GetUtcNow();
+        var taken = intoIntake && await SubmissionIntake.TakeAsync(db, rows, now, CancellationToken.None);
+        if (!intoIntake)
+            await rows.WriteAsync(db, CancellationToken.None);
         await transaction.CommitAsync(CancellationToken.None);
+        if (taken)
+        {
+            intake.Remember(rows, now);
+            metrics.IntakeTaken(rows.Submissions.Count);
+        }
         metrics.WriterCommitted(group.Length, Stopwatch.GetElapsedTime(started));
-        return new Committed(group, results, rows.Outbox.Count > 0, log);
+        return new Committed(group, results, !intoIntake && rows.Outbox.Count > 0, log);
     }
 
     /// <summary>Answers a committed group now on a database server, whose commit is durable; on SQLite once its log is synced.</summary>
@@ -255,6 +419,7 @@ public static class SubmissionWriterSetup
     public static IServiceCollection AddSubmissionWriter(this IServiceCollection services)
     {
         services.AddSingleton<SubmissionRecorder>();
+        services.AddSingleton<SubmissionIntake>();
         services.AddSingleton<SubmissionWriter>();
         services.AddHostedService(provider => provider.GetRequiredService<SubmissionWriter>());
         return services;

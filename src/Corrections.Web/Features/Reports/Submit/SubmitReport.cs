@@ -124,9 +124,13 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
     }
 
     /// <summary>Works out the group's new rows and the readers it adds to stored open reports; writes nothing yet.</summary>
-    public async Task<(SubmitReportResult[] Results, NewRows Rows)> RecordAsync(CorrectionsDb db, IReadOnlyList<PreparedSubmission> batch, CancellationToken cancellationToken)
+    /// <param name="intake">On SQLite, what the writer took during a burst and has not sorted yet, which the look-ups find too.</param>
+    public async Task<(SubmitReportResult[] Results, NewRows Rows)> RecordAsync(
+        CorrectionsDb db, IReadOnlyList<PreparedSubmission> batch, SubmissionIntake? intake, CancellationToken cancellationToken)
     {
-        var (answered, stored) = await SubmissionLookups.FindAsync(db, batch, cancellationToken);
+        var found = await SubmissionLookups.FindAsync(db, batch, cancellationToken);
+        intake?.AddTo(found, batch);
+        var (answered, stored) = found;
         var joinable = stored.ToDictionary(p => p.Key, p => new Joinable(p.Value, Created: null), StringComparer.Ordinal);
         var rows = new NewRows();
         var results = new SubmitReportResult[batch.Count];
@@ -250,7 +254,11 @@ public sealed class NewRows
     /// <summary>By stored report: how many readers joined it, and when the last one came.</summary>
     public Dictionary<Guid, (int Readers, DateTimeOffset At)> Joined { get; } = [];
 
-    public void Join(Guid reportId, DateTimeOffset at) => Joined[reportId] = (Joined.GetValueOrDefault(reportId).Readers + 1, at);
+    public void Join(Guid reportId, DateTimeOffset at, int readers = 1)
+    {
+        var (before, last) = Joined.GetValueOrDefault(reportId);
+        Joined[reportId] = (before + readers, at > last ? at : last);
+    }
 
     public async Task WriteAsync(CorrectionsDb db, CancellationToken cancellationToken)
     {

@@ -1,0 +1,202 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Http.Json;
+using Corrections.Data;
+using Corrections.Features.Reports.Submit;
+using Corrections.Outbox;
+using Corrections.Telemetry;
+using Corrections.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+
+namespace Corrections.Tests.Reports;
+
+/// <summary>
+/// On SQLite the submissions of a burst are taken into the intake, one row a group, answered once it is on disk, and
+/// sorted into their reports after the burst; meanwhile repeats and readers of the same passage still find them.
+/// </summary>
+public sealed class IntakeTests : IAsyncLifetime
+{
+    private readonly TestData data = new(Corrections.Configuration.DatabaseProvider.Sqlite);
+    private CorrectionsApp app = null!;
+
+    public Task InitializeAsync()
+    {
+        app = new CorrectionsApp(data);
+        _ = app.Server;
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await app.DisposeAsync();
+        data.Dispose();
+    }
+
+    /// <summary>Keeps a burst going, as the outbox dispatcher and the writer see one, until disposed.</summary>
+    private static IDisposable BurstGoesOn(CorrectionsApp service)
+    {
+        var inFlight = service.Services.GetRequiredService<SubmissionsInFlight>();
+        for (var i = 0; i < SubmissionsInFlight.Burst; i++)
+            inFlight.Add();
+        return new EndOfBurst(inFlight);
+    }
+
+    private sealed class EndOfBurst(SubmissionsInFlight inFlight) : IDisposable
+    {
+        private int ended;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref ended, 1) == 1)
+                return;
+            for (var i = 0; i < SubmissionsInFlight.Burst; i++)
+                inFlight.Remove();
+        }
+    }
+
+    private static Task<int> UnsortedGroupsAsync(CorrectionsApp service) => service.QueryAsync(db => db.Intake.CountAsync(g => g.SortError == null));
+
+    [Fact]
+    public async Task Submissions_during_a_burst_are_answered_from_the_intake_and_sorted_into_reports_and_mail_after_it()
+    {
+        using var taken = new MetricCollector<long>(app.Services.GetRequiredService<IMeterFactory>(), CorrectionsMetrics.MeterName, "corrections_intake_taken");
+        var burst = BurstGoesOn(app);
+
+        var ids = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"))));
+
+        Assert.Equal(30, taken.GetMeasurementSnapshot().Sum(m => m.Value));
+        Assert.True(await UnsortedGroupsAsync(app) > 0);
+        Assert.Equal(0, await app.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Empty(await app.OutboxAsync());
+
+        burst.Dispose();
+        await app.WaitUntilAsync(async () => await app.QueryAsync(db => db.Reports.CountAsync()) == 30);
+        var stored = await app.QueryAsync(db => db.Reports.Select(r => r.Id).ToListAsync());
+        Assert.Equal(ids.Order(), stored.Order());
+        Assert.Equal(30, await app.QueryAsync(db => db.ReportSubmissions.CountAsync()));
+        Assert.Equal(0, await app.QueryAsync(db => db.Intake.CountAsync()));
+        await app.WaitUntilAsync(async () => (await app.OutboxAsync()).Count(m => m.State == OutboxState.Done) == 30);
+    }
+
+    [Fact]
+    public async Task A_repeat_and_another_readers_duplicate_find_a_report_still_in_the_intake()
+    {
+        var burst = BurstGoesOn(app);
+        var first = Infrastructure.Reports.Valid(clientRequestId: "first-reader", exact: "teh");
+        var id = await app.SubmitAcceptedAsync(first);
+
+        Assert.Equal(id, await app.SubmitAcceptedAsync(first));
+        Assert.Equal(id, await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(clientRequestId: "second-reader", exact: "teh")));
+        Assert.Equal(0, await app.QueryAsync(db => db.Reports.CountAsync()));
+
+        burst.Dispose();
+        await app.WaitUntilAsync(async () => await UnsortedGroupsAsync(app) == 0);
+        var report = await app.QueryAsync(db => db.Reports.Include(r => r.Submissions).SingleAsync());
+        Assert.Equal(id, report.Id);
+        Assert.Equal(2, report.ReaderCount);
+        Assert.Equal(["first-reader", "second-reader"], report.Submissions.Select(s => s.ClientRequestId).Order());
+        Assert.Single(await app.OutboxAsync());
+    }
+
+    [Fact]
+    public async Task Readers_in_the_intake_who_join_a_report_stored_before_are_added_to_its_count()
+    {
+        var id = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "teh"));
+        var burst = BurstGoesOn(app);
+
+        await Task.WhenAll(Enumerable.Range(0, 5).Select(async _ => Assert.Equal(id, await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "teh")))));
+        Assert.Equal(1, await app.QueryAsync(db => db.Reports.Where(r => r.Id == id).Select(r => r.ReaderCount).SingleAsync()));
+
+        burst.Dispose();
+        await app.WaitUntilAsync(async () => await app.QueryAsync(db => db.Reports.Where(r => r.Id == id).Select(r => r.ReaderCount).SingleAsync()) == 6);
+        Assert.Equal(6, await app.QueryAsync(db => db.ReportSubmissions.CountAsync()));
+    }
+
+    [Fact]
+    public async Task A_burst_that_lasts_is_sorted_once_its_first_group_has_waited_a_minute()
+    {
+        using var burst = BurstGoesOn(app);
+        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "early"));
+        await Task.Delay(100);
+        Assert.Equal(0, await app.QueryAsync(db => db.Reports.CountAsync()));
+
+        app.Time.Advance(SubmissionIntake.SortWithin);
+
+        await app.WaitUntilAsync(async () => await app.QueryAsync(db => db.Reports.CountAsync()) == 1);
+    }
+
+    [Fact]
+    public async Task Erasing_a_readers_address_erases_it_from_submissions_still_in_the_intake()
+    {
+        using var burst = BurstGoesOn(app);
+        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "teh"));
+
+        var response = await app.CreateAdminClient().DeleteAsync("/api/readers/reader@example.net");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, (await response.Content.ReadFromJsonAsync<EraseReaderResultBody>())!.Erased);
+        Assert.Null(await app.QueryAsync(db => db.ReportSubmissions.Select(s => s.ReaderEmail).SingleAsync()));
+    }
+
+    private sealed record EraseReaderResultBody(int Erased);
+
+    [Fact]
+    public async Task Groups_left_in_the_intake_by_a_stopped_service_are_found_by_repeats_and_sorted_after_the_restart()
+    {
+        using var restarted = new TestData(Corrections.Configuration.DatabaseProvider.Sqlite);
+        var resent = Infrastructure.Reports.Valid(clientRequestId: "sent-before-the-restart", exact: "teh");
+        Guid id;
+        await using (var before = new CorrectionsApp(restarted))
+        {
+            using var burst = BurstGoesOn(before);
+            id = await before.SubmitAcceptedAsync(resent);
+            await before.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "another"));
+        }
+        await using var after = new CorrectionsApp(restarted);
+        Assert.Equal(id, await after.SubmitAcceptedAsync(resent));
+
+        await after.WaitUntilAsync(async () => await after.QueryAsync(db => db.Reports.CountAsync()) == 2);
+        Assert.Equal(0, await after.QueryAsync(db => db.Intake.CountAsync()));
+        Assert.Equal(2, await after.QueryAsync(db => db.ReportSubmissions.CountAsync()));
+    }
+
+    [Fact]
+    public async Task An_intake_row_that_cannot_be_read_is_set_aside_with_the_reason_and_the_others_are_sorted()
+    {
+        using var restarted = new TestData(Corrections.Configuration.DatabaseProvider.Sqlite);
+        await using (var before = new CorrectionsApp(restarted))
+        {
+            using var burst = BurstGoesOn(before);
+            await before.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "teh"));
+            Assert.Equal(1, await UnsortedGroupsAsync(before));
+            await before.QueryAsync(async db =>
+            {
+                db.Intake.Add(new IntakeGroup { Rows = "not what the writer wrote"u8.ToArray(), TakenAt = before.Time.GetUtcNow() });
+                return await db.SaveChangesAsync();
+            });
+        }
+
+        await using var after = new CorrectionsApp(restarted);
+        _ = after.Server;
+
+        await after.WaitUntilAsync(async () => await after.QueryAsync(db => db.Reports.CountAsync()) == 1);
+        var setAside = await after.QueryAsync(db => db.Intake.SingleAsync());
+        Assert.StartsWith("JsonException", setAside.SortError);
+        Assert.Contains(after.Logs.Lines, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Error && l.Message.Contains($"Intake group {setAside.Id} cannot be read"));
+    }
+
+    [Fact]
+    public async Task With_the_intake_turned_off_a_burst_is_written_straight_into_the_tables()
+    {
+        using var own = new TestData(Corrections.Configuration.DatabaseProvider.Sqlite);
+        await using var straight = new CorrectionsApp(own, settings: new Dictionary<string, string?> { ["Database:IntakeDuringBursts"] = "false" });
+        using var burst = BurstGoesOn(straight);
+
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(i => straight.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"))));
+
+        Assert.Equal(10, await straight.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(0, await straight.QueryAsync(db => db.Intake.CountAsync()));
+    }
+}
