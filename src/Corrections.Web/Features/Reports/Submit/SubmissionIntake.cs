@@ -123,35 +123,45 @@ public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
         }
     }
 
-    /// <summary>As the writer starts: remembers the groups a previous run took and did not sort.</summary>
-    public async Task LoadAsync(CorrectionsDb db, CancellationToken cancellationToken)
-    {
-        foreach (var group in await ReadAsync(db, int.MaxValue, cancellationToken))
+    /// <summary>As the writer starts: remembers the groups a previous run took and did not sort, one at a time.</summary>
+    public Task LoadAsync(CorrectionsDb db, CancellationToken cancellationToken) =>
+        ReadAsync(db, group =>
+        {
             Remember(group.Rows.ToNewRows(), group.TakenAt);
-    }
+            return true;
+        }, cancellationToken);
 
     /// <summary>The oldest unsorted groups, up to about <see cref="SortChunk"/> submissions.</summary>
-    public Task<List<UnsortedGroup>> OldestAsync(CorrectionsDb db, CancellationToken cancellationToken) => ReadAsync(db, SortChunk, cancellationToken);
-
-    /// <summary>The unsorted groups in the order they were taken, until they hold <paramref name="submissions"/>.</summary>
-    private async Task<List<UnsortedGroup>> ReadAsync(CorrectionsDb db, int submissions, CancellationToken cancellationToken)
+    public async Task<List<UnsortedGroup>> OldestAsync(CorrectionsDb db, CancellationToken cancellationToken)
     {
         var groups = new List<UnsortedGroup>();
-        var unreadable = new List<(long Id, Exception Error)>();
         var count = 0;
+        await ReadAsync(db, group =>
+        {
+            groups.Add(group);
+            count += group.Rows.Submissions.Count;
+            return count < SortChunk;
+        }, cancellationToken);
+        return groups;
+    }
+
+    /// <summary>Reads the unsorted groups in the order they were taken, each to <paramref name="take"/>, until it answers false.</summary>
+    private async Task ReadAsync(CorrectionsDb db, Func<UnsortedGroup, bool> take, CancellationToken cancellationToken)
+    {
+        var unreadable = new List<(long Id, Exception Error)>();
         await foreach (var group in db.Intake.AsNoTracking().Where(g => g.SortError == null).OrderBy(g => g.Id).AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
+            IntakeRows rows;
             try
             {
-                var rows = JsonSerializer.Deserialize(group.Rows, IntakeJson.Default.IntakeRows) ?? throw new JsonException("The row holds null");
-                groups.Add(new UnsortedGroup(group.Id, group.TakenAt, rows));
-                count += rows.Submissions.Count;
+                rows = JsonSerializer.Deserialize(group.Rows, IntakeJson.Default.IntakeRows) ?? throw new JsonException("The row holds null");
             }
             catch (JsonException ex)
             {
                 unreadable.Add((group.Id, ex));
+                continue;
             }
-            if (count >= submissions)
+            if (!take(new UnsortedGroup(group.Id, group.TakenAt, rows)))
                 break;
         }
         foreach (var (id, error) in unreadable)
@@ -159,7 +169,6 @@ public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
             logger.LogError(error, "Intake group {GroupId} cannot be read; it is kept in the intake, set aside", id);
             await SetAsideAsync(db, id, error, cancellationToken);
         }
-        return groups;
     }
 
     private const string DeleteSql = """DELETE FROM "Intake" WHERE "Id" = ?1""";
