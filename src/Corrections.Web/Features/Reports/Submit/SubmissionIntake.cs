@@ -84,17 +84,17 @@ public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
     }
 
     /// <summary>Keeps what later groups must find of a group taken and committed.</summary>
-    public void Remember(NewRows rows, DateTimeOffset taken)
+    public void Remember(IReadOnlyList<Report> reports, IReadOnlyList<ReportSubmission> taken, DateTimeOffset at)
     {
-        takenAt.Enqueue(taken);
-        foreach (var report in rows.Reports)
+        takenAt.Enqueue(at);
+        foreach (var report in reports)
         {
             if (report.Status == ReportStatus.New)
                 openReports[OpenKey(report.DuplicateKey)] = report.Id;
         }
-        foreach (var submission in rows.Submissions)
+        foreach (var submission in taken)
         {
-            var status = rows.Reports.Find(r => r.Id == submission.ReportId)?.Status ?? ReportStatus.New;
+            var status = reports.FirstOrDefault(r => r.Id == submission.ReportId)?.Status ?? ReportStatus.New;
             submissions[SubmissionKey(submission.SiteKey, submission.ClientRequestId)] = (submission.ReportId, status);
         }
         unsorted = submissions.Count;
@@ -127,7 +127,7 @@ public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
     public Task LoadAsync(CorrectionsDb db, CancellationToken cancellationToken) =>
         ReadAsync(db, group =>
         {
-            Remember(group.Rows.ToNewRows(), group.TakenAt);
+            Remember(group.Rows.Reports, group.Rows.Submissions, group.TakenAt);
             return true;
         }, cancellationToken);
 
@@ -194,7 +194,7 @@ public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
     }
 
     /// <summary>Keeps a group that cannot be sorted, with the reason, out of the way of the others.</summary>
-    public static Task SetAsideAsync(CorrectionsDb db, long groupId, Exception error, CancellationToken cancellationToken)
+    public static Task<int> SetAsideAsync(CorrectionsDb db, long groupId, Exception error, CancellationToken cancellationToken)
     {
         var reason = $"{error.GetType().Name}: {error.Message}";
         return db.Intake.Where(g => g.Id == groupId).ExecuteUpdateAsync(set => set.SetProperty(g => g.SortError, reason[..Math.Min(reason.Length, 2000)]), cancellationToken);
@@ -226,13 +226,6 @@ public sealed record IntakeRows(
     public static IntakeRows Of(NewRows rows) => new(
         rows.Reports, rows.Submissions, rows.Events, rows.Outbox,
         [.. rows.Joined.Select(j => new JoinedReaders(j.Key, j.Value.Readers, j.Value.At))]);
-
-    public NewRows ToNewRows()
-    {
-        var rows = new NewRows();
-        AddTo(rows);
-        return rows;
-    }
 
     /// <summary>Adds this group's rows to those of the groups sorted with it, after theirs.</summary>
     public void AddTo(NewRows rows)

@@ -184,7 +184,7 @@ public sealed class SubmissionWriter(
     {
         try
         {
-            var groups = await SortOnWriterConnectionAsync(db => intake.OldestAsync(db, CancellationToken.None));
+            var groups = await OnWriterConnectionAsync(db => intake.OldestAsync(db, CancellationToken.None));
             try
             {
                 await SortAsync(groups);
@@ -202,7 +202,7 @@ public sealed class SubmissionWriter(
                     {
                         logger.LogError(alone, "Intake group {GroupId} of {Count} submissions cannot be sorted into its reports; it is kept in the intake, set aside",
                             group.Id, group.Rows.Submissions.Count);
-                        await SortOnWriterConnectionAsync(db => SubmissionIntake.SetAsideAsync(db, group.Id, alone, CancellationToken.None));
+                        await OnWriterConnectionAsync(db => SubmissionIntake.SetAsideAsync(db, group.Id, alone, CancellationToken.None));
                         intake.Forget(group);
                     }
                 }
@@ -227,7 +227,7 @@ public sealed class SubmissionWriter(
     private async Task SortAsync(IReadOnlyList<UnsortedGroup> groups)
     {
         var started = Stopwatch.GetTimestamp();
-        var (rows, log) = await SortOnWriterConnectionAsync(async db =>
+        var (rows, log) = await OnWriterConnectionAsync(async db =>
         {
             await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
             var rows = await SubmissionIntake.SortAsync(db, groups, CancellationToken.None);
@@ -241,7 +241,8 @@ public sealed class SubmissionWriter(
         await unsynced.Writer.WriteAsync(new Committed([], [], rows.Outbox.Count > 0, log));
     }
 
-    private async Task<T> SortOnWriterConnectionAsync<T>(Func<CorrectionsDb, Task<T>> work)
+    /// <summary>Runs <paramref name="work"/> on the writer's SQLite connection.</summary>
+    private async Task<T> OnWriterConnectionAsync<T>(Func<CorrectionsDb, Task<T>> work)
     {
         try
         {
@@ -249,17 +250,11 @@ public sealed class SubmissionWriter(
         }
         catch
         {
+            // Whatever state the failure left the connection in, the next group starts on a new one.
             await sqlite!.DisposeAsync();
             throw;
         }
     }
-
-    private Task SortOnWriterConnectionAsync(Func<CorrectionsDb, Task> work) =>
-        SortOnWriterConnectionAsync(async db =>
-        {
-            await work(db);
-            return true;
-        });
 
     private async Task WriteBatchAsync(List<Pending> batch)
     {
@@ -312,17 +307,7 @@ public sealed class SubmissionWriter(
             await using var scope = scopes.CreateAsyncScope();
             return await CommitAsync(scope.ServiceProvider.GetRequiredService<CorrectionsDb>(), group, log: null);
         }
-        try
-        {
-            var db = await sqlite.OpenAsync();
-            return await CommitAsync(db, group, SqliteLogSync.PathOf((SqliteConnection)db.Database.GetDbConnection()));
-        }
-        catch
-        {
-            // Whatever state the failure left the connection in, the next group starts on a new one.
-            await sqlite.DisposeAsync();
-            throw;
-        }
+        return await OnWriterConnectionAsync(db => CommitAsync(db, group, SqliteLogSync.PathOf((SqliteConnection)db.Database.GetDbConnection())));
     }
 
     private async Task<Committed> CommitAsync(CorrectionsDb db, Pending[] group, string? log)
@@ -343,7 +328,7 @@ public sealed class SubmissionWriter(
         await transaction.CommitAsync(CancellationToken.None);
         if (taken)
         {
-            intake.Remember(rows, now);
+            intake.Remember(rows.Reports, rows.Submissions, now);
             metrics.IntakeTaken(rows.Submissions.Count);
         }
         metrics.WriterCommitted(group.Length, Stopwatch.GetElapsedTime(started));
