@@ -188,6 +188,22 @@ public sealed class IntakeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_group_that_became_unreadable_while_the_service_ran_is_set_aside_and_the_writer_goes_on()
+    {
+        var burst = BurstGoesOn(app);
+        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "teh"));
+        await app.QueryAsync(db => db.Intake.ExecuteUpdateAsync(set => set.SetProperty(g => g.Rows, "damaged"u8.ToArray())));
+
+        burst.Dispose();
+        await app.WaitUntilAsync(async () => await app.QueryAsync(db => db.Intake.CountAsync(g => g.SortError != null)) == 1);
+        await app.IntakeSortedAsync();
+
+        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "after it"));
+        Assert.Equal(["after it"], await app.QueryAsync(db => db.Reports.Select(r => r.Exact).ToListAsync()));
+        Assert.Contains(app.Logs.Lines, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Warning && l.Message.Contains("they are forgotten"));
+    }
+
+    [Fact]
     public async Task With_the_intake_turned_off_a_burst_is_written_straight_into_the_tables()
     {
         using var own = new TestData(Corrections.Configuration.DatabaseProvider.Sqlite);

@@ -23,8 +23,8 @@ namespace Corrections.Features.Reports.Submit;
 public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
 {
     /// <summary>
-    /// Submissions sorted in one transaction: enough that a page of an index takes several new entries at once, few
-    /// enough that a reader arriving meanwhile waits only some tens of milliseconds.
+    /// Submissions sorted in one transaction: enough that the transaction's own cost is shared by many, few enough that
+    /// a reader arriving meanwhile waits only some tens of milliseconds.
     /// </summary>
     public const int SortChunk = 256;
 
@@ -41,8 +41,8 @@ public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
     public static readonly TimeSpan SortWithin = TimeSpan.FromMinutes(1);
 
     // Keyed by 64 bits of a SHA-256 rather than by the strings: a burst of a few hundred thousand distinct reports is
-    // held in about 20 MB instead of a hundred or more. That two of 500,000 keys share those bits is less likely than
-    // one in a hundred million at the limit below.
+    // held in about 20 MB instead of a hundred or more. That two of the 250,000 keys the intake may hold share those
+    // bits is less likely than one in a hundred million.
     private readonly Dictionary<ulong, Guid> openReports = [];
     private readonly Dictionary<ulong, (Guid ReportId, ReportStatus Status)> submissions = [];
     private readonly Queue<DateTimeOffset> takenAt = []; // of each unsorted group, oldest first
@@ -114,13 +114,20 @@ public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
         takenAt.TryDequeue(out _); // groups are sorted in the order they were taken
         unsorted = submissions.Count;
         if (unsorted == 0)
-        {
-            // A burst's keys held tens of megabytes; give them back.
-            openReports.Clear();
-            openReports.TrimExcess();
-            submissions.TrimExcess();
-            takenAt.TrimExcess();
-        }
+            ForgetAll();
+    }
+
+    /// <summary>Forgets everything kept: the intake is sorted, or holds nothing that can be read any more.</summary>
+    public void ForgetAll()
+    {
+        // A burst's keys held tens of megabytes; give them back.
+        openReports.Clear();
+        openReports.TrimExcess();
+        submissions.Clear();
+        submissions.TrimExcess();
+        takenAt.Clear();
+        takenAt.TrimExcess();
+        unsorted = 0;
     }
 
     /// <summary>As the writer starts: remembers the groups a previous run took and did not sort, one at a time.</summary>

@@ -176,36 +176,21 @@ public sealed class SubmissionWriter(
         }
     }
 
-    /// <summary>
-    /// Sorts the oldest groups of the intake in one transaction. If that fails, each group alone, so that one that
-    /// cannot be sorted is set aside, with the reason, and keeps no other from its report.
-    /// </summary>
+    /// <summary>Sorts the oldest groups of the intake; when the database itself fails, they wait for another try.</summary>
     private async Task SortIntakeAsync()
     {
         try
         {
             var groups = await OnWriterConnectionAsync(db => intake.OldestAsync(db, CancellationToken.None));
-            try
+            if (groups.Count == 0)
             {
-                await SortAsync(groups);
+                // What is kept in memory has no readable row behind it any more (one was set aside as unreadable).
+                logger.LogWarning("The intake holds no readable group for the {Count} submissions kept of it; they are forgotten", intake.Unsorted);
+                intake.ForgetAll();
             }
-            catch (Exception ex) when (groups.Count > 1)
+            else
             {
-                logger.LogWarning(ex, "Sorting {Count} groups of submissions from the intake failed; sorting each alone", groups.Count);
-                foreach (var group in groups)
-                {
-                    try
-                    {
-                        await SortAsync([group]);
-                    }
-                    catch (Exception alone)
-                    {
-                        logger.LogError(alone, "Intake group {GroupId} of {Count} submissions cannot be sorted into its reports; it is kept in the intake, set aside",
-                            group.Id, group.Rows.Submissions.Count);
-                        await OnWriterConnectionAsync(db => SubmissionIntake.SetAsideAsync(db, group.Id, alone, CancellationToken.None));
-                        intake.Forget(group);
-                    }
-                }
+                await SortOrSetAsideAsync(groups);
             }
         }
         catch (Exception ex)
@@ -221,6 +206,36 @@ public sealed class SubmissionWriter(
             lock (sortedGate)
                 (waiting, sorted) = (sorted, null);
             waiting?.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Sorts the groups in one transaction. If that fails, each group alone, so that one that cannot be sorted is set
+    /// aside, with the reason, and keeps no other from its report.
+    /// </summary>
+    private async Task SortOrSetAsideAsync(List<UnsortedGroup> groups)
+    {
+        try
+        {
+            await SortAsync(groups);
+        }
+        catch (Exception ex) when (groups.Count > 1)
+        {
+            logger.LogWarning(ex, "Sorting {Count} groups of submissions from the intake failed; sorting each alone", groups.Count);
+            foreach (var group in groups)
+            {
+                try
+                {
+                    await SortAsync([group]);
+                }
+                catch (Exception alone)
+                {
+                    logger.LogError(alone, "Intake group {GroupId} of {Count} submissions cannot be sorted into its reports; it is kept in the intake, set aside",
+                        group.Id, group.Rows.Submissions.Count);
+                    await OnWriterConnectionAsync(db => SubmissionIntake.SetAsideAsync(db, group.Id, alone, CancellationToken.None));
+                    intake.Forget(group);
+                }
+            }
         }
     }
 
