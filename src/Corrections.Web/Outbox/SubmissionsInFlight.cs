@@ -40,9 +40,13 @@ public sealed class SubmissionsInFlight
         get
         {
             lock (gate)
-                return count >= Burst || (belowBurstSince != 0 && Stopwatch.GetElapsedTime(belowBurstSince) < Lull);
+                return QuietFor() < Lull;
         }
     }
+
+    /// <summary>How long fewer than <see cref="Burst"/> have been in flight: zero during a burst; the whole lull if none ever was. Under the gate.</summary>
+    private TimeSpan QuietFor() =>
+        count >= Burst ? TimeSpan.Zero : belowBurstSince == 0 ? Lull : Stopwatch.GetElapsedTime(belowBurstSince);
 
     public void Add()
     {
@@ -69,13 +73,12 @@ public sealed class SubmissionsInFlight
         while (true)
         {
             Task? burst = null;
-            var quiet = Lull;
+            TimeSpan quiet;
             lock (gate)
             {
                 if (count >= Burst)
                     burst = (belowBurst ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
-                else if (belowBurstSince != 0)
-                    quiet = Stopwatch.GetElapsedTime(belowBurstSince);
+                quiet = QuietFor();
             }
             if (burst is not null)
                 await burst.WaitAsync(cancellationToken);
