@@ -35,7 +35,7 @@ public sealed class SqliteWriterConnection(IServiceScopeFactory scopes) : IAsync
         cacheKibibytes = kibibytes;
         if (db is not null)
         {
-            var pragma = "PRAGMA cache_size=-" + kibibytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var pragma = CacheSizePragma(kibibytes);
             await db.Database.ExecuteSqlRawAsync(pragma);
         }
     }
@@ -62,7 +62,7 @@ public sealed class SqliteWriterConnection(IServiceScopeFactory scopes) : IAsync
             setup.SetUp(opened);
             await using (var command = opened.CreateCommand())
             {
-                command.CommandText = $"PRAGMA cache_size=-{cacheKibibytes}; PRAGMA synchronous=NORMAL";
+                command.CommandText = CacheSizePragma(cacheKibibytes) + "; PRAGMA synchronous=NORMAL";
                 await command.ExecuteNonQueryAsync();
             }
             db.Database.SetDbConnection(opened, contextOwnsConnection: true);
@@ -75,6 +75,9 @@ public sealed class SqliteWriterConnection(IServiceScopeFactory scopes) : IAsync
         }
         return db;
     }
+
+    private static string CacheSizePragma(int kibibytes) =>
+        "PRAGMA cache_size=-" + kibibytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Closes the connection; the next <see cref="OpenAsync"/> opens another.</summary>
     public async ValueTask DisposeAsync()
