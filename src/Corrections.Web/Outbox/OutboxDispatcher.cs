@@ -69,7 +69,7 @@ public sealed class OutboxDispatcher(
     /// </summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        // A host may stop its services twice, the second time after disposing them.
+        // A host may stop its services twice, the second time after (or while) disposing them.
         if (ExecuteTask is not { IsCompleted: false })
         {
             await base.StopAsync(cancellationToken);
@@ -84,9 +84,13 @@ public sealed class OutboxDispatcher(
             await cutOffSource.CancelAsync();
     }
 
+    /// <summary>
+    /// Cuts off what is still in hand instead of disposing the cut-off: a web application's own run loop and whoever
+    /// stopped it may both stop the host, one of them while the other disposes it, and a cancelled source holds no timer.
+    /// </summary>
     public override void Dispose()
     {
-        cutOffSource.Dispose();
+        cutOffSource.Cancel();
         base.Dispose();
     }
 

@@ -71,4 +71,15 @@ public sealed class GracefulStopTests : IAsyncLifetime
         });
         Assert.Contains(app.Log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("The shutdown timeout ran out while outbox message 1 (ReportSubmitted) was being handled; it and 2 more are released"));
     }
+
+    [Fact]
+    public async Task Stopping_while_or_after_the_host_disposes_the_dispatcher_cuts_off_the_mail_on_the_wire_and_releases_the_batch()
+    {
+        // A web application's run loop and whoever stopped it may both stop the host, one while the other disposes it.
+        app.Dispatcher.Dispose();
+        await app.Dispatcher.StopAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(15));
+
+        await app.WaitUntilAsync(async () => (await app.OutboxAsync()).All(m => m.LeaseOwner is null));
+        Assert.All(await app.OutboxAsync(), m => Assert.Equal(OutboxState.Pending, m.State));
+    }
 }
