@@ -33,6 +33,18 @@ public sealed class AdminApiTests() : ServiceTest(withSmtp: false)
     }
 
     [Fact]
+    public async Task A_readers_submission_is_not_authenticated_even_when_it_carries_a_key()
+    {
+        var client = App.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", "wrong-key-wrong-key-wrong-key");
+
+        var response = await client.PostAsJsonAsync("/api/reports", Infrastructure.Reports.Valid());
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.DoesNotContain(App.Log.Entries, e => e.Category == typeof(Corrections.Admin.ApiKeyAuthenticationHandler).FullName);
+    }
+
+    [Fact]
     public async Task The_list_filters_by_status_and_site_and_pages()
     {
         for (var i = 0; i < 5; i++)
