@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
@@ -16,13 +17,31 @@ public sealed class ClientAddressHasher(IOptions<PrivacyOptions> options, TimePr
         ? Encoding.UTF8.GetBytes(options.Value.IpHashSecret)
         : RandomNumberGenerator.GetBytes(32);
 
+    // The key of the current day, worked out once a day rather than once a request.
+    private DayKey current = new(DateOnly.MinValue, []);
+
+    private sealed record DayKey(DateOnly Day, byte[] Key);
+
     public string? Hash(IPAddress? address)
     {
         if (address is null)
             return null;
         if (address.IsIPv4MappedToIPv6)
             address = address.MapToIPv4();
-        var dayKey = HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(time.GetUtcNow().ToString("yyyy-MM-dd")));
-        return Convert.ToHexStringLower(HMACSHA256.HashData(dayKey, address.GetAddressBytes()))[..32];
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out var length);
+        Span<byte> hash = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(KeyOf(DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime)), bytes[..length], hash);
+        return Convert.ToHexStringLower(hash[..16]);
+    }
+
+    private byte[] KeyOf(DateOnly day)
+    {
+        var known = current;
+        if (known.Day == day)
+            return known.Key;
+        var key = HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)));
+        current = new DayKey(day, key);
+        return key;
     }
 }

@@ -139,11 +139,17 @@ public sealed class AbuseTests : IAsyncLifetime
 
         var morning = hasher.Hash(address);
         var sameAddressAsIPv6 = hasher.Hash(address.MapToIPv6());
-        time.Advance(TimeSpan.FromHours(15));
+        time.Advance(TimeSpan.FromHours(13));
+        var evening = hasher.Hash(address);
+        time.Advance(TimeSpan.FromHours(2));
         var nextDay = hasher.Hash(address);
 
         Assert.Matches("^[0-9a-f]{32}$", morning);
+        // Keyed by the day's key, itself keyed by the installation's secret: hashes stored before stay comparable.
+        var dayKey = System.Security.Cryptography.HMACSHA256.HashData("a-secret-of-the-installation"u8, "2026-11-25"u8);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(dayKey, address.GetAddressBytes()))[..32], morning);
         Assert.Equal(morning, sameAddressAsIPv6);
+        Assert.Equal(morning, evening);
         Assert.NotEqual(morning, nextDay);
         Assert.NotEqual(nextDay, hasher.Hash(IPAddress.Parse("203.0.113.8")));
         Assert.NotEqual(nextDay, otherInstallation.Hash(address));

@@ -93,11 +93,17 @@ public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
                 openReports[OpenKey(report.DuplicateKey)] = report.Id;
         }
         foreach (var submission in taken)
-        {
-            var status = reports.FirstOrDefault(r => r.Id == submission.ReportId)?.Status ?? ReportStatus.New;
-            submissions[SubmissionKey(submission.SiteKey, submission.ClientRequestId)] = (submission.ReportId, status);
-        }
+            submissions[SubmissionKey(submission.SiteKey, submission.ClientRequestId)] = (submission.ReportId, StatusOf(submission.ReportId, reports));
         unsorted = submissions.Count;
+    }
+
+    /// <summary>The status of a report the group created (a bot's is spam); one it joined is open.</summary>
+    private static ReportStatus StatusOf(Guid reportId, IReadOnlyList<Report> created)
+    {
+        foreach (var report in created)
+            if (report.Id == reportId)
+                return report.Status;
+        return ReportStatus.New;
     }
 
     /// <summary>Forgets a sorted group (or one that cannot be sorted): the tables answer for it now.</summary>
