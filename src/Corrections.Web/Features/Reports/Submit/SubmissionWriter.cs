@@ -109,7 +109,7 @@ public sealed class SubmissionWriter(
                 {
                     // A request given up before its batch began leaves nothing behind; one given up later is written whole.
                     if (next.CancellationToken.IsCancellationRequested)
-                        next.Result.TrySetCanceled(next.CancellationToken);
+                        next.Cancel();
                     else
                         batch.Add(next);
                 }
@@ -130,7 +130,7 @@ public sealed class SubmissionWriter(
         {
             queue.Writer.TryComplete();
             while (queue.Reader.TryRead(out var left))
-                left.Result.TrySetException(new OperationCanceledException("The service is stopping; the report was not stored."));
+                left.Fail(new OperationCanceledException("The service is stopping; the report was not stored."));
             // What was committed is synced and answered before the writer stops.
             unsynced.Writer.TryComplete();
             await syncing;
@@ -306,7 +306,7 @@ public sealed class SubmissionWriter(
             }
             catch (Exception ex)
             {
-                pending.Result.TrySetException(ex); // the request fails with it, and is logged there
+                pending.Fail(ex); // the request fails with it, and is logged there
                 return;
             }
             await AnswerWhenDurableAsync(committed);
@@ -354,7 +354,7 @@ public sealed class SubmissionWriter(
     private async ValueTask AnswerWhenDurableAsync(Committed committed)
     {
         if (committed.Log is null)
-            committed.Answer(outbox, failure: null);
+            committed.AnswerOnPool(outbox, failure: null);
         else
             await unsynced.Writer.WriteAsync(committed);
     }
@@ -386,20 +386,33 @@ public sealed class SubmissionWriter(
                 failure = new NotSyncedException(ex);
             }
             foreach (var committed in ready)
-                committed.Answer(outbox, failure);
+                committed.AnswerOnPool(outbox, failure);
             ready.Clear();
         }
     }
 
+    /// <summary>
+    /// A submission waiting for its answer. The requests' continuations run where the answer is given, so it is given on
+    /// a pool thread, never on the writer's or the sync's: a group's answers as one work item, one after the other,
+    /// rather than a work item (and a thread woken) each.
+    /// </summary>
     private sealed record Pending(PreparedSubmission Submission, CancellationToken CancellationToken)
     {
-        public TaskCompletionSource<SubmitReportResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<SubmitReportResult> Result { get; } = new();
+
+        public void Cancel() => ThreadPool.UnsafeQueueUserWorkItem(static p => p.Result.TrySetCanceled(p.CancellationToken), this, preferLocal: false);
+
+        public void Fail(Exception failure) =>
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Pending.Result.TrySetException(s.Failure), (Pending: this, Failure: failure), preferLocal: false);
     }
 
     /// <param name="Log">SQLite's log file, to sync before the answers; null on a database server.</param>
     private sealed record Committed(Pending[] Group, SubmitReportResult[] Results, bool WroteOutbox, string? Log)
     {
-        public void Answer(OutboxSignal outbox, Exception? failure)
+        public void AnswerOnPool(OutboxSignal outbox, Exception? failure) =>
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.Committed.Answer(s.Outbox, s.Failure), (Committed: this, Outbox: outbox, Failure: failure), preferLocal: false);
+
+        private void Answer(OutboxSignal outbox, Exception? failure)
         {
             if (failure is null && WroteOutbox)
                 outbox.Wake();
