@@ -128,6 +128,26 @@ public sealed class IntakeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_burst_that_goes_on_past_the_intakes_limits_is_sorted_a_few_groups_at_a_time()
+    {
+        using var sorted = new MetricCollector<long>(app.Services.GetRequiredService<IMeterFactory>(), CorrectionsMetrics.MeterName, "corrections_intake_sorted");
+        using var burst = BurstGoesOn(app);
+        const int groups = 13, readers = 10; // in groups of 10 at most, as readers' reports come
+        var count = groups * readers;
+        for (var g = 0; g < groups; g++)
+            await Task.WhenAll(Enumerable.Range(0, readers).Select(i => app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {g}.{i}"))));
+
+        app.Time.Advance(SubmissionIntake.SortWithin);
+
+        await app.WaitUntilAsync(async () => await app.QueryAsync(db => db.Reports.CountAsync()) == count);
+        var steps = sorted.GetMeasurementSnapshot();
+        Assert.Equal(count, steps.Sum(m => m.Value));
+        // Whole groups, so a step may pass the chunk by less than a group; a reader waits for a step, not for the lot.
+        Assert.True(steps.Count >= 2, $"sorted in {steps.Count} step(s)");
+        Assert.All(steps, m => Assert.True(m.Value < SubmissionIntake.OverdueSortChunk + readers));
+    }
+
+    [Fact]
     public async Task Erasing_a_readers_address_erases_it_from_submissions_still_in_the_intake()
     {
         using var burst = BurstGoesOn(app);

@@ -29,13 +29,20 @@ public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
     public const int SortChunk = 256;
 
     /// <summary>
+    /// Submissions sorted after each group while a burst goes on past the intake's limits: several groups' worth, so that
+    /// the intake shrinks while it takes, and readers wait for a few milliseconds' sort at a time rather than a whole
+    /// chunk's. Measured against a whole chunk a group: more reports a second and a p99 of 12 ms instead of 17-22.
+    /// </summary>
+    public const int OverdueSortChunk = 96;
+
+    /// <summary>
     /// Unsorted submissions at which the writer sorts even during a burst: each costs about 80 bytes of memory here, so
     /// that the intake's keys stay within about 20 MB (35 seconds of distinct reports at this machine's fastest).
     /// </summary>
     public const int MaxUnsorted = 250_000;
 
     /// <summary>
-    /// How long a group may wait to be sorted, even while the burst goes on: after that the writer sorts a chunk after
+    /// How long a group may wait to be sorted, even while the burst goes on: after that the writer sorts some after
     /// each group it takes, so that editors learn of a burst's reports about a minute after it began at the latest.
     /// </summary>
     public static readonly TimeSpan SortWithin = TimeSpan.FromMinutes(1);
@@ -144,8 +151,8 @@ public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
             return true;
         }, cancellationToken);
 
-    /// <summary>The oldest unsorted groups, up to about <see cref="SortChunk"/> submissions.</summary>
-    public async Task<List<UnsortedGroup>> OldestAsync(CorrectionsDb db, CancellationToken cancellationToken)
+    /// <summary>The oldest unsorted groups, whole, up to about <paramref name="chunk"/> submissions.</summary>
+    public async Task<List<UnsortedGroup>> OldestAsync(CorrectionsDb db, int chunk, CancellationToken cancellationToken)
     {
         var groups = new List<UnsortedGroup>();
         var count = 0;
@@ -153,7 +160,7 @@ public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
         {
             groups.Add(group);
             count += group.Rows.Submissions.Count;
-            return count < SortChunk;
+            return count < chunk;
         }, cancellationToken);
         return groups;
     }

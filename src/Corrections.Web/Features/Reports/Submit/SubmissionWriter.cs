@@ -118,9 +118,9 @@ public sealed class SubmissionWriter(
                 else if (batch.Count > 1)
                     await WriteBatchAsync(batch);
                 batch.Clear();
-                // Past its limits the intake is sorted a chunk a group even while the burst goes on.
+                // Past its limits the intake is sorted a little after each group even while the burst goes on.
                 if (intake.Unsorted > 0 && intake.Overdue(time.GetUtcNow()))
-                    await SortIntakeAsync();
+                    await SortIntakeAsync(SubmissionIntake.OverdueSortChunk);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -148,9 +148,14 @@ public sealed class SubmissionWriter(
     {
         while (intake.Unsorted > 0 && queue.Reader.Count == 0)
         {
-            if (!inFlight.InBurst || SortWaitedFor || intake.Overdue(time.GetUtcNow()))
+            if (!inFlight.InBurst || SortWaitedFor)
             {
-                await SortIntakeAsync();
+                await SortIntakeAsync(SubmissionIntake.SortChunk);
+                continue;
+            }
+            if (intake.Overdue(time.GetUtcNow()))
+            {
+                await SortIntakeAsync(SubmissionIntake.OverdueSortChunk);
                 continue;
             }
             // A burst goes on: look again when it may have ended, unless submissions come first.
@@ -177,11 +182,11 @@ public sealed class SubmissionWriter(
     }
 
     /// <summary>Sorts the oldest groups of the intake; when the database itself fails, they wait for another try.</summary>
-    private async Task SortIntakeAsync()
+    private async Task SortIntakeAsync(int chunk)
     {
         try
         {
-            var groups = await OnWriterConnectionAsync(db => intake.OldestAsync(db, CancellationToken.None));
+            var groups = await OnWriterConnectionAsync(db => intake.OldestAsync(db, chunk, CancellationToken.None));
             if (groups.Count == 0)
             {
                 // What is kept in memory has no readable row behind it any more (one was set aside as unreadable).
