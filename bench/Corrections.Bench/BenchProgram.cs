@@ -4,7 +4,7 @@ public static class BenchProgram
 {
     private const string Usage = """
         Benchmarks of the Corrections service (see bench/README.md). Run with -c Release:
-          submissions [--connections 32] [--duration 20] [--warmup 20] [--bot-trap yes] [--passages N] [--bare no] [--set Key=Value ...]
+          submissions [--connections 32] [--duration 20] [--warmup 20] [--rounds 1] [--bot-trap yes] [--passages N] [--bare no] [--set Key=Value ...]
           mail        [--reports 3000] [--parallel 1,4] [--set Key=Value ...]
           end-to-end  [--rate 200] [--duration 30] [--set Key=Value ...]
           flood       [--rate 5] [--duration 20] [--connections 16] [--limit 600]
