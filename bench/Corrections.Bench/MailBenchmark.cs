@@ -49,6 +49,7 @@ public static class MailBenchmark
         await db.Database.MigrateAsync();
         var bodies = new ReportBodies(ReportBodies.NewRunId());
         var now = DateTimeOffset.UtcNow;
+        var keys = new ReportKeys();
         for (var i = 0; i < count; i++)
         {
             var errors = new Corrections.Pipeline.ValidationErrors();
@@ -59,7 +60,7 @@ public static class MailBenchmark
                 Id = id, SiteKey = command.Site, Url = command.Url, Title = command.Title, Language = command.Lang,
                 DuplicateKey = SubmitReportHandler.DuplicateKey(command.Site, new Uri(command.Url), command.Prefix, command.Exact, command.Suffix),
                 Exact = command.Exact, Prefix = command.Prefix, Suffix = command.Suffix, Suggestion = command.Suggestion, Comment = command.Comment,
-                Status = ReportStatus.New, ReaderCount = 1, CreatedAt = now, UpdatedAt = now, ReplyToken = SubmitReportHandler.NewReplyToken(now),
+                Status = ReportStatus.New, ReaderCount = 1, CreatedAt = now, UpdatedAt = now, ReplyToken = keys.NewReplyToken(now),
             });
             db.Outbox.Add(OutboxNotifications.Create(new ReportSubmitted(id, "editors@news.example.org"), now));
         }

@@ -44,6 +44,7 @@ public sealed class EditorMailMemoryTests : IAsyncLifetime
     private static List<WeakReference<MimeMessage>> ComposeAndLetGo(EditorMail mail, Site site, int count)
     {
         var composed = new List<WeakReference<MimeMessage>>();
+        var keys = new ReportKeys();
         for (var i = 0; i < count; i++)
         {
             var now = DateTimeOffset.UtcNow;
@@ -51,7 +52,7 @@ public sealed class EditorMailMemoryTests : IAsyncLifetime
             {
                 Id = Guid.CreateVersion7(), SiteKey = site.Key, Url = $"https://news.example.org/a/{i}", DuplicateKey = $"key {i}",
                 Exact = $"passage {i}", Suggestion = $"fix {i}", ReaderCount = 1, CreatedAt = now, UpdatedAt = now,
-                ReplyToken = SubmitReportHandler.NewReplyToken(now),
+                ReplyToken = keys.NewReplyToken(now),
             };
             composed.Add(new WeakReference<MimeMessage>(mail.Compose(report, site, "editors@news.example.org")));
         }

@@ -148,7 +148,7 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
             {
                 Id = id, SiteKey = "demo", Url = $"https://news.example.org/a/{i}", DuplicateKey = id.ToString("N") + id.ToString("N"),
                 Exact = $"passage {i}", ReaderCount = 1, CreatedAt = Time.GetUtcNow(), UpdatedAt = Time.GetUtcNow(),
-                ReplyToken = Corrections.Features.Reports.Submit.SubmitReportHandler.NewReplyToken(Time.GetUtcNow()),
+                ReplyToken = new Corrections.Features.Reports.Submit.ReportKeys().NewReplyToken(Time.GetUtcNow()),
             });
             var message = OutboxNotifications.Create(new Corrections.Features.Reports.Submit.ReportSubmitted(id, "editors@news.example.org"), Time.GetUtcNow());
             message.DueAt = dueAt;

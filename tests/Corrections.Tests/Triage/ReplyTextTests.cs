@@ -119,10 +119,11 @@ public sealed class ReplyTextTests
     public void Reply_tokens_begin_with_their_time_so_later_reports_sort_after_earlier_ones_and_differ_in_115_random_bits()
     {
         var now = new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
-        var first = SubmitReportHandler.NewReplyToken(now);
-        var sameMillisecond = SubmitReportHandler.NewReplyToken(now);
-        var later = SubmitReportHandler.NewReplyToken(now.AddMilliseconds(1));
-        var muchLater = SubmitReportHandler.NewReplyToken(now.AddYears(900));
+        var keys = new ReportKeys();
+        var first = keys.NewReplyToken(now);
+        var sameMillisecond = keys.NewReplyToken(now);
+        var later = keys.NewReplyToken(now.AddMilliseconds(1));
+        var muchLater = keys.NewReplyToken(now.AddYears(900));
 
         foreach (var token in new[] { first, sameMillisecond, later, muchLater })
             Assert.Matches("^[a-z2-7]{32}$", token);
@@ -131,9 +132,9 @@ public sealed class ReplyTextTests
         Assert.True(string.CompareOrdinal(first[..9], later[..9]) < 0);
         Assert.True(string.CompareOrdinal(later, muchLater) < 0);
         var times = Enumerable.Range(0, 2000).Select(i => now.AddMilliseconds(i * 997L * i)).ToList();
-        var tokens = times.Select(SubmitReportHandler.NewReplyToken).ToList();
+        var tokens = times.Select(keys.NewReplyToken).ToList();
         Assert.Equal(tokens, tokens.Order(StringComparer.Ordinal));
-        var randomParts = Enumerable.Range(0, 1000).Select(_ => SubmitReportHandler.NewReplyToken(now)[9..]).ToHashSet();
+        var randomParts = Enumerable.Range(0, 1000).Select(_ => keys.NewReplyToken(now)[9..]).ToHashSet();
         Assert.Equal(1000, randomParts.Count);
         Assert.Equal(32, randomParts.SelectMany(part => part).Distinct().Count());
     }

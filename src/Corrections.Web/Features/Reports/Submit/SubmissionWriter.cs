@@ -436,6 +436,7 @@ public static class SubmissionWriterSetup
 {
     public static IServiceCollection AddSubmissionWriter(this IServiceCollection services)
     {
+        services.AddSingleton<ReportKeys>();
         services.AddSingleton<SubmissionRecorder>();
         services.AddSingleton<SubmissionIntake>();
         services.AddSingleton<SubmissionWriter>();

@@ -41,30 +41,6 @@ public sealed class SubmitReportHandler(SubmissionRecorder recorder, SubmissionW
     /// <summary>The URL as stored: escaped, without the default port and without the fragment, which is only the reader's position.</summary>
     public static string StoredUrl(Uri url) => url.GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped);
 
-    public const int ReplyTokenLength = 32;
-
-    /// <summary>
-    /// The time in milliseconds (9 characters, enough until the year 3084), then 115 random bits, in lower-case base32:
-    /// safe in the local part of an address whatever the mail server does with case, and not to be guessed. Time first,
-    /// the tokens of new reports go to the end of their unique index: a group of reports written together changes a
-    /// page or two of it instead of a page each.
-    /// </summary>
-    public static string NewReplyToken(DateTimeOffset now)
-    {
-        // In the order of the characters' codes, so that tokens sort as their times do.
-        const string alphabet = "234567abcdefghijklmnopqrstuvwxyz";
-        const int timeLength = 9;
-        Span<char> token = stackalloc char[ReplyTokenLength];
-        var milliseconds = now.ToUnixTimeMilliseconds();
-        for (var i = timeLength - 1; i >= 0; i--, milliseconds >>= 5)
-            token[i] = alphabet[(int)(milliseconds & 31)];
-        Span<byte> random = stackalloc byte[ReplyTokenLength - timeLength];
-        RandomNumberGenerator.Fill(random);
-        for (var i = 0; i < random.Length; i++)
-            token[timeLength + i] = alphabet[random[i] & 31];
-        return new string(token);
-    }
-
     /// <summary>
     /// Reports on the same page (query and fragment aside) about the same quoted passage are one report: the SHA-256 of
     /// the site, the page, the prefix, the passage and the suffix, one a line, in UTF-8. Encoded part by part into one
@@ -98,21 +74,28 @@ public sealed class SubmitReportHandler(SubmissionRecorder recorder, SubmissionW
 }
 
 /// <summary>A submission with what can be worked out before the writer takes it: the site, its duplicate key, whether a bot trap caught it.</summary>
+/// <param name="NewReportId">The id of the report it makes, if it makes one rather than joining one.</param>
+/// <param name="NewReplyToken">That report's reply token.</param>
 public sealed record PreparedSubmission(
-    SubmitReport Command, Site Site, string ClientRequestId, string DuplicateKey, string Url, string? Trap, DateTimeOffset ReceivedAt);
+    SubmitReport Command, Site Site, string ClientRequestId, string DuplicateKey, string Url, string? Trap, DateTimeOffset ReceivedAt,
+    Guid NewReportId, string NewReplyToken);
 
 /// <summary>
 /// Applies the submissions of one writer batch, in order, to one unit of work: each is a repeat, a duplicate joining an
 /// open report, a bot's, or a new report. <see cref="SubmissionLookups"/> finds the repeats and the open reports they may
 /// join; later submissions see earlier ones.
 /// </summary>
-public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, IOptions<AbuseOptions> abuse, ILogger<SubmissionRecorder> logger)
+public sealed class SubmissionRecorder(SiteDirectory sites, ReportKeys keys, TimeProvider time, IOptions<AbuseOptions> abuse, ILogger<SubmissionRecorder> logger)
 {
-    /// <summary>The work that needs no database, done on the request's thread so that the single writer only writes.</summary>
+    /// <summary>
+    /// The work that needs no database, done on the request's thread so that the single writer only writes: the keys of
+    /// the report it may make too, though a duplicate or a repeat does not use them.
+    /// </summary>
     public PreparedSubmission Prepare(SubmitReport command)
     {
         var site = sites.Find(command.Site)!; // the validator has checked it
         var url = new Uri(command.Url);
+        var now = time.GetUtcNow();
         return new PreparedSubmission(
             command,
             site,
@@ -120,7 +103,9 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
             SubmitReportHandler.DuplicateKey(site.Key, url, command.Prefix, command.Exact, command.Suffix),
             SubmitReportHandler.StoredUrl(url),
             TrapReason(command),
-            time.GetUtcNow());
+            now,
+            keys.NewId(now),
+            keys.NewReplyToken(now));
     }
 
     /// <summary>Works out the group's new rows and the readers it adds to stored open reports; writes nothing yet.</summary>
@@ -189,7 +174,7 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
 
         var report = new Report
         {
-            Id = Guid.CreateVersion7(now),
+            Id = prepared.NewReportId,
             SiteKey = site.Key,
             Url = prepared.Url,
             DuplicateKey = prepared.DuplicateKey,
@@ -204,7 +189,7 @@ public sealed class SubmissionRecorder(SiteDirectory sites, TimeProvider time, I
             ReaderCount = 1,
             CreatedAt = now,
             UpdatedAt = now,
-            ReplyToken = SubmitReportHandler.NewReplyToken(now),
+            ReplyToken = prepared.NewReplyToken,
         };
         submission.ReportId = report.Id;
         rows.Reports.Add(report);
