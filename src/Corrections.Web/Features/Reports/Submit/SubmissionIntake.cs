@@ -71,7 +71,7 @@ public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
         {
             var siteKey = submission.Site.Key;
             if (!found.Repeats.ContainsKey((siteKey, submission.ClientRequestId))
-                && submissions.TryGetValue(SubmissionKey(siteKey, submission.ClientRequestId), out var taken))
+                && submissions.TryGetValue(submission.IntakeKey, out var taken))
                 found.Repeats[(siteKey, submission.ClientRequestId)] = new SubmitReportResult(taken.ReportId, taken.Status, Joined: true);
             if (submission.Trap is null && !found.Open.ContainsKey(submission.DuplicateKey)
                 && openReports.TryGetValue(OpenKey(submission.DuplicateKey), out var open))
@@ -91,7 +91,8 @@ public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
     }
 
     /// <summary>Keeps what later groups must find of a group taken and committed.</summary>
-    public void Remember(IReadOnlyList<Report> reports, IReadOnlyList<ReportSubmission> taken, DateTimeOffset at)
+    /// <param name="takenKeys">The <see cref="SubmissionKey"/> of each of <paramref name="taken"/>, in their order.</param>
+    public void Remember(IReadOnlyList<Report> reports, IReadOnlyList<ReportSubmission> taken, IReadOnlyList<ulong> takenKeys, DateTimeOffset at)
     {
         takenAt.Enqueue(at);
         foreach (var report in reports)
@@ -99,8 +100,8 @@ public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
             if (report.Status == ReportStatus.New)
                 openReports[OpenKey(report.DuplicateKey)] = report.Id;
         }
-        foreach (var submission in taken)
-            submissions[SubmissionKey(submission.SiteKey, submission.ClientRequestId)] = (submission.ReportId, StatusOf(submission.ReportId, reports));
+        for (var i = 0; i < taken.Count; i++)
+            submissions[takenKeys[i]] = (taken[i].ReportId, StatusOf(taken[i].ReportId, reports));
         unsorted = submissions.Count;
     }
 
@@ -147,7 +148,7 @@ public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
     public Task LoadAsync(CorrectionsDb db, CancellationToken cancellationToken) =>
         ReadAsync(db, group =>
         {
-            Remember(group.Rows.Reports, group.Rows.Submissions, group.TakenAt);
+            Remember(group.Rows.Reports, group.Rows.Submissions, [.. group.Rows.Submissions.Select(s => SubmissionKey(s.SiteKey, s.ClientRequestId))], group.TakenAt);
             return true;
         }, cancellationToken);
 
@@ -224,7 +225,11 @@ public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
     private static ulong OpenKey(string duplicateKey) =>
         ulong.Parse(duplicateKey.AsSpan(0, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
 
-    private static ulong SubmissionKey(string siteKey, string clientRequestId)
+    /// <summary>
+    /// A submission by site and client request id: 64 bits of a SHA-256, worked out on the request's thread
+    /// (<see cref="PreparedSubmission.IntakeKey"/>) rather than by the writer.
+    /// </summary>
+    public static ulong SubmissionKey(string siteKey, string clientRequestId)
     {
         Span<byte> text = stackalloc byte[Encoding.UTF8.GetMaxByteCount(siteKey.Length + clientRequestId.Length + 1)];
         var length = Encoding.UTF8.GetBytes(siteKey, text);

@@ -348,7 +348,7 @@ public sealed class SubmissionWriter(
         await transaction.CommitAsync(CancellationToken.None);
         if (taken)
         {
-            intake.Remember(rows.Reports, rows.Submissions, now);
+            intake.Remember(rows.Reports, rows.Submissions, rows.SubmissionKeys, now);
             metrics.IntakeTaken(rows.Submissions.Count);
         }
         metrics.WriterCommitted(group.Length, Stopwatch.GetElapsedTime(started));

@@ -76,16 +76,18 @@ public sealed class SubmitReportHandler(SubmissionRecorder recorder, SubmissionW
 /// <summary>A submission with what can be worked out before the writer takes it: the site, its duplicate key, whether a bot trap caught it.</summary>
 /// <param name="NewReportId">The id of the report it makes, if it makes one rather than joining one.</param>
 /// <param name="NewReplyToken">That report's reply token.</param>
+/// <param name="IntakeKey">On SQLite, its key in the intake (<see cref="SubmissionIntake.SubmissionKey"/>); 0 on a database server.</param>
 public sealed record PreparedSubmission(
     SubmitReport Command, Site Site, string ClientRequestId, string DuplicateKey, string Url, string? Trap, DateTimeOffset ReceivedAt,
-    Guid NewReportId, string NewReplyToken);
+    Guid NewReportId, string NewReplyToken, ulong IntakeKey);
 
 /// <summary>
 /// Applies the submissions of one writer batch, in order, to one unit of work: each is a repeat, a duplicate joining an
 /// open report, a bot's, or a new report. <see cref="SubmissionLookups"/> finds the repeats and the open reports they may
 /// join; later submissions see earlier ones.
 /// </summary>
-public sealed class SubmissionRecorder(SiteDirectory sites, ReportKeys keys, TimeProvider time, IOptions<AbuseOptions> abuse, ILogger<SubmissionRecorder> logger)
+public sealed class SubmissionRecorder(
+    SiteDirectory sites, ReportKeys keys, TimeProvider time, IOptions<AbuseOptions> abuse, IOptions<DatabaseOptions> database, ILogger<SubmissionRecorder> logger)
 {
     /// <summary>
     /// The work that needs no database, done on the request's thread so that the single writer only writes: the keys of
@@ -96,16 +98,18 @@ public sealed class SubmissionRecorder(SiteDirectory sites, ReportKeys keys, Tim
         var site = sites.Find(command.Site)!; // the validator has checked it
         var url = new Uri(command.Url);
         var now = time.GetUtcNow();
+        var clientRequestId = command.ClientRequestId ?? Guid.NewGuid().ToString();
         return new PreparedSubmission(
             command,
             site,
-            command.ClientRequestId ?? Guid.NewGuid().ToString(),
+            clientRequestId,
             SubmitReportHandler.DuplicateKey(site.Key, url, command.Prefix, command.Exact, command.Suffix),
             SubmitReportHandler.StoredUrl(url),
             TrapReason(command),
             now,
             keys.NewId(now),
-            keys.NewReplyToken(now));
+            keys.NewReplyToken(now),
+            database.Value.Provider == DatabaseProvider.Sqlite ? SubmissionIntake.SubmissionKey(site.Key, clientRequestId) : 0);
     }
 
     /// <summary>Works out the group's new rows and the readers it adds to stored open reports; writes nothing yet.</summary>
@@ -155,6 +159,7 @@ public sealed class SubmissionRecorder(SiteDirectory sites, ReportKeys keys, Tim
             ClientHash = command.ClientHash,
         };
         rows.Submissions.Add(submission);
+        rows.SubmissionKeys.Add(prepared.IntakeKey);
 
         var trap = prepared.Trap;
         if (trap is null && joinable.TryGetValue(prepared.DuplicateKey, out var open))
@@ -235,6 +240,9 @@ public sealed class NewRows
     public List<ReportSubmission> Submissions { get; } = [];
     public List<ReportEvent> Events { get; } = [];
     public List<OutboxMessage> Outbox { get; } = [];
+
+    /// <summary>On SQLite, the intake key of each of <see cref="Submissions"/> the writer recorded, in their order.</summary>
+    public List<ulong> SubmissionKeys { get; } = [];
 
     /// <summary>By stored report: how many readers joined it, and when the last one came.</summary>
     public Dictionary<Guid, (int Readers, DateTimeOffset At)> Joined { get; } = [];
