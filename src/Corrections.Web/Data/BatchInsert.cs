@@ -61,8 +61,9 @@ public static class BatchInsert
     private static void InsertIntoSqlite(SqliteConnection connection, InsertCommand insert, IReadOnlyList<object> rows, CancellationToken cancellationToken)
     {
         var handle = connection.Handle!;
-        using (var statement = connection.Prepare(insert.Sql))
+        using (var prepared = connection.Prepare(insert.Sql))
         {
+            var statement = prepared.Statement;
             foreach (var row in rows)
             {
                 cancellationToken.ThrowIfCancellationRequested();

@@ -13,6 +13,7 @@ namespace Corrections.Data;
 /// go into the intake, which only appends, a smaller cache serves as well and leaves the memory to the intake's keys.</item>
 /// <item>Its commits never wait for the disk (<c>synchronous=NORMAL</c>): the writer syncs the log itself, and no
 /// request is ever handed this connection.</item>
+/// <item>It keeps the statements the writer prepares on it (<see cref="StatementKeepingConnection"/>).</item>
 /// </list>
 /// After a failure it is closed, and the next group opens a new one.
 /// </summary>
@@ -55,7 +56,7 @@ public sealed class SqliteWriterConnection(IServiceScopeFactory scopes) : IAsync
             db = new CorrectionsDb(scope.ServiceProvider.GetRequiredService<DbContextOptions<CorrectionsDb>>());
             setup = scope.ServiceProvider.GetRequiredService<SqliteConnectionSetup>();
         }
-        var opened = new SqliteConnection(new SqliteConnectionStringBuilder(db.Database.GetConnectionString()) { Pooling = false }.ToString());
+        var opened = new StatementKeepingConnection(new SqliteConnectionStringBuilder(db.Database.GetConnectionString()) { Pooling = false }.ToString());
         try
         {
             await opened.OpenAsync();

@@ -204,7 +204,8 @@ public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
         await rows.WriteAsync(db, cancellationToken);
         await db.RunOnSqliteAsync(sqlite =>
         {
-            using var delete = sqlite.Prepare(DeleteSql);
+            using var prepared = sqlite.Prepare(DeleteSql);
+            var delete = prepared.Statement;
             foreach (var group in groups)
             {
                 SqliteException.ThrowExceptionForRC(raw.sqlite3_bind_int64(delete, 1, group.Id), sqlite.Handle!);

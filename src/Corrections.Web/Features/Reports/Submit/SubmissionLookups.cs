@@ -47,8 +47,9 @@ public static class SubmissionLookups
     private static void FindInSqlite(SqliteConnection connection, IReadOnlyList<PreparedSubmission> batch, List<string> duplicateKeys, StoredBefore found, CancellationToken cancellationToken)
     {
         var handle = connection.Handle!;
-        using (var repeats = connection.Prepare(RepeatSql))
+        using (var preparedRepeats = connection.Prepare(RepeatSql))
         {
+            var repeats = preparedRepeats.Statement;
             foreach (var submission in batch)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -64,7 +65,8 @@ public static class SubmissionLookups
         }
         if (duplicateKeys.Count == 0)
             return;
-        using var open = connection.Prepare(OpenSql);
+        using var preparedOpen = connection.Prepare(OpenSql);
+        var open = preparedOpen.Statement;
         foreach (var key in duplicateKeys)
         {
             cancellationToken.ThrowIfCancellationRequested();

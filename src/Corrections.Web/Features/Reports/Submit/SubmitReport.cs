@@ -278,7 +278,8 @@ public sealed class NewRows
         var handle = connection.Handle!;
         // The instant as the model stores it.
         var updatedAt = model.FindEntityType(typeof(Report))!.FindProperty(nameof(Report.UpdatedAt))!.GetTypeMapping().Converter!;
-        using var update = connection.Prepare(AddReadersSql);
+        using var prepared = connection.Prepare(AddReadersSql);
+        var update = prepared.Statement;
         foreach (var (reportId, (readers, at)) in Joined)
         {
             SqliteException.ThrowExceptionForRC(raw.sqlite3_bind_int(update, 1, readers), handle);
