@@ -28,6 +28,13 @@ public sealed class DatabaseOptions
     /// </summary>
     public bool IntakeDuringBursts { get; set; } = true;
 
+    /// <summary>
+    /// On SQLite: unsorted submissions at which the intake is full. The writer keeps about 80 bytes of memory for each
+    /// until it is sorted. A full intake takes only the groups whose readers join a report in it; the others go
+    /// straight into their tables.
+    /// </summary>
+    public int IntakeLimit { get; set; } = 250_000;
+
     /// <summary>Whether the service applies missing migrations when it starts; unset: yes for SQLite, no for the servers.</summary>
     public bool? MigrateOnStartup { get; set; }
 

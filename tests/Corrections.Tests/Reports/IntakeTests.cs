@@ -224,6 +224,71 @@ public sealed class IntakeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_full_intake_takes_only_groups_that_join_its_reports_and_the_others_go_straight_into_their_tables()
+    {
+        using var own = new TestData(Corrections.Configuration.DatabaseProvider.Sqlite);
+        await using var service = new CorrectionsApp(own, settings: new Dictionary<string, string?> { ["Database:IntakeLimit"] = "10" });
+        var storedBefore = await service.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "stored before"));
+        var burst = BurstGoesOn(service);
+        var first = Infrastructure.Reports.Valid(clientRequestId: "first-in-the-intake", exact: "in the intake 0");
+        var inIntake = new List<Guid> { await service.SubmitAcceptedAsync(first) };
+        for (var i = 1; i < 9; i++)
+            inIntake.Add(await service.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"in the intake {i}")));
+        Assert.Equal(storedBefore, await service.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "stored before")));
+        Assert.Equal(1, await service.QueryAsync(db => db.Reports.CountAsync()));
+
+        // Full: a new passage goes straight into the tables, and so does a reader of a report stored before.
+        var straight = await service.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "straight into the table"));
+        service.Time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(storedBefore, await service.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "stored before")));
+        var lastReader = service.Time.GetUtcNow();
+        Assert.Equal(new[] { storedBefore, straight }.Order(), (await service.QueryAsync(db => db.Reports.Select(r => r.Id).ToListAsync())).Order());
+        Assert.Equal(2, await service.QueryAsync(db => db.Reports.Where(r => r.Id == storedBefore).Select(r => r.ReaderCount).SingleAsync()));
+        Assert.Equal(2, await service.QueryAsync(db => db.Outbox.CountAsync()));
+
+        // A reader of a report in the intake goes in behind it; a repeat gets its answer.
+        Assert.Equal(inIntake[3], await service.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "in the intake 3")));
+        Assert.Equal(inIntake[0], await service.SubmitAcceptedAsync(first));
+        Assert.Equal(2, await service.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(11, service.Services.GetRequiredService<SubmissionIntake>().Unsorted);
+
+        burst.Dispose();
+        await service.WaitUntilAsync(async () => await UnsortedGroupsAsync(service) == 0);
+        Assert.Equal(11, await service.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(2, await service.QueryAsync(db => db.Reports.Where(r => r.Id == inIntake[3]).Select(r => r.ReaderCount).SingleAsync()));
+        // The reader sorted from the intake came before the one who went straight in: the report keeps the later time.
+        var joined = await service.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == storedBefore));
+        Assert.Equal(3, joined.ReaderCount);
+        Assert.Equal(lastReader, joined.UpdatedAt, TimeSpan.FromMilliseconds(1));
+        Assert.Equal(14, await service.QueryAsync(db => db.ReportSubmissions.CountAsync()));
+        Assert.Equal(11, await service.QueryAsync(db => db.Outbox.CountAsync()));
+    }
+
+    [Fact]
+    public async Task Readers_who_join_a_full_intakes_report_take_it_at_most_a_group_past_its_limit_before_it_is_sorted_as_they_come()
+    {
+        using var own = new TestData(Corrections.Configuration.DatabaseProvider.Sqlite);
+        await using var service = new CorrectionsApp(own, settings: new Dictionary<string, string?> { ["Database:IntakeLimit"] = "10" });
+        var intake = service.Services.GetRequiredService<SubmissionIntake>();
+        using var burst = BurstGoesOn(service);
+        var viral = await service.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "viral"));
+        for (var i = 1; i < 10; i++)
+            await service.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"in the intake {i}"));
+
+        var readers = SubmissionWriter.MaxBatch + 20;
+        for (var i = 0; i < readers; i++)
+        {
+            Assert.Equal(viral, await service.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "viral")));
+            Assert.True(intake.Unsorted <= 10 + SubmissionWriter.MaxBatch, $"{intake.Unsorted} submissions unsorted");
+        }
+
+        // Sorted while the burst goes on; the readers who came after it joined the report in its table.
+        Assert.True(await service.QueryAsync(db => db.Reports.AnyAsync(r => r.Id == viral)));
+        await service.IntakeSortedAsync();
+        Assert.Equal(1 + readers, await service.QueryAsync(db => db.Reports.Where(r => r.Id == viral).Select(r => r.ReaderCount).SingleAsync()));
+    }
+
+    [Fact]
     public async Task With_the_intake_turned_off_a_burst_is_written_straight_into_the_tables()
     {
         using var own = new TestData(Corrections.Configuration.DatabaseProvider.Sqlite);

@@ -4,9 +4,11 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Corrections.Configuration;
 using Corrections.Data;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using SQLitePCL;
 
 namespace Corrections.Features.Reports.Submit;
@@ -19,8 +21,11 @@ namespace Corrections.Features.Reports.Submit;
 /// Until a group is sorted, what later groups must find of it is kept here, in memory: its open reports by duplicate
 /// key, so that readers of the same passage join them, and its submissions by client request id, so that a repeat
 /// gets the same answer. Only the writer uses it, one group at a time.
+/// Once it holds <see cref="DatabaseOptions.IntakeLimit"/> submissions it is full: a group whose readers join a report
+/// in it still goes in, behind that report, but any other goes straight into its tables. Sorting a group costs the
+/// writer more than writing it straight would have; the intake pays off only for what a lull lets it sort.
 /// </summary>
-public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
+public sealed class SubmissionIntake(IOptions<DatabaseOptions> database, ILogger<SubmissionIntake> logger)
 {
     /// <summary>
     /// Submissions sorted in one transaction: enough that the transaction's own cost is shared by many, few enough that
@@ -34,12 +39,6 @@ public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
     /// chunk's. Measured against a whole chunk a group: more reports a second and a p99 of 12 ms instead of 17-22.
     /// </summary>
     public const int OverdueSortChunk = 96;
-
-    /// <summary>
-    /// Unsorted submissions at which the writer sorts even during a burst: each costs about 80 bytes of memory here, so
-    /// that the intake's keys stay within about 20 MB (35 seconds of distinct reports at this machine's fastest).
-    /// </summary>
-    public const int MaxUnsorted = 250_000;
 
     /// <summary>
     /// How long a group may wait to be sorted, even while the burst goes on: after that the writer sorts some after
@@ -58,9 +57,15 @@ public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
     /// <summary>Submissions taken and not yet sorted.</summary>
     public int Unsorted => unsorted;
 
-    /// <summary>Whether the intake must be sorted even while a burst goes on: it holds too much, or has held a group too long.</summary>
+    /// <summary>Whether the intake takes only groups that join a report in it.</summary>
+    public bool Full => unsorted >= database.Value.IntakeLimit;
+
+    /// <summary>
+    /// Whether the intake must be sorted even while a burst goes on: it has held a group too long, or groups that join
+    /// its reports have taken it a whole group past its limit (any other group can take it only that far).
+    /// </summary>
     public bool Overdue(DateTimeOffset now) =>
-        unsorted >= MaxUnsorted || (takenAt.TryPeek(out var oldest) && now - oldest >= SortWithin);
+        unsorted >= database.Value.IntakeLimit + SubmissionWriter.MaxBatch || (takenAt.TryPeek(out var oldest) && now - oldest >= SortWithin);
 
     /// <summary>Adds to what the look-ups found in the tables what the unsorted groups hold.</summary>
     public void AddTo(StoredBefore found, IReadOnlyList<PreparedSubmission> batch)
@@ -75,7 +80,10 @@ public sealed class SubmissionIntake(ILogger<SubmissionIntake> logger)
                 found.Repeats[(siteKey, submission.ClientRequestId)] = new SubmitReportResult(taken.ReportId, taken.Status, Joined: true);
             if (submission.Trap is null && !found.Open.ContainsKey(submission.DuplicateKey)
                 && openReports.TryGetValue(OpenKey(submission.DuplicateKey), out var open))
+            {
                 found.Open[submission.DuplicateKey] = open;
+                found.OpenInIntake.Add(open);
+            }
         }
     }
 

@@ -8,7 +8,11 @@ namespace Corrections.Features.Reports.Submit;
 /// <summary>What a writer group's look-ups found: the submissions stored before, and the open reports new ones join.</summary>
 /// <param name="Repeats">By site and client request id: the report each repeated submission went to, and its status.</param>
 /// <param name="Open">By duplicate key: the open report that a new submission with that key joins.</param>
-public sealed record StoredBefore(Dictionary<(string SiteKey, string ClientRequestId), SubmitReportResult> Repeats, Dictionary<string, Guid> Open);
+public sealed record StoredBefore(Dictionary<(string SiteKey, string ClientRequestId), SubmitReportResult> Repeats, Dictionary<string, Guid> Open)
+{
+    /// <summary>Of <see cref="Open"/>, the reports found in the intake, not yet sorted into the tables.</summary>
+    public HashSet<Guid> OpenInIntake { get; } = [];
+}
 
 /// <summary>
 /// The writer's two look-ups for a group, in its transaction. On a database server, two queries a group, compiled once.

@@ -136,6 +136,7 @@ public sealed class SubmissionRecorder(
             results[i] = result;
             answered[key] = result with { Status = storedStatus, Joined = true };
         }
+        rows.JoinsIntake = found.OpenInIntake.Count > 0 && rows.Joined.Keys.Any(found.OpenInIntake.Contains);
         return (results, rows);
     }
 
@@ -244,6 +245,12 @@ public sealed class NewRows
     /// <summary>On SQLite, the intake key of each of <see cref="Submissions"/> the writer recorded, in their order.</summary>
     public List<ulong> SubmissionKeys { get; } = [];
 
+    /// <summary>
+    /// Whether readers of the group join a report that is still in the intake: then the group must go into the intake
+    /// too, behind that report, which its rows refer to.
+    /// </summary>
+    public bool JoinsIntake { get; set; }
+
     /// <summary>By stored report: how many readers joined it, and when the last one came.</summary>
     public Dictionary<Guid, (int Readers, DateTimeOffset At)> Joined { get; } = [];
 
@@ -266,7 +273,8 @@ public sealed class NewRows
                 .SetProperty(r => r.UpdatedAt, at), cancellationToken);
     }
 
-    private const string AddReadersSql = """UPDATE "Reports" SET "ReaderCount" = "ReaderCount" + ?1, "UpdatedAt" = ?2 WHERE "Id" = ?3""";
+    // The later time kept: readers sorted from the intake may have come before others who joined the report since.
+    private const string AddReadersSql = """UPDATE "Reports" SET "ReaderCount" = "ReaderCount" + ?1, "UpdatedAt" = max("UpdatedAt", ?2) WHERE "Id" = ?3""";
 
     /// <summary>
     /// On SQLite one statement, prepared once a group and run once a report: through EF Core each update was a query
