@@ -288,6 +288,39 @@ public sealed class IntakeTests : IAsyncLifetime
         Assert.Equal(1 + readers, await service.QueryAsync(db => db.Reports.Where(r => r.Id == viral).Select(r => r.ReaderCount).SingleAsync()));
     }
 
+    /// <summary>An intake of <paramref name="limit"/> that took <paramref name="count"/> new reports at <paramref name="at"/>.</summary>
+    private static SubmissionIntake IntakeHolding(int limit, int count, DateTimeOffset at)
+    {
+        var intake = new SubmissionIntake(
+            Microsoft.Extensions.Options.Options.Create(new Corrections.Configuration.DatabaseOptions { IntakeLimit = limit }),
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<SubmissionIntake>.Instance);
+        var reports = Enumerable.Range(0, count).Select(i => new Report
+        {
+            Id = Guid.CreateVersion7(), SiteKey = "demo", Url = $"https://news.example.org/a/{i}", DuplicateKey = $"{i:x64}",
+            Exact = $"passage {i}", ReplyToken = $"token-{i}", Status = ReportStatus.New,
+        }).ToList();
+        intake.Remember(reports, [.. reports.Select(r => new ReportSubmission { ReportId = r.Id, SiteKey = "demo", ClientRequestId = r.Id.ToString() })], [.. Enumerable.Range(0, count).Select(i => (ulong)i)], at);
+        return intake;
+    }
+
+    [Fact]
+    public void The_intake_takes_only_groups_that_join_its_reports_once_it_is_full_or_has_held_a_group_a_minute()
+    {
+        var at = DateTimeOffset.UnixEpoch;
+        Assert.False(IntakeHolding(limit: 10, count: 9, at).TakesOnlyJoiners(at + SubmissionIntake.SortWithin - TimeSpan.FromSeconds(1)));
+        Assert.True(IntakeHolding(limit: 10, count: 10, at).TakesOnlyJoiners(at));
+        Assert.True(IntakeHolding(limit: 10, count: 1, at).TakesOnlyJoiners(at + SubmissionIntake.SortWithin));
+    }
+
+    [Fact]
+    public void The_intake_is_sorted_during_a_burst_once_it_has_held_a_group_a_minute_or_is_a_whole_group_past_its_limit()
+    {
+        var at = DateTimeOffset.UnixEpoch;
+        Assert.False(IntakeHolding(limit: 10, count: 10 + SubmissionWriter.MaxBatch - 1, at).Overdue(at));
+        Assert.True(IntakeHolding(limit: 10, count: 10 + SubmissionWriter.MaxBatch, at).Overdue(at));
+        Assert.True(IntakeHolding(limit: 10, count: 1, at).Overdue(at + SubmissionIntake.SortWithin));
+    }
+
     [Fact]
     public async Task With_the_intake_turned_off_a_burst_is_written_straight_into_the_tables()
     {

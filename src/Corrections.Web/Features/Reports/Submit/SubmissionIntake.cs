@@ -21,9 +21,10 @@ namespace Corrections.Features.Reports.Submit;
 /// Until a group is sorted, what later groups must find of it is kept here, in memory: its open reports by duplicate
 /// key, so that readers of the same passage join them, and its submissions by client request id, so that a repeat
 /// gets the same answer. Only the writer uses it, one group at a time.
-/// Once it holds <see cref="DatabaseOptions.IntakeLimit"/> submissions it is full: a group whose readers join a report
-/// in it still goes in, behind that report, but any other goes straight into its tables. Sorting a group costs the
-/// writer more than writing it straight would have; the intake pays off only for what a lull lets it sort.
+/// Once it holds <see cref="DatabaseOptions.IntakeLimit"/> submissions, or has held a group for <see cref="SortWithin"/>,
+/// a group whose readers join a report in it still goes in, behind that report, but any other goes straight into its
+/// tables: sorting a group costs the writer more than writing it straight would have, so the intake pays off only for
+/// what a lull lets it sort.
 /// </summary>
 public sealed class SubmissionIntake(IOptions<DatabaseOptions> database, ILogger<SubmissionIntake> logger)
 {
@@ -57,15 +58,19 @@ public sealed class SubmissionIntake(IOptions<DatabaseOptions> database, ILogger
     /// <summary>Submissions taken and not yet sorted.</summary>
     public int Unsorted => unsorted;
 
-    /// <summary>Whether the intake takes only groups that join a report in it.</summary>
-    public bool Full => unsorted >= database.Value.IntakeLimit;
+    /// <summary>
+    /// Whether the intake takes only groups whose readers join a report in it: it is full, or it has held a group so long
+    /// that it is being sorted. Other groups go straight into their tables.
+    /// </summary>
+    public bool TakesOnlyJoiners(DateTimeOffset now) => unsorted >= database.Value.IntakeLimit || HeldTooLong(now);
 
     /// <summary>
     /// Whether the intake must be sorted even while a burst goes on: it has held a group too long, or groups that join
     /// its reports have taken it a whole group past its limit (any other group can take it only that far).
     /// </summary>
-    public bool Overdue(DateTimeOffset now) =>
-        unsorted >= database.Value.IntakeLimit + SubmissionWriter.MaxBatch || (takenAt.TryPeek(out var oldest) && now - oldest >= SortWithin);
+    public bool Overdue(DateTimeOffset now) => unsorted >= database.Value.IntakeLimit + SubmissionWriter.MaxBatch || HeldTooLong(now);
+
+    private bool HeldTooLong(DateTimeOffset now) => takenAt.TryPeek(out var oldest) && now - oldest >= SortWithin;
 
     /// <summary>Adds to what the look-ups found in the tables what the unsorted groups hold.</summary>
     public void AddTo(StoredBefore found, IReadOnlyList<PreparedSubmission> batch)

@@ -335,14 +335,14 @@ public sealed class SubmissionWriter(
         var started = Stopwatch.GetTimestamp();
         // On SQLite a group written during a burst (as the outbox dispatcher sees one) goes into the intake, and so does
         // every group while the intake holds some, so that they are sorted in the order they came; once the intake is
-        // full, only those whose readers join a report in it.
+        // full or being sorted during the burst, only those whose readers join a report in it.
         var onSqlite = log is not null;
         var intoIntake = onSqlite && (intake.Unsorted > 0 || (database.Value.IntakeDuringBursts && inFlight.InBurst));
         if (intoIntake)
             await sqlite!.SetCacheAsync(SqliteWriterConnection.IntakeCacheKibibytes);
         await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
         var (results, rows) = await recorder.RecordAsync(db, Array.ConvertAll(group, p => p.Submission), onSqlite ? intake : null, CancellationToken.None);
-        intoIntake = intoIntake && (!intake.Full || rows.JoinsIntake);
+        intoIntake = intoIntake && (rows.JoinsIntake || !intake.TakesOnlyJoiners(time.GetUtcNow()));
         var now = time.GetUtcNow();
         var taken = intoIntake && await SubmissionIntake.TakeAsync(db, rows, now, CancellationToken.None);
         if (!intoIntake)
