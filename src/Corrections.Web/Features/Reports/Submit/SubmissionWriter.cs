@@ -342,8 +342,8 @@ public sealed class SubmissionWriter(
             await sqlite!.SetCacheAsync(SqliteWriterConnection.IntakeCacheKibibytes);
         await using var transaction = await db.Database.BeginTransactionAsync(CancellationToken.None);
         var (results, rows) = await recorder.RecordAsync(db, Array.ConvertAll(group, p => p.Submission), onSqlite ? intake : null, CancellationToken.None);
-        intoIntake = intoIntake && (rows.JoinsIntake || !intake.TakesOnlyJoiners(time.GetUtcNow()));
         var now = time.GetUtcNow();
+        intoIntake = intoIntake && (rows.JoinsIntake || !intake.TakesOnlyJoiners(now));
         var taken = intoIntake && await SubmissionIntake.TakeAsync(db, rows, now, CancellationToken.None);
         if (!intoIntake)
             await rows.WriteAsync(db, CancellationToken.None);
