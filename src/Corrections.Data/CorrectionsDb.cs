@@ -38,7 +38,7 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
         {
             report.Property(r => r.SiteKey).HasMaxLength(64);
             report.Property(r => r.Url).HasMaxLength(2048);
-            report.Property(r => r.DuplicateKey).HasMaxLength(64).IsFixedLength();
+            report.Property(r => r.DuplicateKey).HasMaxLength(Report.DuplicateKeyLength).IsFixedLength();
             report.Property(r => r.Title).HasMaxLength(500);
             report.Property(r => r.Language).HasMaxLength(35);
             report.Property(r => r.Exact).HasMaxLength(1000);

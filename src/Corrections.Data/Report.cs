@@ -16,8 +16,19 @@ public sealed class Report
     public required string SiteKey { get; set; }
     public required string Url { get; set; }
 
-    /// <summary>SHA-256 of the site, the URL without query and fragment, and the quoted passage: identical open reports share it.</summary>
+    /// <summary>
+    /// The first 80 bits of a SHA-256 of the site, the URL without query and fragment, and the quoted passage, in
+    /// <see cref="DuplicateKeyLength"/> hexadecimal characters: identical open reports share it.
+    /// </summary>
     public required string DuplicateKey { get; set; }
+
+    /// <summary>
+    /// 80 bits: that two of a million open reports share them by chance is less likely than one in a trillion, and each
+    /// key in the index of open reports takes less than half the room of the whole hash. That index is written at a
+    /// random place for every new report, so the more of it stays in the cache, the faster a burst of new reports is
+    /// stored.
+    /// </summary>
+    public const int DuplicateKeyLength = 20;
 
     public string? Title { get; set; }
     public string? Language { get; set; }

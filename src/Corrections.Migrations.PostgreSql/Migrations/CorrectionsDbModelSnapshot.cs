@@ -111,8 +111,8 @@ namespace Corrections.Migrations.PostgreSql.Migrations
 
                     b.Property<string>("DuplicateKey")
                         .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character(64)")
+                        .HasMaxLength(20)
+                        .HasColumnType("character(20)")
                         .IsFixedLength();
 
                     b.Property<Guid?>("DuplicateOfId")

@@ -111,8 +111,8 @@ namespace Corrections.Migrations.SqlServer.Migrations
 
                     b.Property<string>("DuplicateKey")
                         .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("nchar(64)")
+                        .HasMaxLength(20)
+                        .HasColumnType("nchar(20)")
                         .IsFixedLength();
 
                     b.Property<Guid?>("DuplicateOfId")

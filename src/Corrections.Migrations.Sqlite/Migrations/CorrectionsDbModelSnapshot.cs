@@ -126,7 +126,7 @@ namespace Corrections.Migrations.Sqlite.Migrations
 
                     b.Property<string>("DuplicateKey")
                         .IsRequired()
-                        .HasMaxLength(64)
+                        .HasMaxLength(20)
                         .HasColumnType("TEXT")
                         .IsFixedLength();
 

@@ -16,7 +16,7 @@ public sealed class BatchInsertTests
         Id = Guid.CreateVersion7(At),
         SiteKey = "demo",
         Url = "https://news.example.org/2026/artikel?seite=2",
-        DuplicateKey = new string('d', 64),
+        DuplicateKey = new string('d', Corrections.Data.Report.DuplicateKeyLength),
         Title = null,
         Language = "de",
         Exact = "Fehler im Größenvergleich 🙂",

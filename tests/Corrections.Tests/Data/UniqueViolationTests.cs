@@ -24,7 +24,7 @@ public sealed class UniqueViolationTests
         Id = Guid.CreateVersion7(),
         SiteKey = "demo",
         Url = "https://news.example.org/a",
-        DuplicateKey = new string('a', 64),
+        DuplicateKey = new string('a', Corrections.Data.Report.DuplicateKeyLength),
         Exact = "passage",
         ReplyToken = replyToken,
         CreatedAt = DateTimeOffset.UtcNow,

@@ -146,7 +146,7 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
             var id = Guid.CreateVersion7();
             db.Reports.Add(new Report
             {
-                Id = id, SiteKey = "demo", Url = $"https://news.example.org/a/{i}", DuplicateKey = id.ToString("N") + id.ToString("N"),
+                Id = id, SiteKey = "demo", Url = $"https://news.example.org/a/{i}", DuplicateKey = id.ToString("N")[^Report.DuplicateKeyLength..],
                 Exact = $"passage {i}", ReaderCount = 1, CreatedAt = Time.GetUtcNow(), UpdatedAt = Time.GetUtcNow(),
                 ReplyToken = new Corrections.Features.Reports.Submit.ReportKeys().NewReplyToken(Time.GetUtcNow()),
             });

@@ -296,7 +296,7 @@ public sealed class IntakeTests : IAsyncLifetime
             Microsoft.Extensions.Logging.Abstractions.NullLogger<SubmissionIntake>.Instance);
         var reports = Enumerable.Range(0, count).Select(i => new Report
         {
-            Id = Guid.CreateVersion7(), SiteKey = "demo", Url = $"https://news.example.org/a/{i}", DuplicateKey = $"{i:x64}",
+            Id = Guid.CreateVersion7(), SiteKey = "demo", Url = $"https://news.example.org/a/{i}", DuplicateKey = $"{i:x20}",
             Exact = $"passage {i}", ReplyToken = $"token-{i}", Status = ReportStatus.New,
         }).ToList();
         intake.Remember(reports, [.. reports.Select(r => new ReportSubmission { ReportId = r.Id, SiteKey = "demo", ClientRequestId = r.Id.ToString() })], [.. Enumerable.Range(0, count).Select(i => (ulong)i)], at);

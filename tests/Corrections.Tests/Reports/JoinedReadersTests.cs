@@ -77,7 +77,7 @@ public sealed class JoinedReadersTests
     /// <summary>An open report with one reader, stored before the writer's group.</summary>
     private static Report StoredReport(DateTimeOffset now, Guid id) => new()
     {
-        Id = id, SiteKey = "demo", Url = "https://news.example.org/a", DuplicateKey = id.ToString("N") + id.ToString("N"),
+        Id = id, SiteKey = "demo", Url = "https://news.example.org/a", DuplicateKey = id.ToString("N")[^Report.DuplicateKeyLength..],
         Exact = "Brusels", Status = ReportStatus.New, ReaderCount = 1, CreatedAt = now, UpdatedAt = now, ReplyToken = id.ToString("N"),
     };
 }

@@ -42,8 +42,9 @@ public sealed class SubmitReportHandler(SubmissionRecorder recorder, SubmissionW
     public static string StoredUrl(Uri url) => url.GetComponents(UriComponents.HttpRequestUrl, UriFormat.UriEscaped);
 
     /// <summary>
-    /// Reports on the same page (query and fragment aside) about the same quoted passage are one report: the SHA-256 of
-    /// the site, the page, the prefix, the passage and the suffix, one a line, in UTF-8. Encoded part by part into one
+    /// Reports on the same page (query and fragment aside) about the same quoted passage are one report: the first
+    /// <see cref="Report.DuplicateKeyLength"/> hexadecimal characters of the SHA-256 of the site, the page, the prefix,
+    /// the passage and the suffix, one a line, in UTF-8. Encoded part by part into one
     /// pooled buffer rather than joined into a string first; a line break between the parts keeps the bytes the same.
     /// </summary>
     public static string DuplicateKey(string siteKey, Uri url, string prefix, string exact, string suffix)
@@ -64,7 +65,7 @@ public sealed class SubmitReportHandler(SubmissionRecorder recorder, SubmissionW
             }
             Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
             SHA256.HashData(buffer.AsSpan(0, length), hash);
-            return Convert.ToHexStringLower(hash);
+            return Convert.ToHexStringLower(hash[..(Report.DuplicateKeyLength / 2)]);
         }
         finally
         {

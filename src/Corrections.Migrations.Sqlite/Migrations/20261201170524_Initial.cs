@@ -82,7 +82,7 @@ namespace Corrections.Migrations.Sqlite.Migrations
                     Id = table.Column<Guid>(type: "TEXT", nullable: false),
                     SiteKey = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     Url = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: false),
-                    DuplicateKey = table.Column<string>(type: "TEXT", fixedLength: true, maxLength: 64, nullable: false),
+                    DuplicateKey = table.Column<string>(type: "TEXT", fixedLength: true, maxLength: 20, nullable: false),
                     Title = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
                     Language = table.Column<string>(type: "TEXT", maxLength: 35, nullable: true),
                     Exact = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Corrections.Migrations.PostgreSql.Migrations
 {
     [DbContext(typeof(CorrectionsDb))]
-    [Migration("20261201071958_Initial")]
+    [Migration("20261201170538_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -114,8 +114,8 @@ namespace Corrections.Migrations.PostgreSql.Migrations
 
                     b.Property<string>("DuplicateKey")
                         .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character(64)")
+                        .HasMaxLength(20)
+                        .HasColumnType("character(20)")
                         .IsFixedLength();
 
                     b.Property<Guid?>("DuplicateOfId")

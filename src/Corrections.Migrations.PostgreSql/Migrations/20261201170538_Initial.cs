@@ -68,7 +68,7 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                     Id = table.Column<Guid>(type: "uuid", nullable: false),
                     SiteKey = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     Url = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: false),
-                    DuplicateKey = table.Column<string>(type: "character(64)", fixedLength: true, maxLength: 64, nullable: false),
+                    DuplicateKey = table.Column<string>(type: "character(20)", fixedLength: true, maxLength: 20, nullable: false),
                     Title = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
                     Language = table.Column<string>(type: "character varying(35)", maxLength: 35, nullable: true),
                     Exact = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false),

@@ -67,7 +67,7 @@ namespace Corrections.Migrations.SqlServer.Migrations
                     Id = table.Column<Guid>(type: "uniqueidentifier", nullable: false),
                     SiteKey = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
                     Url = table.Column<string>(type: "nvarchar(2048)", maxLength: 2048, nullable: false),
-                    DuplicateKey = table.Column<string>(type: "nchar(64)", fixedLength: true, maxLength: 64, nullable: false),
+                    DuplicateKey = table.Column<string>(type: "nchar(20)", fixedLength: true, maxLength: 20, nullable: false),
                     Title = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
                     Language = table.Column<string>(type: "nvarchar(35)", maxLength: 35, nullable: true),
                     Exact = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: false),
