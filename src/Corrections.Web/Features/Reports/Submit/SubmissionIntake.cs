@@ -48,8 +48,8 @@ public sealed class SubmissionIntake(IOptions<DatabaseOptions> database, ILogger
     public static readonly TimeSpan SortWithin = TimeSpan.FromMinutes(1);
 
     // Keyed by 64 bits of a SHA-256 rather than by the strings: a burst of a few hundred thousand distinct reports is
-    // held in about 20 MB instead of a hundred or more. That two of the 250,000 keys the intake may hold share those
-    // bits is less likely than one in a hundred million.
+    // held in about 20 MB instead of a hundred or more. That two of the 250,000 keys the intake holds by default share
+    // those bits is less likely than one in a hundred million.
     private readonly Dictionary<ulong, Guid> openReports = [];
     private readonly Dictionary<ulong, (Guid ReportId, ReportStatus Status)> submissions = [];
     private readonly Queue<DateTimeOffset> takenAt = []; // of each unsorted group, oldest first
@@ -235,7 +235,7 @@ public sealed class SubmissionIntake(IOptions<DatabaseOptions> database, ILogger
         return db.Intake.Where(g => g.Id == groupId).ExecuteUpdateAsync(set => set.SetProperty(g => g.SortError, reason[..Math.Min(reason.Length, 2000)]), cancellationToken);
     }
 
-    /// <summary>The first 64 bits of the SHA-256 that the duplicate key is, in hexadecimal.</summary>
+    /// <summary>The first 64 of the duplicate key's 80 bits, which it holds in hexadecimal.</summary>
     private static ulong OpenKey(string duplicateKey) =>
         ulong.Parse(duplicateKey.AsSpan(0, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
 
