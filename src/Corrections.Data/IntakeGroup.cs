@@ -9,7 +9,10 @@ public sealed class IntakeGroup
 {
     public long Id { get; set; }
 
-    /// <summary>The group's new rows and the readers it adds to stored reports, as JSON in UTF-8.</summary>
+    /// <summary>
+    /// The group's new rows and the readers it adds to stored reports: JSON compressed by zlib, or plain JSON as groups
+    /// were first stored.
+    /// </summary>
     public required byte[] Rows { get; set; }
 
     public DateTimeOffset TakenAt { get; set; }

@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Json;
 using Corrections.Data;
@@ -193,7 +194,8 @@ public sealed class IntakeTests : IAsyncLifetime
             Assert.Equal(1, await UnsortedGroupsAsync(before));
             await before.QueryAsync(async db =>
             {
-                db.Intake.Add(new IntakeGroup { Rows = "not what the writer wrote"u8.ToArray(), TakenAt = before.Time.GetUtcNow() });
+                db.Intake.Add(new IntakeGroup { Rows = "{ not what the writer wrote"u8.ToArray(), TakenAt = before.Time.GetUtcNow() });
+                db.Intake.Add(new IntakeGroup { Rows = "neither JSON nor compressed"u8.ToArray(), TakenAt = before.Time.GetUtcNow() });
                 return await db.SaveChangesAsync();
             });
         }
@@ -202,9 +204,42 @@ public sealed class IntakeTests : IAsyncLifetime
         _ = after.Server;
 
         await after.WaitUntilAsync(async () => await after.QueryAsync(db => db.Reports.CountAsync()) == 1);
-        var setAside = await after.QueryAsync(db => db.Intake.SingleAsync());
-        Assert.StartsWith("JsonException", setAside.SortError);
-        Assert.Contains(after.Logs.Lines, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Error && l.Message.Contains($"Intake group {setAside.Id} cannot be read"));
+        var setAside = await after.QueryAsync(db => db.Intake.OrderBy(g => g.Id).ToListAsync());
+        Assert.Collection(setAside,
+            damagedJson => Assert.StartsWith("JsonException", damagedJson.SortError),
+            notCompressed => Assert.StartsWith("InvalidDataException", notCompressed.SortError));
+        foreach (var group in setAside)
+            Assert.Contains(after.Logs.Lines, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Error && l.Message.Contains($"Intake group {group.Id} cannot be read"));
+    }
+
+    [Fact]
+    public async Task A_group_is_stored_compressed_and_one_stored_as_plain_json_by_an_earlier_version_is_sorted_all_the_same()
+    {
+        using var restarted = new TestData(Corrections.Configuration.DatabaseProvider.Sqlite);
+        var report = Infrastructure.Reports.Valid(clientRequestId: "stored-as-json", exact: "teh");
+        Guid id;
+        await using (var before = new CorrectionsApp(restarted))
+        {
+            using var burst = BurstGoesOn(before);
+            id = await before.SubmitAcceptedAsync(report);
+            await before.QueryAsync(async db =>
+            {
+                var group = await db.Intake.SingleAsync();
+                Assert.NotEqual((byte)'{', group.Rows[0]);
+                using var zlib = new ZLibStream(new MemoryStream(group.Rows), CompressionMode.Decompress);
+                using var json = new MemoryStream();
+                await zlib.CopyToAsync(json);
+                group.Rows = json.ToArray();
+                Assert.Equal((byte)'{', group.Rows[0]);
+                return await db.SaveChangesAsync();
+            });
+        }
+
+        await using var after = new CorrectionsApp(restarted);
+        Assert.Equal(id, await after.SubmitAcceptedAsync(report));
+        await after.WaitUntilAsync(async () => await after.QueryAsync(db => db.Reports.CountAsync()) == 1);
+        Assert.Equal(0, await after.QueryAsync(db => db.Intake.CountAsync()));
+        Assert.Equal("teh", await after.QueryAsync(db => db.Reports.Select(r => r.Exact).SingleAsync()));
     }
 
     [Fact]
