@@ -31,9 +31,11 @@ public sealed class DatabaseOptions
     /// <summary>
     /// On SQLite: unsorted submissions at which the intake is full. The writer keeps about 80 bytes of memory for each
     /// until it is sorted. A full intake takes only the groups whose readers join a report in it; the others go
-    /// straight into their tables.
+    /// straight into their tables. The default fills the room that the writer's two maps of the intake's keys have
+    /// once they hold more than 156,437 keys (324,449 entries each, about 26 MB together), with a group to spare; one
+    /// key more than that room and both would double.
     /// </summary>
-    public int IntakeLimit { get; set; } = 250_000;
+    public int IntakeLimit { get; set; } = 320_000;
 
     /// <summary>Whether the service applies missing migrations when it starts; unset: yes for SQLite, no for the servers.</summary>
     public bool? MigrateOnStartup { get; set; }

@@ -49,7 +49,7 @@ public sealed class SubmissionIntake(IOptions<DatabaseOptions> database, ILogger
     public static readonly TimeSpan SortWithin = TimeSpan.FromMinutes(1);
 
     // Keyed by 64 bits of a SHA-256 rather than by the strings: a burst of a few hundred thousand distinct reports is
-    // held in about 20 MB instead of a hundred or more. That two of the 250,000 keys the intake holds by default share
+    // held in about 20 MB instead of a hundred or more. That two of the 320,000 keys the intake holds by default share
     // those bits is less likely than one in a hundred million.
     private readonly Dictionary<ulong, Guid> openReports = [];
     private readonly Dictionary<ulong, (Guid ReportId, ReportStatus Status)> submissions = [];
