@@ -286,10 +286,9 @@ public sealed record IntakeRows(
     /// <exception cref="InvalidDataException">The bytes are neither JSON nor compressed.</exception>
     public static IntakeRows FromBytes(byte[] stored)
     {
-        if (stored is [(byte)'{', ..])
-            return JsonSerializer.Deserialize(stored, IntakeJson.Default.IntakeRows) ?? throw new JsonException("The row holds null");
-        using var zlib = new ZLibStream(new MemoryStream(stored, writable: false), CompressionMode.Decompress);
-        return JsonSerializer.Deserialize(zlib, IntakeJson.Default.IntakeRows) ?? throw new JsonException("The row holds null");
+        Stream bytes = new MemoryStream(stored, writable: false);
+        using var json = stored is [(byte)'{', ..] ? bytes : new ZLibStream(bytes, CompressionMode.Decompress);
+        return JsonSerializer.Deserialize(json, IntakeJson.Default.IntakeRows) ?? throw new JsonException("The row holds null");
     }
 
     /// <summary>Adds this group's rows to those of the groups sorted with it, after theirs.</summary>
