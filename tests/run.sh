@@ -10,6 +10,7 @@ postgres_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n
 packages=()
 [ -x /usr/bin/chromium ] || packages+=(chromium)
 [ -x /usr/sbin/dovecot ] || packages+=(dovecot-imapd)
+[ -x /usr/bin/sqlite3 ] || packages+=(sqlite3)
 [ -n "$(postgres_bin)" ] || packages+=(postgresql)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "Installing ${packages[*]} ..."

@@ -4,7 +4,7 @@ public static class BenchProgram
 {
     private const string Usage = """
         Benchmarks of the Corrections service (see bench/README.md). Run with -c Release:
-          submissions [--connections 32] [--duration 20] [--warmup 20] [--rounds 1] [--bot-trap yes] [--passages N] [--bare no] [--set Key=Value ...]
+          submissions [--connections 32] [--duration 20] [--warmup 20] [--rounds 1] [--bot-trap yes] [--passages N] [--bare no] [--textbook no] [--set Key=Value ...]
           mail        [--reports 3000] [--parallel 1,4] [--set Key=Value ...]
           end-to-end  [--rate 200] [--duration 30] [--set Key=Value ...]
           flood       [--rate 5] [--duration 20] [--connections 16] [--limit 600]
@@ -20,6 +20,9 @@ public static class BenchProgram
         {
             case "bare":
                 await BareEndpoint.Build(args.Text("url", "http://127.0.0.1:5090")).RunAsync();
+                return 0;
+            case "textbook":
+                await (await TextbookEndpoint.BuildAsync(args.Text("url", "http://127.0.0.1:5091"), args.Text("database", "textbook.db"))).RunAsync();
                 return 0;
             case "submissions":
                 await SubmissionsBenchmark.RunAsync(args, output);

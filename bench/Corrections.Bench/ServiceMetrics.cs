@@ -8,8 +8,7 @@ namespace Corrections.Bench;
 /// collector spent it.
 /// </summary>
 public sealed record ServiceMetrics(
-    double Groups, double Reports, double CommitSeconds, double Syncs, double SyncSeconds,
-    double Collections, double PauseSeconds, double AllocatedBytes, double Taken, double Sorted, double SortSeconds)
+    double Groups, double Reports, double CommitSeconds, double Collections, double PauseSeconds, double AllocatedBytes)
 {
     /// <summary>The service's metrics, or null when the target has none (the bare endpoint).</summary>
     public static async Task<ServiceMetrics?> ReadAsync(HttpClient client, Uri target)
@@ -20,8 +19,7 @@ public sealed record ServiceMetrics(
         var values = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var line in (await response.Content.ReadAsStringAsync()).Split('\n'))
         {
-            if (!line.StartsWith("corrections_writer_", StringComparison.Ordinal) && !line.StartsWith("corrections_intake_", StringComparison.Ordinal)
-                && !line.StartsWith("corrections_runtime_gc_", StringComparison.Ordinal))
+            if (!line.StartsWith("corrections_writer_", StringComparison.Ordinal) && !line.StartsWith("corrections_runtime_gc_", StringComparison.Ordinal))
                 continue;
             // Summed over labels: the collections are counted by generation.
             var name = line[..line.IndexOfAny(['{', ' '])];
@@ -31,23 +29,17 @@ public sealed record ServiceMetrics(
         return new ServiceMetrics(
             Value("corrections_writer_group_size_count"), Value("corrections_writer_group_size_sum"),
             Value("corrections_writer_commit_duration_seconds_sum"),
-            Value("corrections_writer_sync_duration_seconds_count"), Value("corrections_writer_sync_duration_seconds_sum"),
             Value("corrections_runtime_gc_collections_total"), Value("corrections_runtime_gc_pause_time_seconds_total"),
-            Value("corrections_runtime_gc_allocated_bytes_total"),
-            Value("corrections_intake_taken_total"), Value("corrections_intake_sorted_total"), Value("corrections_intake_sort_duration_seconds_sum"));
+            Value("corrections_runtime_gc_allocated_bytes_total"));
     }
 
     public static ServiceMetrics operator -(ServiceMetrics after, ServiceMetrics before) => new(
         after.Groups - before.Groups, after.Reports - before.Reports, after.CommitSeconds - before.CommitSeconds,
-        after.Syncs - before.Syncs, after.SyncSeconds - before.SyncSeconds,
-        after.Collections - before.Collections, after.PauseSeconds - before.PauseSeconds, after.AllocatedBytes - before.AllocatedBytes,
-        after.Taken - before.Taken, after.Sorted - before.Sorted, after.SortSeconds - before.SortSeconds);
+        after.Collections - before.Collections, after.PauseSeconds - before.PauseSeconds, after.AllocatedBytes - before.AllocatedBytes);
 
     public string DescribeWriter(TimeSpan duration) =>
         $"Writer: {Groups / duration.TotalSeconds:F0} groups/s of {Reports / Math.Max(1, Groups):F1} reports, "
-        + $"commit {CommitSeconds * 1000 / Math.Max(1, Groups):F2} ms a group (busy {CommitSeconds / duration.TotalSeconds:P0} of the time)"
-        + (Syncs > 0 ? $", {Syncs / duration.TotalSeconds:F0} log syncs/s of {SyncSeconds * 1000 / Syncs:F2} ms" : "")
-        + (Taken + Sorted > 0 ? $"; {Taken / Math.Max(1, Reports):P0} of the reports taken into the intake, {Sorted:F0} sorted from it in {SortSeconds:F1} s." : ".");
+        + $"commit {CommitSeconds * 1000 / Math.Max(1, Groups):F2} ms a group (busy {CommitSeconds / duration.TotalSeconds:P0} of the time).";
 
     /// <summary>What the garbage collector cost: the allocations a request are the same on a busy machine and an idle one.</summary>
     public string DescribeCollector(TimeSpan duration, long requests) =>

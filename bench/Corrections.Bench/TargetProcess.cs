@@ -45,6 +45,14 @@ public sealed class TargetProcess : IAsyncDisposable
         return StartAsync(typeof(TargetProcess).Assembly.Location, ["bare", "--url", $"http://127.0.0.1:{port}"], new Dictionary<string, string>(), port);
     }
 
+    /// <summary>This program's textbook EF Core endpoint, on a new SQLite file in <paramref name="folder"/>.</summary>
+    public static Task<TargetProcess> StartTextbookAsync(string folder)
+    {
+        var port = SmtpSink.FreePort();
+        return StartAsync(typeof(TargetProcess).Assembly.Location,
+            ["textbook", "--url", $"http://127.0.0.1:{port}", "--database", Path.Combine(folder, "textbook.db")], new Dictionary<string, string>(), port);
+    }
+
     private static async Task<TargetProcess> StartAsync(string dll, string[] args, Dictionary<string, string> environment, int port)
     {
         var start = new ProcessStartInfo("dotnet")

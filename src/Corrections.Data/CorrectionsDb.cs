@@ -13,9 +13,6 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<Lease> Leases => Set<Lease>();
 
-    /// <summary>On SQLite only: submissions taken during a burst and not yet sorted into their reports.</summary>
-    public DbSet<IntakeGroup> Intake => Set<IntakeGroup>();
-
     /// <summary>
     /// What makes a report open, in SQLite's and PostgreSQL's SQL: the filter of the index over open reports' duplicate
     /// keys. SQLite uses that index only for a query that names this term word for word.
@@ -93,20 +90,6 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             message.Property(m => m.LastError).HasMaxLength(2000);
             message.HasIndex(m => new { m.State, m.DueAt });
         });
-
-        if (Database.ProviderName == "Microsoft.EntityFrameworkCore.Sqlite")
-        {
-            model.Entity<IntakeGroup>(group =>
-            {
-                group.ToTable("Intake");
-                group.Property(g => g.SortError).HasMaxLength(2000);
-            });
-        }
-        else
-        {
-            // A database server takes every group straight into its tables.
-            model.Ignore<IntakeGroup>();
-        }
 
         model.Entity<Lease>(lease =>
         {

@@ -19,6 +19,7 @@ using Corrections.Features.Outbox;
 using Corrections.Health;
 using Corrections.Outbox;
 using Corrections.Pipeline;
+using Corrections.Storage;
 using Corrections.Telemetry;
 using Microsoft.Extensions.Options;
 
@@ -40,7 +41,8 @@ builder.Services.AddValidators();
 builder.Services.AddMail();
 builder.Services.AddSingleton<OutboxSignal>();
 builder.Services.AddSingleton<SubmissionsInFlight>();
-builder.Services.AddSubmissionWriter();
+builder.Services.AddSingleton<ReportKeys>();
+builder.Services.AddSubmissionStore();
 builder.Services.AddSingleton<TriageLinks>();
 builder.Services.AddDataProtection().SetApplicationName("Corrections").PersistKeysToDbContext<CorrectionsDb>();
 builder.Services.AddAntiforgery();

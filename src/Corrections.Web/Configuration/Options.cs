@@ -21,22 +21,6 @@ public sealed class DatabaseOptions
     public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
     public int BusyTimeoutSeconds { get; set; } = 5;
 
-    /// <summary>
-    /// On SQLite: whether the submissions of a burst are taken into the intake, one row a group, and sorted into their
-    /// reports once the burst is over. A burst is then taken about half as fast again, and its reports reach editors'
-    /// lists and mail after it. Off: every group goes straight into its tables. A database server ignores it.
-    /// </summary>
-    public bool IntakeDuringBursts { get; set; } = true;
-
-    /// <summary>
-    /// On SQLite: unsorted submissions at which the intake is full. The writer keeps about 80 bytes of memory for each
-    /// until it is sorted. A full intake takes only the groups whose readers join a report in it; the others go
-    /// straight into their tables. The default fills the room that the writer's two maps of the intake's keys have
-    /// once they hold more than 156,437 keys (324,449 entries each, about 26 MB together), with a group to spare; one
-    /// key more than that room and both would double.
-    /// </summary>
-    public int IntakeLimit { get; set; } = 320_000;
-
     /// <summary>Whether the service applies missing migrations when it starts; unset: yes for SQLite, no for the servers.</summary>
     public bool? MigrateOnStartup { get; set; }
 

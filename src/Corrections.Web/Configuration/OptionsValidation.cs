@@ -37,7 +37,6 @@ public sealed class OptionsValidation :
     public ValidateOptionsResult Validate(string? name, DatabaseOptions options) =>
         Result([
             .. options.BusyTimeoutSeconds is < 1 or > 300 ? [$"Database:BusyTimeoutSeconds must be between 1 and 300, not {options.BusyTimeoutSeconds}"] : Array.Empty<string>(),
-            .. options.IntakeLimit is < 10 or > 10_000_000 ? [$"Database:IntakeLimit must be between 10 and 10000000, not {options.IntakeLimit}"] : Array.Empty<string>(),
             .. Enum.IsDefined(options.Provider) ? Array.Empty<string>() : [$"Database:Provider must be one of {string.Join(", ", Enum.GetNames<DatabaseProvider>())}, not '{options.Provider}'"],
         ]);
 

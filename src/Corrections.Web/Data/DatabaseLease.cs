@@ -1,3 +1,4 @@
+using Corrections.Storage;
 using Microsoft.EntityFrameworkCore;
 
 namespace Corrections.Data;

@@ -1,4 +1,5 @@
 using Corrections.Configuration;
+using Corrections.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -9,9 +10,8 @@ public static class DatabaseSetup
 {
     public static IServiceCollection AddCorrectionsDb(this IServiceCollection services)
     {
-        services.AddSingleton<SqliteConnectionSetup>();
-        services.AddSingleton<SqliteLogSync>();
-        services.AddHostedService<SqliteCheckpointer>();
+        services.AddSingleton(provider => new SqliteConnectionSetup(
+            TimeSpan.FromSeconds(provider.GetRequiredService<IOptions<DatabaseOptions>>().Value.BusyTimeoutSeconds)));
         // Pooled, with options built once: a context per request or per outbox message would otherwise cost more than its query.
         services.AddDbContextPool<CorrectionsDb>((services, options) =>
         {

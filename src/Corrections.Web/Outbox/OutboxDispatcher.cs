@@ -1,3 +1,4 @@
+using Corrections.Storage;
 using System.Diagnostics;
 using Corrections.Configuration;
 using Corrections.Data;
@@ -233,7 +234,6 @@ public sealed class OutboxDispatcher(
     private async Task CompleteAsync(CorrectionsDb db, OutboxMessage message)
     {
         var now = time.GetUtcNow();
-        await using var unsynced = await SqliteUnsyncedCommits.BeginAsync(db);
         var updated = await db.Outbox
             .Where(m => m.Id == message.Id && m.LeaseOwner == message.LeaseOwner)
             .ExecuteUpdateAsync(s => s

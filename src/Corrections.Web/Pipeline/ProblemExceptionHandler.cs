@@ -1,3 +1,4 @@
+using Corrections.Storage;
 using Corrections.Data;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
@@ -31,12 +32,6 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 Status = StatusCodes.Status409Conflict,
                 Title = conflict.Title,
                 Detail = conflict.Message,
-            },
-            NotSyncedException => new ProblemDetails
-            {
-                Status = StatusCodes.Status503ServiceUnavailable,
-                Title = "The service could not confirm the report.",
-                Detail = $"It may have been stored. Send the same request again in {DatabaseRetryAfterSeconds} seconds: it is not stored twice.",
             },
             _ when DatabaseErrors.IsUnavailable(exception) => new ProblemDetails
             {

@@ -1,3 +1,4 @@
+using Corrections.Storage;
 using Corrections.Data;
 using Corrections.Outbox;
 using Mediator;

@@ -18,15 +18,6 @@ public sealed class CorrectionsMetrics
     private readonly Counter<long> reportsRejected;
     private readonly Counter<long> reportsDuplicates;
     private readonly Counter<long> repliesHandled;
-    private readonly Histogram<int> writerGroupSize;
-    private readonly Histogram<double> writerCommitDuration;
-    private readonly Histogram<double> writerSyncDuration;
-    private readonly Counter<long> intakeTaken;
-    private readonly Counter<long> intakeSorted;
-    private readonly Histogram<double> intakeSortDuration;
-
-    // Seconds: a group's commit and a log sync take milliseconds; a second or more is a disk in trouble.
-    private static readonly double[] WriterSeconds = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
     public CorrectionsMetrics(IMeterFactory meters)
     {
@@ -42,16 +33,6 @@ public sealed class CorrectionsMetrics
         reportsRejected = meter.CreateCounter<long>("corrections_reports_rejected", "{report}", "Submissions refused, by reason and site");
         reportsDuplicates = meter.CreateCounter<long>("corrections_reports_duplicates", "{report}", "Submissions that joined an open report or repeated an earlier request");
         repliesHandled = meter.CreateCounter<long>("corrections_replies_handled", "{message}", "Editors' replies read from the mailbox, by outcome");
-        writerGroupSize = meter.CreateHistogram("corrections_writer_group_size", "{report}", "Submissions committed together in one transaction",
-            tags: null, advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128] });
-        writerCommitDuration = meter.CreateHistogram("corrections_writer_commit_duration", "s", "Time a group of submissions took to be written and committed",
-            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = WriterSeconds });
-        writerSyncDuration = meter.CreateHistogram("corrections_writer_sync_duration", "s", "Time a sync of SQLite's log to disk took, for the groups committed before it",
-            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = WriterSeconds });
-        intakeTaken = meter.CreateCounter<long>("corrections_intake_taken", "{report}", "Submissions taken into the intake during a burst (SQLite), to be sorted into their reports after it");
-        intakeSorted = meter.CreateCounter<long>("corrections_intake_sorted", "{report}", "Submissions sorted from the intake into their reports");
-        intakeSortDuration = meter.CreateHistogram("corrections_intake_sort_duration", "s", "Time a chunk of the intake took to be sorted and committed",
-            tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = WriterSeconds });
     }
 
     public void ReportReceived() => reportsReceived.Add(1);
@@ -75,20 +56,4 @@ public sealed class CorrectionsMetrics
     public void OutboxRequeued(string type) => outboxRequeued.Add(1, new KeyValuePair<string, object?>("type", type));
     public void MailSent() => mailsSent.Add(1);
     public void MailFailed(string reason) => mailsFailed.Add(1, new KeyValuePair<string, object?>("reason", reason));
-
-    public void WriterCommitted(int groupSize, TimeSpan took)
-    {
-        writerGroupSize.Record(groupSize);
-        writerCommitDuration.Record(took.TotalSeconds);
-    }
-
-    public void WriterSynced(TimeSpan took) => writerSyncDuration.Record(took.TotalSeconds);
-
-    public void IntakeTaken(int submissions) => intakeTaken.Add(submissions);
-
-    public void IntakeSorted(int submissions, TimeSpan took)
-    {
-        intakeSorted.Add(submissions);
-        intakeSortDuration.Record(took.TotalSeconds);
-    }
 }

@@ -21,7 +21,6 @@ public sealed class StartupValidationTests : IDisposable
     [InlineData("Outbox:GiveWayMilliseconds", "-1", "Outbox:GiveWayMilliseconds must be between 0 and 10000")]
     [InlineData("Database:Provider", "Oracle", "Database:Provider")]
     [InlineData("Database:BusyTimeoutSeconds", "0", "Database:BusyTimeoutSeconds must be between 1 and 300")]
-    [InlineData("Database:IntakeLimit", "5", "Database:IntakeLimit must be between 10 and 10000000")]
     [InlineData("ShutdownTimeoutSeconds", "0", "ShutdownTimeoutSeconds must be between 1 and 3600")]
     public async Task A_bad_configuration_value_stops_the_start_with_a_message_naming_the_key(string key, string value, string expected)
     {

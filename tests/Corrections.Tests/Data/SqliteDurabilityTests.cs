@@ -2,29 +2,23 @@ using Corrections.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Corrections.Tests.Data;
 
 public sealed class SqliteDurabilityTests : IAsyncLifetime
 {
     private readonly TestData data = new();
-    private readonly GatedLogSync sync = new();
     private CorrectionsApp app = null!;
 
     public Task InitializeAsync()
     {
-        app = new CorrectionsApp(data)
-        {
-            ConfigureServices = services => services.Replace(ServiceDescriptor.Singleton<Corrections.Data.SqliteLogSync>(sync)),
-        };
+        app = new CorrectionsApp(data);
         _ = app.Server;
         return Task.CompletedTask;
     }
 
     public async Task DisposeAsync()
     {
-        sync.Open();
         await app.DisposeAsync();
         data.Dispose();
     }
@@ -73,7 +67,7 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
     }
 
     [SkippableFact]
-    public async Task Recording_that_mails_went_out_leaves_the_pooled_connections_syncing_every_commit()
+    public async Task After_mails_are_recorded_the_pooled_connections_still_sync_every_commit()
     {
         Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These tests are about the SQLite file; tests/run.sh runs them on SQLite");
         await app.SeedReportsAsync(3, app.Time.GetUtcNow());
@@ -83,7 +77,6 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
         }
         await app.WaitUntilAsync(async () => (await app.OutboxAsync()).All(m => m.State == Corrections.Data.OutboxState.Done));
 
-        // The outcome of a mail is written without a sync of its own; the connection must not keep that for a submission.
         Assert.Equal("2", await PragmaAsync("synchronous"));
     }
 
@@ -101,7 +94,7 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
         await app.SeedReportsAsync(300, later);
         log.Refresh();
         var afterFirst = log.Length;
-        await app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Corrections.Data.SqliteCheckpointer>().Single()
+        await app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Corrections.Storage.SqliteCheckpointer>().Single()
             .CheckpointAsync(CancellationToken.None);
         // Fewer than the first time: written again from its start, the log needs no more room than it has. (The same
         // number again can take a few pages more, the tables being larger.)
@@ -118,12 +111,12 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
         Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These tests are about the SQLite file; tests/run.sh runs them on SQLite");
         Assert.Equal("wal", await PragmaAsync("journal_mode"));
         // A log that grew while a long reader kept it from starting again is cut back once it does.
-        Assert.Equal(Corrections.Data.SqliteConnectionSetup.LogSizeLimitBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), await PragmaAsync("journal_size_limit"));
+        Assert.Equal(Corrections.Storage.SqliteConnectionSetup.LogSizeLimitBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), await PragmaAsync("journal_size_limit"));
         await using var writer = new SqliteConnection($"Data Source={data.DatabasePath};Pooling=False");
         await writer.OpenAsync();
         await writer.ExecuteAsync("PRAGMA wal_autocheckpoint=0; CREATE TABLE Filler (Bytes BLOB)");
         // More log than the checkpointer lets stand (with 4 KB pages).
-        await writer.ExecuteAsync($"INSERT INTO Filler VALUES (zeroblob({(Corrections.Data.SqliteCheckpointer.RestartAtPages + 500) * 4096}))");
+        await writer.ExecuteAsync($"INSERT INTO Filler VALUES (zeroblob({(Corrections.Storage.SqliteCheckpointer.RestartAtPages + 500) * 4096}))");
 
         // A reader began before the copy: a commit after it, while the reader is still at it, would have to go on at
         // the end of the log. A service under load nearly always has one.
@@ -134,46 +127,18 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
         // have no other to give a timer's continuation within the wait.
         var readerDone = Task.Factory.StartNew(() =>
         {
-            Thread.Sleep(Corrections.Data.SqliteCheckpointer.MaxWaitForRestart / 2);
+            Thread.Sleep(Corrections.Storage.SqliteCheckpointer.MaxWaitForRestart / 2);
             using var commit = reader.CreateCommand();
             commit.CommandText = "COMMIT";
             commit.ExecuteNonQuery();
         }, TaskCreationOptions.LongRunning);
 
-        await app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Corrections.Data.SqliteCheckpointer>().Single()
+        await app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Corrections.Storage.SqliteCheckpointer>().Single()
             .CheckpointAsync(CancellationToken.None);
         await writer.ExecuteAsync("INSERT INTO Filler VALUES (x'00')");
         await readerDone;
 
         Assert.InRange(await LogPagesAsync(writer), 1, 10); // the pages of the last commit, from the start of the log
-    }
-
-    [SkippableFact]
-    public async Task Before_it_holds_writers_off_to_start_the_log_again_the_checkpoint_syncs_what_it_copied_while_writers_go_on()
-    {
-        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These tests are about the SQLite file; tests/run.sh runs them on SQLite");
-        await using var writer = new SqliteConnection($"Data Source={data.DatabasePath};Pooling=False");
-        await writer.OpenAsync();
-        await writer.ExecuteAsync("PRAGMA wal_autocheckpoint=0; CREATE TABLE Filler (Bytes BLOB)");
-        await writer.ExecuteAsync($"INSERT INTO Filler VALUES (zeroblob({(Corrections.Data.SqliteCheckpointer.RestartAtPages + 500) * 4096}))");
-        var database = Path.GetFullPath(data.DatabasePath);
-        bool SyncingDatabase() => sync.Holding && sync.Synced.Any(path => Path.GetFullPath(path) == database);
-
-        sync.Hold = true;
-        var checkpointer = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Corrections.Data.SqliteCheckpointer>().Single();
-        var checkpoint = Task.Run(() => checkpointer.CheckpointAsync(CancellationToken.None));
-        await app.WaitUntilAsync(() => Task.FromResult(SyncingDatabase()));
-
-        // The database file is being synced, and a writer commits meanwhile.
-        await writer.ExecuteAsync("INSERT INTO Filler VALUES (x'00')").WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.True(SyncingDatabase());
-
-        sync.Hold = false;
-        await checkpoint.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.True(sync.Synced.Count(path => Path.GetFullPath(path) == database) >= 2, "synced once, then again after copying what came meanwhile");
-        // And the log was started again: the next commit's pages are at its start.
-        await writer.ExecuteAsync("INSERT INTO Filler VALUES (x'00')");
-        Assert.InRange(await LogPagesAsync(writer), 1, 10);
     }
 
     /// <summary>The pages in the log, as a passive checkpoint finds them; retried while the service's own checkpoint runs.</summary>

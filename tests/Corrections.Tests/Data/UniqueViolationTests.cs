@@ -1,3 +1,4 @@
+using Corrections.Storage;
 using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Tests.Infrastructure;

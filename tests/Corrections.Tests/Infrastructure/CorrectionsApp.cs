@@ -126,10 +126,6 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
         return await query(scope.ServiceProvider.GetRequiredService<CorrectionsDb>());
     }
 
-    /// <summary>Completes once what the writer took into the intake during a burst (on SQLite) is sorted into the tables.</summary>
-    public Task IntakeSortedAsync() =>
-        Services.GetRequiredService<Corrections.Features.Reports.Submit.SubmissionWriter>().WhenSortedAsync(CancellationToken.None);
-
     public Task<List<OutboxMessage>> OutboxAsync() => QueryAsync(db => db.Outbox.AsNoTracking().OrderBy(m => m.Id).ToListAsync());
 
     /// <summary>

@@ -5,6 +5,7 @@ using Corrections.Data;
 using Corrections.Outbox;
 using Corrections.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Corrections.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Corrections.Tests.Outbox;
@@ -12,13 +13,13 @@ namespace Corrections.Tests.Outbox;
 /// <summary>
 /// The dispatcher gives way to a burst of readers' submissions: before each mail it waits, up to
 /// Outbox:GiveWayMilliseconds, until fewer than SubmissionsInFlight.Burst are in flight. Submissions are kept in flight
-/// here by holding the sync of SQLite's log, after which the writer answers them.
+/// here by holding them on their way to the store.
 /// </summary>
 public sealed class GiveWayTests : IAsyncLifetime
 {
     private readonly TestData data = new();
     private readonly TestSmtpServer smtp = TestSmtpServer.Reserve();
-    private readonly GatedLogSync sync = new();
+    private readonly StoreGate sync = new();
     private CorrectionsApp? app;
 
     private CorrectionsApp Start(int giveWayMilliseconds)
@@ -31,7 +32,8 @@ public sealed class GiveWayTests : IAsyncLifetime
             ["Outbox:PollIntervalSeconds"] = "3600",
         })
         {
-            ConfigureServices = services => services.Replace(ServiceDescriptor.Singleton<SqliteLogSync>(sync)),
+            ConfigureServices = services => services.Replace(ServiceDescriptor.Singleton<ISubmissionStore>(provider =>
+                sync.InFrontOf(provider.GetRequiredService<GroupCommitStore>()))),
         };
         _ = app.Server;
         return app;
@@ -44,13 +46,12 @@ public sealed class GiveWayTests : IAsyncLifetime
     private async Task WaitUntilMailedAsync(CorrectionsApp app, IEnumerable<Guid> seeded) =>
         await app.WaitUntilAsync(() => Task.FromResult(seeded.All(smtp.MailedReports.Contains)));
 
-    /// <summary>Submits reports whose answers wait, committed, for the log sync the test holds until it opens it.</summary>
+    /// <summary>Submits reports that the test holds on their way to the store until it opens the gate.</summary>
     private async Task<Task<HttpResponseMessage[]>> KeepSubmissionsInFlightAsync(CorrectionsApp app, int count)
     {
-        sync.Hold = true;
         var sending = Task.WhenAll(Enumerable.Range(0, count).Select(i => app.SubmitAsync(Infrastructure.Reports.Valid(exact: $"in flight {i}"))));
         var inFlight = app.Services.GetRequiredService<SubmissionsInFlight>();
-        await app.WaitUntilAsync(() => Task.FromResult(sync.Holding && inFlight.Count == count));
+        await app.WaitUntilAsync(() => Task.FromResult(sync.Holding == count && inFlight.Count == count));
         return sending;
     }
 
@@ -65,11 +66,10 @@ public sealed class GiveWayTests : IAsyncLifetime
         data.Dispose();
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task Mail_waits_while_a_burst_of_readers_submissions_is_in_flight_and_goes_out_once_they_are_answered()
     {
-        Skip.If(data.Provider != DatabaseProvider.Sqlite, "The test keeps submissions in flight by holding SQLite's log sync; tests/run.sh runs it on SQLite");
-        var app = Start(giveWayMilliseconds: 10_000);
+                var app = Start(giveWayMilliseconds: 10_000);
         var sending = await KeepSubmissionsInFlightAsync(app, SubmissionsInFlight.Burst);
         var seeded = await app.SeedReportsAsync(2, dueAt: app.Time.GetUtcNow());
 
@@ -83,11 +83,10 @@ public sealed class GiveWayTests : IAsyncLifetime
         await WaitUntilMailedAsync(app, seeded);
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task A_few_submissions_in_flight_as_at_a_steady_rate_do_not_hold_mail_back()
     {
-        Skip.If(data.Provider != DatabaseProvider.Sqlite, "The test keeps submissions in flight by holding SQLite's log sync; tests/run.sh runs it on SQLite");
-        var app = Start(giveWayMilliseconds: 10_000);
+                var app = Start(giveWayMilliseconds: 10_000);
         var sending = await KeepSubmissionsInFlightAsync(app, SubmissionsInFlight.Burst - 1);
         var seeded = await app.SeedReportsAsync(3, dueAt: app.Time.GetUtcNow());
 
@@ -101,11 +100,10 @@ public sealed class GiveWayTests : IAsyncLifetime
         Assert.All(await sending, answer => Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode));
     }
 
-    [SkippableFact]
+    [Fact]
     public async Task During_a_burst_that_lasts_mail_still_goes_out_one_message_per_give_way_time()
     {
-        Skip.If(data.Provider != DatabaseProvider.Sqlite, "The test keeps submissions in flight by holding SQLite's log sync; tests/run.sh runs it on SQLite");
-        var app = Start(giveWayMilliseconds: 300);
+                var app = Start(giveWayMilliseconds: 300);
         var sending = await KeepSubmissionsInFlightAsync(app, SubmissionsInFlight.Burst);
         var seeded = await app.SeedReportsAsync(3, dueAt: app.Time.GetUtcNow());
 
@@ -130,5 +128,28 @@ public sealed class GiveWayTests : IAsyncLifetime
 
         Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(5), "the mail waited although no submission was in flight");
         Assert.Equal(seeded.ToHashSet(), smtp.MailedReports.ToHashSet());
+    }
+}
+
+/// <summary>Holds submissions in front of the store until opened.</summary>
+internal sealed class StoreGate
+{
+    private readonly TaskCompletionSource gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int holding;
+
+    public int Holding => Volatile.Read(ref holding);
+
+    public void Open() => gate.TrySetResult();
+
+    public ISubmissionStore InFrontOf(ISubmissionStore store) => new Gated(this, store);
+
+    private sealed class Gated(StoreGate owner, ISubmissionStore store) : ISubmissionStore
+    {
+        public async ValueTask<StoredSubmission> StoreAsync(PreparedSubmission submission, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref owner.holding);
+            await owner.gate.Task.WaitAsync(cancellationToken);
+            return await store.StoreAsync(submission, cancellationToken);
+        }
     }
 }

@@ -1,12 +1,11 @@
-using System.Data.Common;
 using System.Diagnostics.Metrics;
 using System.Net;
 using Corrections.Data;
 using Corrections.Features.Reports.Submit;
-using Corrections.Telemetry;
+using Corrections.Storage;
+using Mediator;
 using Corrections.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
@@ -16,13 +15,12 @@ namespace Corrections.Tests.Reports;
 public sealed class GroupCommitTests : IAsyncLifetime
 {
     private readonly TestData data = new();
-    private readonly WriterProbe probe = new();
+    private readonly CommitGate probe = new();
     private CorrectionsApp app = null!;
 
     public Task InitializeAsync()
     {
-        // These are about the groups written straight into their tables; IntakeTests are about the intake.
-        app = new CorrectionsApp(data, settings: new Dictionary<string, string?> { ["Database:IntakeDuringBursts"] = "false" })
+        app = new CorrectionsApp(data)
         {
             ConfigureServices = services => services.ConfigureDbContext<CorrectionsDb>(options => options.AddInterceptors(probe)),
         };
@@ -38,18 +36,18 @@ public sealed class GroupCommitTests : IAsyncLifetime
         data.Dispose();
     }
 
-    private SubmissionWriter Writer => app.Services.GetRequiredService<SubmissionWriter>();
+    private GroupCommitStore Store => app.Services.GetRequiredService<GroupCommitStore>();
 
     /// <summary>Holds the writer in a batch of its own, so that what is sent meanwhile queues up for the next batch.</summary>
     private async Task<Task<Guid>> HoldTheWriterAsync()
     {
-        var held = app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: WriterProbe.Hold));
+        var held = app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: CommitGate.Hold));
         await app.WaitUntilAsync(() => Task.FromResult(probe.Holding));
         return held;
     }
 
     private async Task WaitUntilQueuedAsync(int count) =>
-        await app.WaitUntilAsync(() => Task.FromResult(Writer.Queued >= count));
+        await app.WaitUntilAsync(() => Task.FromResult(Store.Queued >= count));
 
     [Fact]
     public async Task Many_concurrent_submissions_are_all_stored_once_each()
@@ -81,12 +79,11 @@ public sealed class GroupCommitTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Each_groups_size_and_commit_time_and_each_sync_of_the_SQLite_log_are_measured()
+    public async Task Each_groups_size_and_commit_time_are_measured()
     {
         var meters = app.Services.GetRequiredService<IMeterFactory>();
-        using var sizes = new MetricCollector<int>(meters, CorrectionsMetrics.MeterName, "corrections_writer_group_size");
-        using var commits = new MetricCollector<double>(meters, CorrectionsMetrics.MeterName, "corrections_writer_commit_duration");
-        using var syncs = new MetricCollector<double>(meters, CorrectionsMetrics.MeterName, "corrections_writer_sync_duration");
+        using var sizes = new MetricCollector<int>(meters, StorageMetrics.MeterName, "corrections_writer_group_size");
+        using var commits = new MetricCollector<double>(meters, StorageMetrics.MeterName, "corrections_writer_commit_duration");
         var held = await HoldTheWriterAsync();
         var queued = Enumerable.Range(0, 20).Select(i => app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"))).ToList();
         await WaitUntilQueuedAsync(20);
@@ -98,10 +95,6 @@ public sealed class GroupCommitTests : IAsyncLifetime
         Assert.Equal([1, 20], sizes.GetMeasurementSnapshot().Select(m => m.Value));
         Assert.Equal(2, commits.GetMeasurementSnapshot().Count);
         Assert.All(commits.GetMeasurementSnapshot(), m => Assert.True(m.Value > 0));
-        if (data.Provider == Corrections.Configuration.DatabaseProvider.Sqlite)
-            Assert.InRange(syncs.GetMeasurementSnapshot().Count, 1, 2); // the second group may be committed before the first is synced
-        else
-            Assert.Empty(syncs.GetMeasurementSnapshot()); // a database server's commit is durable by itself
     }
 
     [Fact]
@@ -134,7 +127,7 @@ public sealed class GroupCommitTests : IAsyncLifetime
     {
         var held = await HoldTheWriterAsync();
         var good = Enumerable.Range(0, 10).Select(i => app.SubmitAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"))).ToList();
-        var bad = app.SubmitAsync(Infrastructure.Reports.Valid(exact: WriterProbe.Unstorable));
+        var bad = app.SubmitAsync(Infrastructure.Reports.Valid(exact: CommitGate.Unstorable));
         await WaitUntilQueuedAsync(11);
 
         probe.Open();
@@ -143,7 +136,7 @@ public sealed class GroupCommitTests : IAsyncLifetime
         Assert.All(await Task.WhenAll(good), r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
         Assert.Equal(HttpStatusCode.InternalServerError, (await bad).StatusCode);
         Assert.Equal(11, await app.QueryAsync(db => db.Reports.CountAsync()));
-        Assert.Equal(0, await app.QueryAsync(db => db.Reports.CountAsync(r => r.Exact == WriterProbe.Unstorable)));
+        Assert.Equal(0, await app.QueryAsync(db => db.Reports.CountAsync(r => r.Exact == CommitGate.Unstorable)));
         Assert.Equal(11, await app.QueryAsync(db => db.Outbox.CountAsync()));
     }
 
@@ -180,7 +173,8 @@ public sealed class GroupCommitTests : IAsyncLifetime
         var held = await HoldTheWriterAsync();
         using var giveUp = new CancellationTokenSource();
         var command = new SubmitReport("demo", "https://news.example.org/a", null, null, "given up", "", "", null, null, null, "given-up");
-        var writing = Writer.WriteAsync(app.Services.GetRequiredService<SubmissionRecorder>().Prepare(command), giveUp.Token).AsTask();
+        await using var scope = app.Services.CreateAsyncScope();
+        var writing = scope.ServiceProvider.GetRequiredService<IMediator>().Send(command, giveUp.Token).AsTask();
         await WaitUntilQueuedAsync(1);
 
         await giveUp.CancelAsync();
@@ -191,70 +185,6 @@ public sealed class GroupCommitTests : IAsyncLifetime
         await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "after it"));
         Assert.Equal(0, await app.QueryAsync(db => db.Reports.CountAsync(r => r.Exact == "given up")));
         Assert.Equal(0, await app.QueryAsync(db => db.ReportSubmissions.CountAsync(s => s.ClientRequestId == "given-up")));
-    }
-
-    /// <summary>Sees the writer's commits: holds one that carries a marked report (or every one), fails another, counts them.</summary>
-    private sealed class WriterProbe : DbTransactionInterceptor
-    {
-        public const string Hold = "hold the writer here";
-        public const string Unstorable = "this one cannot be stored";
-
-        private readonly TaskCompletionSource gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int holding;
-        private int commits;
-
-        public bool Armed { get; set; }
-        public bool HoldCommits { get; set; }
-        public bool FailCommits { get; set; }
-        public bool Holding => Volatile.Read(ref holding) > 0;
-        public int Commits => Volatile.Read(ref commits);
-
-        public void Open() => gate.TrySetResult();
-
-        public override async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
-        {
-            if (!Armed)
-                return result;
-            if (FailCommits)
-                throw new InvalidOperationException("The probe fails this commit");
-            var marked = await MarkedReportsAsync(transaction);
-            if (marked.Contains(Unstorable))
-                throw new InvalidOperationException("The probe refuses this report");
-            if (HoldCommits || marked.Contains(Hold))
-                await WaitAtGateAsync();
-            return result;
-        }
-
-        /// <summary>The marked reports this transaction is about to commit.</summary>
-        private static async Task<List<string>> MarkedReportsAsync(DbTransaction transaction)
-        {
-            await using var command = transaction.Connection!.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = "SELECT \"Exact\" FROM \"Reports\" WHERE \"Exact\" IN (@hold, @unstorable)";
-            var hold = command.CreateParameter();
-            (hold.ParameterName, hold.Value) = ("@hold", Hold);
-            var unstorable = command.CreateParameter();
-            (unstorable.ParameterName, unstorable.Value) = ("@unstorable", Unstorable);
-            command.Parameters.Add(hold);
-            command.Parameters.Add(unstorable);
-            var marked = new List<string>();
-            await using var reader = await command.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-                marked.Add(reader.GetString(0));
-            return marked;
-        }
-
-        public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
-        {
-            Interlocked.Increment(ref commits);
-            return Task.CompletedTask;
-        }
-
-        private async Task WaitAtGateAsync()
-        {
-            Interlocked.Increment(ref holding);
-            await gate.Task;
-        }
     }
 }
 

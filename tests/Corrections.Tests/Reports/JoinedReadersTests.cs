@@ -1,6 +1,6 @@
 using Corrections.Configuration;
 using Corrections.Data;
-using Corrections.Features.Reports.Submit;
+using Corrections.Storage;
 using Corrections.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -20,13 +20,12 @@ public sealed class JoinedReadersTests
         var other = StoredReport(now, Guid.CreateVersion7(now.AddMilliseconds(1)));
         db.Reports.AddRange(joined, other);
         await db.SaveChangesAsync();
-        var rows = new NewRows();
-        rows.Join(joined.Id, now.AddSeconds(1));
-        rows.Join(joined.Id, now.AddSeconds(2));
+        var rows = new GroupRows();
+        rows.Joined[joined.Id] = (2, now.AddSeconds(2));
 
         await using (var transaction = await db.Database.BeginTransactionAsync())
         {
-            await rows.WriteAsync(db, CancellationToken.None);
+            await GroupCommitStore.WriteAsync(db, rows);
             await transaction.CommitAsync();
         }
 
@@ -51,19 +50,18 @@ public sealed class JoinedReadersTests
         var report = StoredReport(now, Guid.CreateVersion7(now));
         first.Reports.Add(report);
         await first.SaveChangesAsync();
-        var byFirst = new NewRows();
-        byFirst.Join(report.Id, now.AddSeconds(1));
-        var bySecond = new NewRows();
-        bySecond.Join(report.Id, now.AddSeconds(2));
-        bySecond.Join(report.Id, now.AddSeconds(3));
+        var byFirst = new GroupRows();
+        byFirst.Joined[report.Id] = (1, now.AddSeconds(1));
+        var bySecond = new GroupRows();
+        bySecond.Joined[report.Id] = (2, now.AddSeconds(3));
 
         // Both found the report open before either wrote; the second writes while the first still holds the row.
         await using var firstTransaction = await first.Database.BeginTransactionAsync();
         await using var secondTransaction = await second.Database.BeginTransactionAsync();
         await first.Reports.AsNoTracking().SingleAsync(r => r.Id == report.Id);
         await second.Reports.AsNoTracking().SingleAsync(r => r.Id == report.Id);
-        await byFirst.WriteAsync(first, CancellationToken.None);
-        var secondWrite = bySecond.WriteAsync(second, CancellationToken.None);
+        await GroupCommitStore.WriteAsync(first, byFirst);
+        var secondWrite = GroupCommitStore.WriteAsync(second, bySecond);
         await firstTransaction.CommitAsync();
         await secondWrite;
         await secondTransaction.CommitAsync();

@@ -1,6 +1,6 @@
 using Corrections.Configuration;
 using Corrections.Data;
-using Corrections.Features.Reports.Submit;
+using Corrections.Storage;
 using Corrections.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -18,13 +18,15 @@ public sealed class OpenReportsIndexTests
     public async Task On_SQLite_the_writers_look_up_of_an_open_report_uses_the_index_over_open_reports_keys()
     {
         using var data = new TestData(DatabaseProvider.Sqlite);
-        await using (var db = data.CreateDb())
-            await db.Database.MigrateAsync();
+        await using var db = data.CreateDb();
+        await db.Database.MigrateAsync();
+        var sql = GroupCommitStore.OpenReports(db, ["dddd", "eeee"]).ToQueryString();
         await using var connection = new SqliteConnection(data.ConnectionString);
         await connection.OpenAsync();
         await using var explain = connection.CreateCommand();
-        explain.CommandText = "EXPLAIN QUERY PLAN " + SubmissionLookups.OpenSql;
-        explain.Parameters.AddWithValue("?1", new string('d', 64));
+        // ToQueryString declares the list as a variable in front of the query; SQLite gets it as one JSON parameter.
+        explain.CommandText = "EXPLAIN QUERY PLAN " + sql[sql.IndexOf("SELECT", StringComparison.Ordinal)..];
+        explain.Parameters.AddWithValue("@duplicateKeys", "[\"dddd\",\"eeee\"]");
 
         var plan = new List<string>();
         await using (var reader = await explain.ExecuteReaderAsync())
@@ -59,11 +61,8 @@ public sealed class OpenReportsIndexTests
         await using var db = data.CreateDb();
         await db.Database.MigrateAsync();
         List<string> duplicateKeys = [new string('d', 64), new string('e', 64)];
-        // The same query as the writer's compiled one; with a constant status the server can prove the index's filter.
-        var sql = db.Reports
-            .Where(r => duplicateKeys.Contains(r.DuplicateKey) && r.Status == ReportStatus.New)
-            .Select(r => new { r.DuplicateKey, r.Id })
-            .ToQueryString();
+        // With a constant status the server can prove the index's filter.
+        var sql = GroupCommitStore.OpenReports(db, duplicateKeys).ToQueryString();
 
         await using var connection = new NpgsqlConnection(data.ConnectionString);
         await connection.OpenAsync();

@@ -23,12 +23,10 @@ public sealed class EraseReaderValidator : IValidator<EraseReader>
     }
 }
 
-public sealed class EraseReaderHandler(CorrectionsDb db, SubmissionWriter writer, ILogger<EraseReaderHandler> logger) : ICommandHandler<EraseReader, EraseReaderResult>
+public sealed class EraseReaderHandler(CorrectionsDb db, ILogger<EraseReaderHandler> logger) : ICommandHandler<EraseReader, EraseReaderResult>
 {
     public async ValueTask<EraseReaderResult> Handle(EraseReader command, CancellationToken cancellationToken)
     {
-        // Submissions taken during a burst and not yet sorted into their reports are erased too, once they are.
-        await writer.WhenSortedAsync(cancellationToken);
         // Addresses are stored as the reader typed them; compare without case, as mail servers do for domains.
         var email = command.Email.ToLowerInvariant();
         var erased = await db.ReportSubmissions

@@ -1,12 +1,10 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
-using Corrections.Configuration;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.Extensions.Options;
 using SQLitePCL;
 
-namespace Corrections.Data;
+namespace Corrections.Storage;
 
 /// <summary>
 /// Sets up each SQLite connection once, the first time the pool hands it out (its settings belong to the connection and
@@ -14,16 +12,16 @@ namespace Corrections.Data;
 /// <list type="bullet">
 /// <item>It waits for the write lock in steps of a millisecond (<see cref="SqliteBusyWait"/>), so that a submission that
 /// meets the outbox dispatcher's short commit waits no longer than that took. It gives up after
-/// <c>Database:BusyTimeoutSeconds</c>; the request then answers 503.</item>
+/// <c>busyTimeout</c>; the request then answers 503.</item>
 /// <item>It never copies the log into the database itself: <see cref="SqliteCheckpointer"/> does, in the background.</item>
 /// <item>A log that grew past 64 MB (a long reader kept it from starting again) is cut back to that when it starts again.</item>
 /// </list>
 /// </summary>
-public sealed class SqliteConnectionSetup(IOptions<DatabaseOptions> options) : DbConnectionInterceptor
+public sealed class SqliteConnectionSetup(TimeSpan busyTimeout) : DbConnectionInterceptor
 {
     public const long LogSizeLimitBytes = 64L * 1024 * 1024;
 
-    private readonly SqliteBusyWait busyWait = new(TimeSpan.FromSeconds(options.Value.BusyTimeoutSeconds));
+    private readonly SqliteBusyWait busyWait = new(busyTimeout);
 
     // The connections already set up, by SQLite's handle, which a pooled connection keeps until it is closed for good.
     private readonly ConditionalWeakTable<sqlite3, object> setUp = new();

@@ -26,21 +26,6 @@ namespace Corrections.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
-                name: "Intake",
-                columns: table => new
-                {
-                    Id = table.Column<long>(type: "INTEGER", nullable: false)
-                        .Annotation("Sqlite:Autoincrement", true),
-                    Rows = table.Column<byte[]>(type: "BLOB", nullable: false),
-                    TakenAt = table.Column<long>(type: "INTEGER", nullable: false),
-                    SortError = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_Intake", x => x.Id);
-                });
-
-            migrationBuilder.CreateTable(
                 name: "Leases",
                 columns: table => new
                 {
@@ -211,9 +196,6 @@ namespace Corrections.Migrations.Sqlite.Migrations
         {
             migrationBuilder.DropTable(
                 name: "DataProtectionKeys");
-
-            migrationBuilder.DropTable(
-                name: "Intake");
 
             migrationBuilder.DropTable(
                 name: "Leases");

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 
-namespace Corrections.Data;
+namespace Corrections.Storage;
 
 /// <summary>
 /// Makes a SQLite connection wait for a lock held by another connection in steps of a millisecond, giving up after a

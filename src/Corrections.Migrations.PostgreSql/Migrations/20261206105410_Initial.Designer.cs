@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Corrections.Migrations.PostgreSql.Migrations
 {
     [DbContext(typeof(CorrectionsDb))]
-    [Migration("20261201170538_Initial")]
+    [Migration("20261206105410_Initial")]
     partial class Initial
     {
         /// <inheritdoc />

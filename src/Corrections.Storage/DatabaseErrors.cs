@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
-namespace Corrections.Data;
+namespace Corrections.Storage;
 
 public static class DatabaseErrors
 {
