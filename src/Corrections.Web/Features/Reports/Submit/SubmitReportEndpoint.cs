@@ -25,9 +25,8 @@ public static class SubmitReportEndpoint
             .RequireRateLimiting(AbuseSetup.PerClientPolicy)
             .WithTags("Readers")
             .WithSummary("Report a mistake")
-            .WithDescription("Answers 202 once the report is stored. The same clientRequestId again returns the same report; "
-                + "an open report on the same page and passage is joined rather than repeated. During a burst on SQLite the report is "
-                + "stored in the intake first: the admin API and the editors' mail have it once the burst is over.")
+            .WithDescription("Answers 202 once the report is durably stored. The same clientRequestId again returns the same report; "
+                + "an open report on the same page and passage is joined rather than repeated.")
             .Accepts<SubmitReportRequest>("application/json")
             .Produces<SubmitReportResponse>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
