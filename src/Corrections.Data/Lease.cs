@@ -5,7 +5,10 @@ public sealed class Lease
 {
     public required string Name { get; set; }
 
-    /// <summary>The instance that holds the lease; it may renew it, and anyone may take it once it has expired.</summary>
+    /// <summary>
+    /// The instance that holds the lease (its <c>Instance:Name</c>); it may renew it, also after a restart, and anyone may
+    /// take it once it has expired.
+    /// </summary>
     public required string Owner { get; set; }
 
     public DateTimeOffset ExpiresAt { get; set; }

@@ -18,7 +18,10 @@ public sealed class OutboxMessage
     public DateTimeOffset DueAt { get; set; }
     public int Attempts { get; set; }
 
-    /// <summary>The claim of the dispatcher batch that holds the row; another may take it once the lease has expired.</summary>
+    /// <summary>
+    /// The claim of the dispatcher batch that holds the row, <c>{instance}/{claim}</c>: the instance takes it back when it
+    /// restarts, another may take it once the lease has expired.
+    /// </summary>
     public string? LeaseOwner { get; set; }
     public DateTimeOffset? LeaseExpiresAt { get; set; }
     public DateTimeOffset? ProcessedAt { get; set; }

@@ -20,6 +20,12 @@ public static class ConfigurationSetup
         services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section);
         services.AddOptions<TriageOptions>().BindConfiguration(TriageOptions.Section);
         services.AddOptions<PrivacyOptions>().BindConfiguration(PrivacyOptions.Section);
+        services.AddOptions<InstanceOptions>().BindConfiguration(InstanceOptions.Section)
+            .PostConfigure<IHostEnvironment, IConfiguration>((instance, environment, configuration) =>
+            {
+                if (string.IsNullOrWhiteSpace(instance.Name))
+                    instance.Name = InstanceIdentity.DefaultName(Environment.MachineName, environment.ContentRootPath, configuration);
+            });
 
         var validation = new OptionsValidation();
         services.AddSingleton<IValidateOptions<ServiceOptions>>(validation);
@@ -31,6 +37,8 @@ public static class ConfigurationSetup
         services.AddSingleton<IValidateOptions<AdminOptions>>(validation);
         services.AddSingleton<IValidateOptions<TriageOptions>>(validation);
         services.AddSingleton<IValidateOptions<PrivacyOptions>>(validation);
+        services.AddSingleton<IValidateOptions<InstanceOptions>>(validation);
+        services.AddSingleton<InstanceIdentity>();
 
         // Read unvalidated: the host reads its options while it is built, before ConfigurationCheck can name every bad key.
         services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
@@ -83,6 +91,7 @@ public static class ConfigurationCheck
         Check<AdminOptions>();
         Check<TriageOptions>();
         Check<PrivacyOptions>();
+        Check<InstanceOptions>();
         if (failures.Count > 0)
             throw new OptionsValidationException("Corrections", typeof(ConfigurationCheck), failures);
     }

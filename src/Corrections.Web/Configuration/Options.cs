@@ -8,6 +8,19 @@ public sealed class ServiceOptions
     public int ShutdownTimeoutSeconds { get; set; } = 30;
 }
 
+/// <summary>This instance of the service, as the claims and leases it takes in the database name it.</summary>
+public sealed class InstanceOptions
+{
+    public const string Section = "Instance";
+    public const int MaxNameLength = 40;
+
+    /// <summary>
+    /// Must stay the same across restarts and differ from every other instance's on the same database, so that a
+    /// restarted instance knows its own claims. Empty: <see cref="InstanceIdentity.DefaultName"/>.
+    /// </summary>
+    public string Name { get; set; } = "";
+}
+
 public enum DatabaseProvider
 {
     Sqlite,

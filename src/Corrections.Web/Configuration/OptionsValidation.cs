@@ -14,7 +14,8 @@ public sealed class OptionsValidation :
     IValidateOptions<OutboxOptions>,
     IValidateOptions<AdminOptions>,
     IValidateOptions<TriageOptions>,
-    IValidateOptions<PrivacyOptions>
+    IValidateOptions<PrivacyOptions>,
+    IValidateOptions<InstanceOptions>
 {
     /// <summary>An API key's name is the actor in the history, whose column also holds editors' addresses (254).</summary>
     public const int MaxApiKeyName = 100;
@@ -129,6 +130,11 @@ public sealed class OptionsValidation :
             errors.Add($"Privacy:ReaderEmailRetentionDays must be between 0 and 3650, not {options.ReaderEmailRetentionDays}");
         return Result(errors);
     }
+
+    public ValidateOptionsResult Validate(string? name, InstanceOptions options) =>
+        Result(InstanceIdentity.IsValidName(options.Name)
+            ? []
+            : [$"Instance:Name must be 1-{InstanceOptions.MaxNameLength} letters, digits, '-', '_' or '.', different for each instance on the database, not '{options.Name}'"]);
 
     public ValidateOptionsResult Validate(string? name, OutboxOptions options)
     {

@@ -1,3 +1,4 @@
+using Corrections.Configuration;
 using Corrections.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -6,11 +7,13 @@ namespace Corrections.Data;
 /// <summary>
 /// Lets one instance of the service at a time do a piece of work that must not run twice at once, through a row per
 /// piece of work in the Leases table: the holder renews it before it expires, another instance takes it once it has.
+/// The holder is named by <see cref="InstanceIdentity"/>, so that an instance restarted after a crash takes its lease
+/// back at once.
 /// </summary>
-public sealed class DatabaseLease(IServiceScopeFactory scopes, TimeProvider time)
+public sealed class DatabaseLease(IServiceScopeFactory scopes, TimeProvider time, InstanceIdentity instance)
 {
     /// <summary>This instance, as recorded in the leases it holds.</summary>
-    public string Owner { get; } = NewOwner();
+    public string Owner => instance.Name;
 
     /// <summary>Takes or renews the lease until <paramref name="duration"/> from now; false while another instance holds it.</summary>
     public async Task<bool> TryAcquireAsync(string name, TimeSpan duration, CancellationToken cancellationToken)
@@ -47,11 +50,5 @@ public sealed class DatabaseLease(IServiceScopeFactory scopes, TimeProvider time
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
         await db.Leases.Where(l => l.Name == name && l.Owner == Owner).ExecuteDeleteAsync(cancellationToken);
-    }
-
-    private static string NewOwner()
-    {
-        var owner = $"{Guid.NewGuid():N}@{Environment.MachineName}";
-        return owner.Length <= 64 ? owner : owner[..64];
     }
 }

@@ -17,6 +17,7 @@ public sealed class OutboxDispatcher(
     IServiceScopeFactory scopes,
     OutboxSignal signal,
     SubmissionsInFlight submissions,
+    InstanceIdentity instance,
     TimeProvider time,
     CorrectionsMetrics metrics,
     IOptions<OutboxOptions> options,
@@ -61,6 +62,26 @@ public sealed class OutboxDispatcher(
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// Takes back, before the first claim, what this instance had claimed when it stopped without releasing it: after a
+    /// crash its mail goes out at once rather than when the lease runs out. Should that fail, the lease still runs out.
+    /// </summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var released = await OutboxClaims.ReleaseEarlierRunsAsync(scope.ServiceProvider.GetRequiredService<CorrectionsDb>(), instance, cancellationToken);
+            if (released > 0)
+                logger.LogInformation("Took back {Count} outbox message(s) that instance {Instance} had claimed before it restarted", released, instance.Name);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning(ex, "Taking back the outbox messages that instance {Instance} had claimed before it restarted failed; they wait for their lease to expire", instance.Name);
+        }
+        await base.StartAsync(cancellationToken);
     }
 
     /// <summary>
@@ -220,7 +241,7 @@ public sealed class OutboxDispatcher(
         // The conditional update is the claim: of two dispatchers racing for a row, only one sets its lease. Once it has
         // begun, the rows are read back whatever happens, so that the caller sends or releases them: a claim cut off by
         // the shutdown in between left them leased, and their mail waited for the lease to run out after the restart.
-        var claim = Guid.NewGuid().ToString("N");
+        var claim = OutboxClaims.New(instance.Name);
         var leaseUntil = now.AddSeconds(settings.LeaseSeconds);
         await db.Outbox
             .Where(m => candidates.Contains(m.Id) && m.State == OutboxState.Pending && (m.LeaseExpiresAt == null || m.LeaseExpiresAt < now))

@@ -22,6 +22,7 @@ public sealed class StartupValidationTests : IDisposable
     [InlineData("Database:Provider", "Oracle", "Database:Provider")]
     [InlineData("Database:BusyTimeoutSeconds", "0", "Database:BusyTimeoutSeconds must be between 1 and 300")]
     [InlineData("ShutdownTimeoutSeconds", "0", "ShutdownTimeoutSeconds must be between 1 and 3600")]
+    [InlineData("Instance:Name", "web/1", "Instance:Name must be 1-40 letters, digits")]
     public async Task A_bad_configuration_value_stops_the_start_with_a_message_naming_the_key(string key, string value, string expected)
     {
         var environment = data.Environment();

@@ -29,8 +29,14 @@ public sealed class DatabaseLeaseTests : IAsyncLifetime
         data.Dispose();
     }
 
-    /// <summary>The lease as another instance of the service has it: same database, its own owner id.</summary>
-    private DatabaseLease Instance() => new(app.Services.GetRequiredService<IServiceScopeFactory>(), app.Time);
+    private int instances;
+
+    /// <summary>The lease as another instance of the service has it: same database, a name of its own.</summary>
+    private DatabaseLease Instance() => Instance($"instance-{Interlocked.Increment(ref instances)}");
+
+    /// <summary>The lease as the instance named <paramref name="name"/> has it, in this run of it.</summary>
+    private DatabaseLease Instance(string name) =>
+        new(app.Services.GetRequiredService<IServiceScopeFactory>(), app.Time, Instances.SharingTheDatabase(name));
 
     [Fact]
     public async Task Of_instances_competing_for_a_free_lease_exactly_one_gets_it()
@@ -83,6 +89,30 @@ public sealed class DatabaseLeaseTests : IAsyncLifetime
         Assert.False(await second.TryAcquireAsync("job", Minute, CancellationToken.None));
         await first.ReleaseAsync("job", CancellationToken.None);
         Assert.True(await second.TryAcquireAsync("job", Minute, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task An_instance_restarted_under_its_name_takes_its_unexpired_lease_back_at_once_while_others_still_wait()
+    {
+        var crashed = Instance("web-1");
+        Assert.True(await crashed.TryAcquireAsync("job", Minute, CancellationToken.None));
+        var restarted = Instance("web-1");
+        var other = Instance("web-2");
+
+        Assert.False(await other.TryAcquireAsync("job", Minute, CancellationToken.None));
+        Assert.True(await restarted.TryAcquireAsync("job", Minute, CancellationToken.None));
+        Assert.Equal("web-1", (await app.QueryAsync(db => db.Leases.SingleAsync(l => l.Name == "job"))).Owner);
+    }
+
+    [Fact]
+    public async Task A_service_that_stops_gives_up_the_retention_jobs_lease()
+    {
+        var owner = app.Services.GetRequiredService<DatabaseLease>().Owner;
+        await app.WaitUntilAsync(() => app.QueryAsync(db => db.Leases.AnyAsync(l => l.Name == ReaderEmailRetention.LeaseName && l.Owner == owner)));
+
+        await app.DisposeAsync();
+
+        Assert.False(await data.QueryAsync(db => db.Leases.AnyAsync(l => l.Name == ReaderEmailRetention.LeaseName)));
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public sealed class SqlServerTests
         using var data = Data();
         await using var app = new CorrectionsApp(data);
         _ = app.Server;
-        var instances = Enumerable.Range(0, 8).Select(_ => new DatabaseLease(app.Services.GetRequiredService<IServiceScopeFactory>(), app.Time)).ToList();
+        var instances = Enumerable.Range(0, 8).Select(i => new DatabaseLease(app.Services.GetRequiredService<IServiceScopeFactory>(), app.Time, Instances.SharingTheDatabase($"instance-{i}"))).ToList();
 
         var won = await Task.WhenAll(instances.Select(i => Task.Run(() => i.TryAcquireAsync("job", TimeSpan.FromMinutes(1), CancellationToken.None))));
 

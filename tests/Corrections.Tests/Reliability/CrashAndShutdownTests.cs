@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Corrections.Configuration;
@@ -89,6 +90,49 @@ public sealed class CrashAndShutdownTests : IAsyncLifetime
         // One dispatcher hands over one message at a time: at most one was accepted by the relay and not yet marked done.
         Assert.True(twice.Count <= 1, $"{twice.Count} reports mailed twice; {inFlightAtKill.Count} rows were claimed at the kill");
         Assert.True(mailedBeforeKill > 0 && stored.Count > mailedBeforeKill, "the kill should land in the middle of the work");
+    }
+
+    [Fact]
+    public async Task After_kill_9_the_restarted_service_mails_what_it_had_claimed_at_once_without_waiting_for_the_lease()
+    {
+        // Outbox:LeaseSeconds keeps its default, 120 s. The relay never answers, so that a claimed batch stays claimed.
+        await using var silent = SilentSmtpServer.Start();
+        service = await LiveService.StartAsync(data, silent.Port, new Dictionary<string, string>
+        {
+            ["Mail:Smtp:TimeoutSeconds"] = "600",
+            ["ShutdownTimeoutSeconds"] = "3",
+        });
+        var reports = new List<Guid>();
+        for (var i = 0; i < 50; i++)
+            reports.Add(await service.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake number {i}")));
+        // The first report's mail is claimed alone as it comes; a clean stop releases it, and the next start claims all 50 at once.
+        service.Process.Terminate();
+        Assert.Equal(0, await service.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        await service.RestartAsync();
+        await service.WaitUntilAsync(async () => silent.OpenSilentConnections == 1
+            && (await service.OutboxAsync()).Count(m => m.LeaseOwner != null) == 50, what: "All 50 mails claimed, the first on the silent relay");
+
+        service.Process.Kill();
+        await service.Process.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        var killedAt = DateTimeOffset.UtcNow;
+        var claimedAtKill = await service.OutboxAsync();
+        Assert.All(claimedAtKill, m =>
+        {
+            Assert.Equal(OutboxState.Pending, m.State);
+            Assert.Equal(claimedAtKill[0].LeaseOwner, m.LeaseOwner);
+            Assert.True(m.LeaseExpiresAt > killedAt + TimeSpan.FromSeconds(100), $"lease until {m.LeaseExpiresAt:O}, killed at {killedAt:O}");
+        });
+
+        silent.ForwardTo(smtp.Port);
+        var restart = Stopwatch.StartNew();
+        await service.RestartAsync();
+        await service.WaitUntilAsync(async () => (await service.OutboxAsync()).All(m => m.State == OutboxState.Done), TimeSpan.FromSeconds(120), "Every row done after the restart");
+        restart.Stop();
+
+        Assert.True(restart.Elapsed < TimeSpan.FromSeconds(30), $"the 50 mails took {restart.Elapsed} after the restart");
+        Assert.Equal(reports.Order(), smtp.MailedReports.Order());
+        Assert.All(await service.OutboxAsync(), m => Assert.Equal(1, m.Attempts));
+        Assert.Contains("Took back 50 outbox message(s)", service.Process.Output);
     }
 
     [SkippableFact]

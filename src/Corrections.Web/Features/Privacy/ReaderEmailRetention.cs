@@ -21,6 +21,18 @@ public sealed class ReaderEmailRetention(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            await RunHourlyAsync(stoppingToken);
+        }
+        finally
+        {
+            await ReleaseLeaseAsync();
+        }
+    }
+
+    private async Task RunHourlyAsync(CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -44,6 +56,19 @@ public sealed class ReaderEmailRetention(
                     return;
                 }
             }
+        }
+    }
+
+    /// <summary>On a clean stop, so that another instance takes the job over at its next run instead of an hour later.</summary>
+    private async Task ReleaseLeaseAsync()
+    {
+        try
+        {
+            await lease.ReleaseAsync(LeaseName, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Releasing the reader address retention's lease failed; another instance takes the job over when it expires");
         }
     }
 
