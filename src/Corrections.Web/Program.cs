@@ -66,6 +66,8 @@ var app = builder.Build();
 
 if (args is ["migrate", ..])
     return await MigrateCommand.RunAsync(app.Services, CancellationToken.None);
+if (args is ["backup", ..])
+    return await BackupCommand.RunAsync(app.Services, args, CancellationToken.None);
 
 app.UseForwardedHeaders();
 app.UseSecurityHeaders();
