@@ -78,7 +78,7 @@ public static class BackupCommand
                 vacuum.Parameters.AddWithValue("@path", partial);
                 await vacuum.ExecuteNonQueryAsync(cancellationToken);
             }
-            var (reports, unsortedGroups) = await CountAsync(partial, cancellationToken);
+            var reports = await CountReportsAsync(partial, cancellationToken);
 
             // SQLite does not sync the file VACUUM INTO writes.
             await using (var copy = new FileStream(partial, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
@@ -87,9 +87,7 @@ public static class BackupCommand
             File.Move(partial, target, overwrite: false);
 
             var size = new FileInfo(target).Length;
-            var unsorted = unsortedGroups == 0 ? "" : string.Create(CultureInfo.InvariantCulture,
-                $", and {unsortedGroups:N0} group(s) of submissions taken during a burst and not yet sorted into reports; a service started on the copy sorts them");
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {target}: {size:N0} bytes, {reports:N0} report(s){unsorted}."));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {target}: {size:N0} bytes, {reports:N0} report(s)."));
             return 0;
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode is SqliteBusy or SqliteLocked)
@@ -121,7 +119,7 @@ public static class BackupCommand
     private static string AlreadyExists(string target) =>
         $"{target} already exists; a backup never overwrites it. Name a new file, or move that one away first.";
 
-    private static async Task<(long Reports, long UnsortedGroups)> CountAsync(string copy, CancellationToken cancellationToken)
+    private static async Task<long> CountReportsAsync(string copy, CancellationToken cancellationToken)
     {
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
@@ -130,18 +128,8 @@ public static class BackupCommand
             Pooling = false,
         }.ToString());
         await connection.OpenAsync(cancellationToken);
-        return (await CountRowsAsync(connection, "Reports", cancellationToken), await CountRowsAsync(connection, "Intake", cancellationToken));
-    }
-
-    /// <summary>The rows of a table, or 0 where the database has no such table.</summary>
-    private static async Task<long> CountRowsAsync(SqliteConnection connection, string table, CancellationToken cancellationToken)
-    {
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = @table";
-        command.Parameters.AddWithValue("@table", table);
-        if ((long)(await command.ExecuteScalarAsync(cancellationToken))! == 0)
-            return 0;
-        command.CommandText = $"SELECT count(*) FROM \"{table}\"";
+        command.CommandText = "SELECT count(*) FROM \"Reports\"";
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 

@@ -16,10 +16,8 @@ public sealed class BackupCommandTests : IAsyncLifetime
     private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(90);
 
     private readonly TestData data = new(DatabaseProvider.Sqlite);
-    private readonly TestData restored = new(DatabaseProvider.Sqlite);
     private readonly TestSmtpServer smtp = TestSmtpServer.StartNew();
     private LiveService? service;
-    private LiveService? serviceOnCopy;
 
     private string Target => Path.Combine(data.Folder, "backups", "nightly", "corrections.db");
 
@@ -29,11 +27,8 @@ public sealed class BackupCommandTests : IAsyncLifetime
     {
         if (service is not null)
             await service.DisposeAsync();
-        if (serviceOnCopy is not null)
-            await serviceOnCopy.DisposeAsync();
         await smtp.DisposeAsync();
         data.Dispose();
-        restored.Dispose();
     }
 
     [Fact]
@@ -82,12 +77,9 @@ public sealed class BackupCommandTests : IAsyncLifetime
         if (!OperatingSystem.IsWindows())
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Target));
 
-        // Reports the service took into its intake during the burst are sorted into their tables by a service started
-        // on the copy, as they are after a restart; the copy is restored as docs/deploy.md says, to a stopped service.
-        File.Copy(Target, restored.DatabasePath);
-        serviceOnCopy = await LiveService.StartAsync(restored, smtp.Port);
-        await serviceOnCopy.WaitUntilAsync(() => Task.FromResult(ReportIds(restored.DatabasePath).IsSupersetOf(answeredBefore)),
-            TimeSpan.FromSeconds(60), "Every report answered 202 before the backup in the restored database");
+        var inCopy = ReportIds(Target);
+        var missing = answeredBefore.Where(id => !inCopy.Contains(id)).ToList();
+        Assert.True(missing.Count == 0, $"{missing.Count} of {answeredBefore.Length} reports answered 202 before the backup began are not in it");
     }
 
     [Fact]
