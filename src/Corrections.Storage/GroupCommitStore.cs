@@ -143,13 +143,8 @@ public sealed class GroupCommitStore(IServiceScopeFactory scopes, StorageMetrics
         foreach (var site in group.GroupBy(s => s.Submission.SiteKey, StringComparer.Ordinal))
         {
             var clientRequestIds = site.Select(s => s.Submission.ClientRequestId).Distinct(StringComparer.Ordinal).ToList();
-            // Per site, so that the unique index on (site, client request id) answers.
-            var found = await db.ReportSubmissions
-                .Where(s => s.SiteKey == site.Key && clientRequestIds.Contains(s.ClientRequestId))
-                .Join(db.Reports, s => s.ReportId, r => r.Id, (s, r) => new { s.ClientRequestId, r.Id, r.Status })
-                .ToListAsync(CancellationToken.None);
-            foreach (var repeat in found)
-                repeats[(site.Key, repeat.ClientRequestId)] = new StoredSubmission(repeat.Id, repeat.Status, SubmissionOutcome.Repeat);
+            await foreach (var (clientRequestId, repeat) in Repeats(db, site.Key, clientRequestIds).AsAsyncEnumerable())
+                repeats[(site.Key, clientRequestId)] = repeat;
         }
 
         var duplicateKeys = group.Where(s => s.Report.Status == ReportStatus.New).Select(s => s.Report.DuplicateKey).Distinct(StringComparer.Ordinal).ToList();
@@ -158,6 +153,12 @@ public sealed class GroupCommitStore(IServiceScopeFactory scopes, StorageMetrics
         var open = await OpenReports(db, duplicateKeys).ToListAsync(CancellationToken.None);
         return new StoredBefore(repeats, open);
     }
+
+    /// <summary>The stored submissions of a site with any of the client request ids, per site so that the unique index on both answers.</summary>
+    internal static IQueryable<(string ClientRequestId, StoredSubmission Stored)> Repeats(CorrectionsDb db, string siteKey, List<string> clientRequestIds) =>
+        db.ReportSubmissions
+            .Where(s => s.SiteKey == siteKey && clientRequestIds.Contains(s.ClientRequestId))
+            .Join(db.Reports, s => s.ReportId, r => r.Id, (s, r) => ValueTuple.Create(s.ClientRequestId, new StoredSubmission(r.Id, r.Status, SubmissionOutcome.Repeat, false)));
 
     /// <summary>
     /// The open reports with any of the keys, oldest first. The status is a constant, so that the index over open

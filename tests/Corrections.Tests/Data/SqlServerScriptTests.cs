@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Features.Reports.Admin;
+using Corrections.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
@@ -75,6 +76,8 @@ public sealed class SqlServerScriptTests
                 .SelectMany(entity => entity.GetIndexes())
                 .Where(index => index.GetFilter() is not null)
                 .Select(index => $"SELECT 1 FROM [{index.DeclaringEntityType.GetTableName()}] WHERE {index.GetFilter()};")),
+            ["submissions: the repeats a group looks up"] = GroupCommitStore.Repeats(db, site, ["a", "b"]).ToQueryString(),
+            ["submissions: the open reports a group may join"] = GroupCommitStore.OpenReports(db, ["a", "b"]).ToQueryString(),
             ["outbox claim: the due candidates"] = db.Outbox
                 .Where(m => m.State == OutboxState.Pending && m.DueAt <= now && (m.LeaseExpiresAt == null || m.LeaseExpiresAt < now))
                 .OrderBy(m => m.DueAt)
