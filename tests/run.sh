@@ -20,14 +20,21 @@ fi
 
 dotnet tool restore >/dev/null
 
-results=$(mktemp -d)
+# The results (trx) of every run: deleted after a run that passed, kept and named at the end after one that did not.
+results=$(mktemp -d /tmp/corrections-test-results-XXXXXX)
 postgres_dir=""
+status=0
 cleanup() {
+  local code=$?
   if [ -n "$postgres_dir" ]; then
     as_postgres "$(postgres_bin)/pg_ctl" -D "$postgres_dir/data" -m immediate stop >/dev/null 2>&1 || true
     rm -rf "$postgres_dir"
   fi
-  rm -rf "$results"
+  if [ "$status" -eq 0 ] && [ "$code" -eq 0 ]; then
+    rm -rf "$results"
+  else
+    echo "Test results (trx) of this run are kept in $results"
+  fi
 }
 trap cleanup EXIT
 
@@ -62,7 +69,6 @@ start_postgres() {
   echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 }
 
-status=0
 run() {
   local name=$1 started
   shift
@@ -90,6 +96,7 @@ for trx in "$results"/*/*.trx; do
   skipped=$((skipped + total - executed))
 done
 
+[ "$failed" -eq 0 ] || status=1
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"
 else
