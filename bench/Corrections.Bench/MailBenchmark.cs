@@ -53,7 +53,7 @@ public static class MailBenchmark
         for (var i = 0; i < count; i++)
         {
             var errors = new Corrections.Pipeline.ValidationErrors();
-            var command = SubmissionJson.Read(bodies.Next(), errors)!;
+            var command = SubmitReportEndpoint.Read(bodies.Next(), errors)!;
             var id = Guid.CreateVersion7(now);
             db.Reports.Add(new Report
             {

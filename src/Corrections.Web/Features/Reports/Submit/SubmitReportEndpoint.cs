@@ -1,20 +1,36 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Corrections.Abuse;
 using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Pipeline;
 using Corrections.Telemetry;
 using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Corrections.Features.Reports.Submit;
 
+/// <summary>The body of a submission, as the widget sends it.</summary>
+public sealed record SubmitReportRequest(
+    string? Site, string? Url, string? Title, string? Lang, SelectionRequest? Selection, string? Suggestion, string? Comment,
+    string? ReaderEmail, string? ClientRequestId, string? Website, long? ElapsedMs);
+
+public sealed record SelectionRequest(string? Exact, string? Prefix, string? Suffix);
+
 public sealed record SubmitReportResponse(Guid Id, ReportStatus Status);
 
-/// <summary>The body of a submission, as the API reference shows it; the endpoint reads it field by field.</summary>
-public sealed record SubmitReportRequest(
-    string Site, string Url, string? Title, string? Lang, Admin.TextQuote Selection, string? Suggestion, string? Comment,
-    string? ReaderEmail, string? ClientRequestId, string? Website, long? ElapsedMs);
+/// <summary>
+/// Strict: a property given twice, one the API does not know, or nesting deeper than a submission has is refused, as
+/// is a value of the wrong JSON type.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web,
+    AllowDuplicateProperties = false,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    MaxDepth = 8,
+    NumberHandling = JsonNumberHandling.Strict)]
+[JsonSerializable(typeof(SubmitReportRequest))]
+public sealed partial class SubmitReportJson : JsonSerializerContext;
 
 public static class SubmitReportEndpoint
 {
@@ -28,52 +44,44 @@ public static class SubmitReportEndpoint
             .WithDescription("Answers 202 once the report is durably stored. The same clientRequestId again returns the same report; "
                 + "an open report on the same page and passage is joined rather than repeated.")
             .Accepts<SubmitReportRequest>("application/json")
-            .Produces<SubmitReportResponse>(StatusCodes.Status202Accepted)
-            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
-    private static async Task<IResult> SubmitAsync(
-        HttpContext context, HttpRequest request, IMediator mediator, SiteDirectory sites, SiteRateLimiter siteLimiter, ClientAddressHasher hasher,
+    private static async Task<Results<Accepted<SubmitReportResponse>, ValidationProblem, ProblemHttpResult, EmptyHttpResult>> SubmitAsync(
+        HttpContext context, IMediator mediator, SiteDirectory sites, SiteRateLimiter siteLimiter, ClientAddressHasher hasher,
         CorrectionsMetrics metrics, CancellationToken cancellationToken)
     {
         metrics.ReportReceived();
+        var request = context.Request;
         if (!request.HasJsonContentType())
         {
             metrics.ReportRejected("not_json", null);
-            return Results.Problem(
-                statusCode: StatusCodes.Status415UnsupportedMediaType,
-                title: "The report must be sent as JSON.",
-                detail: "Send the report with Content-Type: application/json.");
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType,
+                title: "The report must be sent as JSON.", detail: "Send the report with Content-Type: application/json.");
         }
-
         var errors = new ValidationErrors();
         var (tooLarge, command) = await ReadSubmissionAsync(request, errors, cancellationToken);
         if (tooLarge)
         {
             metrics.ReportRejected("too_large", null);
-            return Results.Problem(
-                statusCode: StatusCodes.Status413PayloadTooLarge,
-                title: "The report is too large.",
-                detail: $"A report may be at most {MaxBodyBytes / 1024} KB.");
+            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge,
+                title: "The report is too large.", detail: $"A report may be at most {MaxBodyBytes / 1024} KB.");
         }
         if (command is null)
         {
             metrics.ReportRejected("invalid", null);
-            return Results.ValidationProblem(errors.ToDictionary(), title: "The report is not valid.", detail: "See errors for what to change in each field.");
+            return TypedResults.ValidationProblem(errors.ToDictionary(), title: "The report is not valid.", detail: "See errors for what to change in each field.");
         }
 
         if (sites.Find(command.Site) is { } site)
         {
-            if (request.Headers.Origin.ToString() is { Length: > 0 } origin && !IsOwnOrigin(site, origin))
+            if (request.Headers.Origin.ToString() is { Length: > 0 } origin && !(Uri.TryCreate(origin, UriKind.Absolute, out var uri) && site.IsOwnOrigin(uri)))
             {
                 metrics.ReportRejected("origin", site.Key);
-                return Results.Problem(
-                    statusCode: StatusCodes.Status403Forbidden,
-                    title: "This page may not send reports for this site.",
+                return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "This page may not send reports for this site.",
                     detail: $"Reports for '{site.Key}' are accepted only from its registered origins, not from {origin}.");
             }
             using var lease = siteLimiter.Acquire(site.Key);
@@ -81,7 +89,7 @@ public static class SubmitReportEndpoint
             {
                 metrics.ReportRejected("site_rate_limit", site.Key);
                 await TooManyRequests.WriteAsync(context, lease, $"for the site '{site.Key}'", cancellationToken);
-                return Results.Empty;
+                return TypedResults.Empty;
             }
         }
 
@@ -102,24 +110,26 @@ public static class SubmitReportEndpoint
             throw;
         }
         metrics.ReportAccepted(sites.Find(command.Site)!.Key, result.Joined);
-        return Results.Accepted($"/api/reports/{result.Id}", new SubmitReportResponse(result.Id, result.Status));
+        return TypedResults.Accepted($"/api/reports/{result.Id}", new SubmitReportResponse(result.Id, result.Status));
     }
 
-    private static bool IsOwnOrigin(Site site, string origin) =>
-        Uri.TryCreate(origin, UriKind.Absolute, out var uri) && site.IsOwnOrigin(uri);
-
     /// <summary>
-    /// Reads the body into a pooled buffer and parses it strictly (what is wrong goes to <paramref name="errors"/>);
-    /// too large as soon as it passes the limit, before anything is parsed.
+    /// Reads the body, at most <see cref="MaxBodyBytes"/>, and parses it strictly; what is wrong goes to
+    /// <paramref name="errors"/> by field. Too large as soon as it passes the limit, before anything is parsed.
     /// </summary>
     public static async ValueTask<(bool TooLarge, SubmitReport? Command)> ReadSubmissionAsync(
         HttpRequest request, ValidationErrors errors, CancellationToken cancellationToken)
     {
+        if (request.ContentLength > MaxBodyBytes)
+            return (true, null);
         var buffer = ArrayPool<byte>.Shared.Rent(MaxBodyBytes + 1);
         try
         {
-            var length = await ReadBodyAsync(request, buffer, cancellationToken);
-            return length > MaxBodyBytes ? (true, null) : (false, SubmissionJson.Read(buffer.AsMemory(0, length), errors));
+            var length = 0;
+            int read;
+            while (length <= MaxBodyBytes && (read = await request.Body.ReadAsync(buffer.AsMemory(length, MaxBodyBytes + 1 - length), cancellationToken)) > 0)
+                length += read;
+            return length > MaxBodyBytes ? (true, null) : (false, Read(buffer.AsSpan(0, length), errors));
         }
         finally
         {
@@ -127,140 +137,55 @@ public static class SubmitReportEndpoint
         }
     }
 
-    /// <summary>Reads the body into <paramref name="buffer"/> and returns its length; more than the limit once it is too large.</summary>
-    private static async ValueTask<int> ReadBodyAsync(HttpRequest request, byte[] buffer, CancellationToken cancellationToken)
+    /// <summary>The command of a JSON body, or null with the reasons in <paramref name="errors"/>.</summary>
+    public static SubmitReport? Read(ReadOnlySpan<byte> body, ValidationErrors errors)
     {
-        if (request.ContentLength > MaxBodyBytes)
-            return MaxBodyBytes + 1;
-        var length = 0;
-        while (length <= MaxBodyBytes)
-        {
-            var read = await request.Body.ReadAsync(buffer.AsMemory(length, MaxBodyBytes + 1 - length), cancellationToken);
-            if (read == 0)
-                return length;
-            length += read;
-        }
-        return length;
-    }
-}
-
-/// <summary>Reads a submission strictly: every field must have its JSON type, and what is wrong is told per field.</summary>
-public static class SubmissionJson
-{
-    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 16, CommentHandling = JsonCommentHandling.Disallow };
-
-    /// <summary>The body is only read here: it may be a pooled buffer, returned once this has read it.</summary>
-    public static SubmitReport? Read(ReadOnlyMemory<byte> body, ValidationErrors errors)
-    {
-        JsonDocument document;
+        SubmitReportRequest? request;
         try
         {
-            document = JsonDocument.Parse(body, Options);
+            request = JsonSerializer.Deserialize(body, SubmitReportJson.Default.SubmitReportRequest);
         }
         catch (JsonException ex)
         {
-            errors.Add("$", $"The body is not valid JSON: {ex.Message}");
+            // "$.selection.exact" names the field "selection.exact"; a problem with the body as a whole is "$".
+            var field = ex.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "$";
+            errors.Add(field, $"The body is not a valid report: {ex.Message.Split(" Path: ")[0]}");
             return null;
         }
-        using (document)
+        if (request is null)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                errors.Add("$", "The body must be a JSON object.");
-                return null;
-            }
-
-            var site = Text(root, "site", "site", errors, required: true);
-            var url = Text(root, "url", "url", errors, required: true);
-            var title = Text(root, "title", "title", errors);
-            var lang = Text(root, "lang", "lang", errors);
-            string? exact = null, prefix = null, suffix = null;
-            if (!root.TryGetProperty("selection", out var selection) || selection.ValueKind == JsonValueKind.Null)
-                errors.Add("selection", "The selection is required: an object with exact, prefix and suffix.");
-            else if (selection.ValueKind != JsonValueKind.Object)
-                errors.Add("selection", "The selection must be an object with exact, prefix and suffix.");
-            else
-            {
-                exact = Text(selection, "exact", "selection.exact", errors, required: true);
-                prefix = Text(selection, "prefix", "selection.prefix", errors);
-                suffix = Text(selection, "suffix", "selection.suffix", errors);
-            }
-            var suggestion = Text(root, "suggestion", "suggestion", errors);
-            var comment = Text(root, "comment", "comment", errors);
-            var readerEmail = Text(root, "readerEmail", "readerEmail", errors);
-            var clientRequestId = Text(root, "clientRequestId", "clientRequestId", errors);
-            var honeypot = Text(root, "website", "website", errors);
-            var elapsedMs = WholeNumber(root, "elapsedMs", errors);
-
-            if (errors.Any)
-                return null;
-            return new SubmitReport(
-                site!.Trim(),
-                url!.Trim(),
-                Optional(title),
-                Optional(lang),
-                exact!,
-                prefix ?? "",
-                suffix ?? "",
-                Optional(suggestion),
-                Optional(comment),
-                Optional(readerEmail),
-                Optional(clientRequestId),
-                Honeypot: honeypot,
-                ElapsedMs: elapsedMs);
+            errors.Add("$", "The body must be a JSON object.");
+            return null;
         }
+        var site = Required(request.Site, "site", errors);
+        var url = Required(request.Url, "url", errors);
+        string? exact = null;
+        if (request.Selection is null)
+            errors.Add("selection", "The selection is required: an object with exact, prefix and suffix.");
+        else
+            exact = Required(request.Selection.Exact, "selection.exact", errors);
+        if (request.ElapsedMs < 0)
+            errors.Add("elapsedMs", "The field elapsedMs must be a whole number of 0 or more.");
+        if (errors.Any)
+            return null;
+        return new SubmitReport(
+            site!.Trim(), url!.Trim(), Optional(request.Title), Optional(request.Lang),
+            exact!, Clean(request.Selection!.Prefix) ?? "", Clean(request.Selection.Suffix) ?? "",
+            Optional(request.Suggestion), Optional(request.Comment), Optional(request.ReaderEmail), Optional(request.ClientRequestId),
+            Honeypot: Clean(request.Website), ElapsedMs: request.ElapsedMs);
     }
 
-    private static string? Optional(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    private static string? Clean(string? text) => text is null ? null : ReaderText.Clean(text);
 
-    private static string? Text(JsonElement parent, string name, string field, ValidationErrors errors, bool required = false)
+    private static string? Optional(string? text) => Clean(text) is { } clean && !string.IsNullOrWhiteSpace(clean) ? clean.Trim() : null;
+
+    private static string? Required(string? text, string field, ValidationErrors errors)
     {
-        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            if (required)
-                errors.Add(field, $"The field {field} is required.");
-            return null;
-        }
-        if (value.ValueKind != JsonValueKind.String)
-        {
-            errors.Add(field, $"The field {field} must be a string, not {Describe(value.ValueKind)}.");
-            return null;
-        }
-        string raw;
-        try
-        {
-            raw = value.GetString()!;
-        }
-        catch (InvalidOperationException)
-        {
-            errors.Add(field, $"The field {field} is not valid UTF-8 text.");
-            return null;
-        }
-        var text = ReaderText.Clean(raw);
-        if (required && string.IsNullOrWhiteSpace(text))
+        var clean = Clean(text);
+        if (clean is null)
+            errors.Add(field, $"The field {field} is required.");
+        else if (string.IsNullOrWhiteSpace(clean))
             errors.Add(field, $"The field {field} must not be empty.");
-        return text;
+        return clean;
     }
-
-    private static long? WholeNumber(JsonElement parent, string name, ValidationErrors errors)
-    {
-        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-            return null;
-        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt64(out var number) || number < 0)
-        {
-            errors.Add(name, $"The field {name} must be a whole number of 0 or more.");
-            return null;
-        }
-        return number;
-    }
-
-    private static string Describe(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        _ => kind.ToString().ToLowerInvariant(),
-    };
 }
