@@ -1,3 +1,4 @@
+using Corrections.Features.Notifications;
 using Corrections.Data;
 using Corrections.Features.Reports.Submit;
 using Corrections.Outbox;

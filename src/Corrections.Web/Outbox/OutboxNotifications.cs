@@ -1,30 +1,30 @@
 using System.Collections.Frozen;
+using System.Reflection;
 using System.Text.Json;
 using Corrections.Data;
-using Corrections.Features.Replies;
-using Corrections.Features.Reports.Submit;
-using Corrections.Features.Triage;
 using Mediator;
 
 namespace Corrections.Outbox;
 
-/// <summary>The notifications that travel through the outbox, stored by name so that renaming a class never orphans a row.</summary>
+/// <summary>
+/// A notification that travels through the outbox. Its rows carry <see cref="OutboxType"/>, a name of its own, so that
+/// renaming a class never orphans a row.
+/// </summary>
+public interface IOutboxNotification : INotification
+{
+    static abstract string OutboxType { get; }
+}
+
 public static class OutboxNotifications
 {
-    private static readonly FrozenDictionary<string, Type> TypesByName = new Dictionary<string, Type>
-    {
-        ["ReportSubmitted"] = typeof(ReportSubmitted),
-        ["ReportFixed"] = typeof(ReportFixed),
-        ["ReplyNotUnderstood"] = typeof(ReplyNotUnderstood),
-    }.ToFrozenDictionary();
+    // Every outbox notification of the service, by the name its rows carry.
+    private static readonly FrozenDictionary<string, Type> TypesByName = typeof(OutboxNotifications).Assembly.GetTypes()
+        .Where(type => type is { IsAbstract: false, IsInterface: false } && type.IsAssignableTo(typeof(IOutboxNotification)))
+        .ToFrozenDictionary(type => (string)type.GetProperty(nameof(IOutboxNotification.OutboxType), BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!);
 
-    private static readonly FrozenDictionary<Type, string> NamesByType = TypesByName.ToFrozenDictionary(p => p.Value, p => p.Key);
-
-    public static OutboxMessage Create<T>(T notification, DateTimeOffset now) where T : INotification => new()
+    public static OutboxMessage Create<T>(T notification, DateTimeOffset now) where T : IOutboxNotification => new()
     {
-        Type = NamesByType.TryGetValue(typeof(T), out var name)
-            ? name
-            : throw new InvalidOperationException($"{typeof(T).Name} is not registered as an outbox notification"),
+        Type = T.OutboxType,
         Payload = JsonSerializer.Serialize(notification),
         State = OutboxState.Pending,
         CreatedAt = now,

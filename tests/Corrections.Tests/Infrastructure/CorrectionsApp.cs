@@ -146,7 +146,7 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
                 Exact = $"passage {i}", ReaderCount = 1, CreatedAt = Time.GetUtcNow(), UpdatedAt = Time.GetUtcNow(),
                 ReplyToken = new Corrections.Features.Reports.Submit.ReportKeys().NewReplyToken(Time.GetUtcNow()),
             });
-            var message = OutboxNotifications.Create(new Corrections.Features.Reports.Submit.ReportSubmitted(id, "editors@news.example.org"), Time.GetUtcNow());
+            var message = OutboxNotifications.Create(new Corrections.Features.Notifications.ReportSubmitted(id, "editors@news.example.org"), Time.GetUtcNow());
             message.DueAt = dueAt;
             db.Outbox.Add(message);
             ids.Add(id);

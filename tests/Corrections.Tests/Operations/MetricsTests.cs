@@ -1,3 +1,4 @@
+using Corrections.Features.Notifications;
 using System.Net.Http.Json;
 using System.Text;
 using Corrections.Tests.Infrastructure;

@@ -1,3 +1,4 @@
+using Corrections.Features.Notifications;
 using Corrections.Data;
 using Corrections.Outbox;
 using Corrections.Tests.Infrastructure;

@@ -1,3 +1,4 @@
+using Corrections.Features.Notifications;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;

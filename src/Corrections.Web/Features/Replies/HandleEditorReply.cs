@@ -1,3 +1,4 @@
+using Corrections.Features.Notifications;
 using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Features.Triage;

@@ -1,3 +1,4 @@
+using Corrections.Features.Notifications;
 using System.Security.Cryptography;
 using System.Text;
 using Corrections.Configuration;

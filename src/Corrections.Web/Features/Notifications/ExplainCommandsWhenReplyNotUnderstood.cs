@@ -1,3 +1,4 @@
+using Corrections.Outbox;
 using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Email;
@@ -6,9 +7,12 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MimeKit;
 
-namespace Corrections.Features.Replies;
+namespace Corrections.Features.Notifications;
 
-public sealed record ReplyNotUnderstood(Guid ReportId, string Editor, string InReplyTo, string? Subject, string? Line) : INotification;
+public sealed record ReplyNotUnderstood(Guid ReportId, string Editor, string InReplyTo, string? Subject, string? Line) : IOutboxNotification
+{
+    public static string OutboxType => "ReplyNotUnderstood";
+}
 
 public sealed class ExplainCommandsWhenReplyNotUnderstood(CorrectionsDb db, EditorMail editorMail, IOptions<MailOptions> options, IMailTransport transport)
     : INotificationHandler<ReplyNotUnderstood>

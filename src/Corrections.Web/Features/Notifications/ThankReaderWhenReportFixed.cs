@@ -5,10 +5,13 @@ using Corrections.Outbox;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 
-namespace Corrections.Features.Triage;
+namespace Corrections.Features.Notifications;
 
 /// <summary>A report became fixed; the reader of <paramref name="SubmissionId"/> left an address and is to be thanked.</summary>
-public sealed record ReportFixed(Guid ReportId, long SubmissionId) : INotification;
+public sealed record ReportFixed(Guid ReportId, long SubmissionId) : IOutboxNotification
+{
+    public static string OutboxType => "ReportFixed";
+}
 
 public sealed class ThankReaderWhenReportFixed(
     CorrectionsDb db,

@@ -5,10 +5,13 @@ using Corrections.Outbox;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 
-namespace Corrections.Features.Reports.Submit;
+namespace Corrections.Features.Notifications;
 
 /// <summary>A new report was committed and <paramref name="Editor"/> is to be told; published from the outbox, one row per editor.</summary>
-public sealed record ReportSubmitted(Guid ReportId, string Editor) : INotification;
+public sealed record ReportSubmitted(Guid ReportId, string Editor) : IOutboxNotification
+{
+    public static string OutboxType => "ReportSubmitted";
+}
 
 public sealed class MailEditorsWhenReportSubmitted(
     CorrectionsDb db,
