@@ -16,9 +16,10 @@ public static class Paging
     public const int MaxPageSize = 200;
 
     /// <summary>The page size asked for, or the default; a value out of bounds is named in <paramref name="errors"/>.</summary>
+    /// <remarks>Here and below, a parameter given empty is taken as left out.</remarks>
     public static int ReadPageSize(string? pageSize, ValidationErrors errors)
     {
-        if (pageSize is null)
+        if (string.IsNullOrEmpty(pageSize))
             return DefaultPageSize;
         if (int.TryParse(pageSize, NumberStyles.None, CultureInfo.InvariantCulture, out var size) && size is >= 1 and <= MaxPageSize)
             return size;
@@ -29,7 +30,7 @@ public static class Paging
     /// <summary>Page numbers were replaced by cursors; an old client is told so rather than shown the first page again and again.</summary>
     public static void RefusePageNumber(string? page, ValidationErrors errors)
     {
-        if (page is not null)
+        if (!string.IsNullOrEmpty(page))
             errors.Add("page", "Pages are not numbered: leave page out for the first page, and pass the previous page's next as cursor for the following one.");
     }
 
@@ -51,7 +52,7 @@ public static class Paging
     /// </returns>
     public static T? DecodeCursor<T>(string? cursor, char list, int keyLength, Func<byte[], T?> read, ValidationErrors errors) where T : struct
     {
-        if (cursor is null)
+        if (string.IsNullOrEmpty(cursor))
             return null;
         var bytes = new byte[keyLength + 1];
         if (cursor.Length == Base64Url.GetEncodedLength(bytes.Length)
