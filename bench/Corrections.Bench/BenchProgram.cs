@@ -8,6 +8,7 @@ public static class BenchProgram
           mail        [--reports 3000] [--parallel 1,4] [--set Key=Value ...]
           end-to-end  [--rate 200] [--duration 30] [--set Key=Value ...]
           flood       [--rate 5] [--duration 20] [--connections 16] [--limit 600]
+          admin       [--reports 1000000] [--requests 50] [--depth 1000] [--connections 32] [--duration 10] [--warmup 5] [--set Key=Value ...]
           all         every benchmark above with its defaults
         --set configures the service under test, e.g. --set Database:Provider=PostgreSql.
         """;
@@ -35,6 +36,9 @@ public static class BenchProgram
                 return 0;
             case "flood":
                 await FloodBenchmark.RunAsync(args, output);
+                return 0;
+            case "admin":
+                await AdminBenchmark.RunAsync(args, output);
                 return 0;
             case "all":
                 await SubmissionsBenchmark.RunAsync(args, output);

@@ -49,7 +49,12 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             report.HasIndex(r => r.DuplicateKey).HasFilter(Database.ProviderName == "Microsoft.EntityFrameworkCore.SqlServer"
                 ? $"[Status] = N'{nameof(ReportStatus.New)}'"
                 : OpenReportFilter);
-            report.HasIndex(r => new { r.SiteKey, r.Status, r.CreatedAt });
+            // The admin list's order, newest first, behind each of its filters (none, site, status, both): a page is read
+            // from the index where its cursor points, at any depth and without sorting.
+            report.HasIndex(r => new { r.CreatedAt, r.Id });
+            report.HasIndex(r => new { r.SiteKey, r.CreatedAt, r.Id });
+            report.HasIndex(r => new { r.Status, r.CreatedAt, r.Id });
+            report.HasIndex(r => new { r.SiteKey, r.Status, r.CreatedAt, r.Id });
             report.Property(r => r.ReplyToken).HasMaxLength(32);
             report.HasIndex(r => r.ReplyToken).IsUnique();
             report.HasMany(r => r.Submissions).WithOne().HasForeignKey(s => s.ReportId);
@@ -89,6 +94,9 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             message.Property(m => m.LeaseOwner).HasMaxLength(64);
             message.Property(m => m.LastError).HasMaxLength(2000);
             message.HasIndex(m => new { m.State, m.DueAt });
+            // The admin list of one state, newest first: a page is read from where its cursor points, however many
+            // messages are done.
+            message.HasIndex(m => new { m.State, m.Id });
         });
 
         model.Entity<Lease>(lease =>

@@ -83,6 +83,8 @@ namespace Corrections.Migrations.Sqlite.Migrations
 
                     b.HasIndex("State", "DueAt");
 
+                    b.HasIndex("State", "Id");
+
                     b.ToTable("Outbox", (string)null);
                 });
 
@@ -175,7 +177,13 @@ namespace Corrections.Migrations.Sqlite.Migrations
                     b.HasIndex("ReplyToken")
                         .IsUnique();
 
-                    b.HasIndex("SiteKey", "Status", "CreatedAt");
+                    b.HasIndex("CreatedAt", "Id");
+
+                    b.HasIndex("SiteKey", "CreatedAt", "Id");
+
+                    b.HasIndex("Status", "CreatedAt", "Id");
+
+                    b.HasIndex("SiteKey", "Status", "CreatedAt", "Id");
 
                     b.ToTable("Reports");
                 });

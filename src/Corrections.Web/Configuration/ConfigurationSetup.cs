@@ -2,7 +2,6 @@ using Corrections.Admin;
 using Corrections.Features.Reports.Submit;
 using Corrections.Features.Privacy;
 using Corrections.Features.Triage;
-using Corrections.Features.Reports.Admin;
 using Corrections.Pipeline;
 using Microsoft.Extensions.Options;
 
@@ -55,7 +54,6 @@ public static class ConfigurationSetup
     {
         services.AddScoped<IValidator<SubmitReport>, SubmitReportValidator>();
         services.AddScoped<IValidator<TriageReport>, TriageReportValidator>();
-        services.AddScoped<IValidator<ListReports>, ListReportsValidator>();
         services.AddScoped<IValidator<EraseReader>, EraseReaderValidator>();
         return services;
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Email;
@@ -16,19 +17,25 @@ public sealed class DatabaseHealthCheck(CorrectionsDb db) : IHealthCheck
 }
 
 /// <summary>Reports how much work waits in the outbox and how late the oldest due message is; a growing age means mail is stuck.</summary>
+/// <remarks>
+/// Each count reads only its state's part of an index and stops at <see cref="CountLimit"/>: a load balancer asks every
+/// few seconds, and the answer must come as fast with a backlog of millions.
+/// </remarks>
 public sealed class OutboxHealthCheck(CorrectionsDb db, TimeProvider time) : IHealthCheck
 {
+    public const int CountLimit = 10_000;
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var pending = db.Outbox.Where(m => m.State == OutboxState.Pending);
-        var backlog = await pending.CountAsync(cancellationToken);
-        var due = await pending.CountAsync(m => m.DueAt <= now, cancellationToken);
+        var backlog = await pending.Take(CountLimit).CountAsync(cancellationToken);
+        var due = await pending.Where(m => m.DueAt <= now).Take(CountLimit).CountAsync(cancellationToken);
         var oldestDue = await pending.Where(m => m.DueAt <= now)
             .OrderBy(m => m.DueAt)
             .Select(m => (DateTimeOffset?)m.DueAt)
             .FirstOrDefaultAsync(cancellationToken);
-        var parked = await db.Outbox.CountAsync(m => m.State == OutboxState.Parked, cancellationToken);
+        var parked = await db.Outbox.Where(m => m.State == OutboxState.Parked).Take(CountLimit).CountAsync(cancellationToken);
 
         var data = new Dictionary<string, object>
         {
@@ -36,9 +43,12 @@ public sealed class OutboxHealthCheck(CorrectionsDb db, TimeProvider time) : IHe
             ["due"] = due,
             ["oldestDueAgeSeconds"] = oldestDue is { } at ? Math.Round((now - at).TotalSeconds, 1) : 0,
             ["parked"] = parked,
+            ["countLimit"] = CountLimit,
         };
-        return HealthCheckResult.Healthy($"{backlog} message(s) waiting, {due} of them due; {parked} parked.", data);
+        return HealthCheckResult.Healthy($"{Counted(backlog)} message(s) waiting, {Counted(due)} of them due; {Counted(parked)} parked.", data);
     }
+
+    private static string Counted(int count) => count < CountLimit ? count.ToString(CultureInfo.InvariantCulture) : $"{CountLimit} or more";
 }
 
 /// <summary>Degraded once every attempt to reach the SMTP relay has failed for longer than <see cref="SmtpHealth.DegradedAfter"/>.</summary>

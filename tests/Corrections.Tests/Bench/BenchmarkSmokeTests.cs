@@ -139,4 +139,23 @@ public sealed class BenchmarkSmokeTests : IDisposable
         Assert.Equal(3, await app.QueryAsync(db => db.Reports.CountAsync()));
         Assert.Equal(3, Directory.GetFiles(data.MailFolder, "*.eml").Length);
     }
+
+    [SkippableFact]
+    public async Task The_admin_benchmark_fills_a_database_that_the_service_reads_and_lists_page_by_page()
+    {
+        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "The admin benchmark fills a SQLite file; tests/run.sh runs this on SQLite");
+        var filled = await AdminDatabase.FillAsync(data.Folder, 300);
+
+        await using var app = new CorrectionsApp(data);
+        var measured = await AdminBenchmark.MeasureAsync(app.CreateAdminClient(), requests: 2, depth: 3);
+        var (exported, _) = await AdminBenchmark.ExportAsync(app.CreateAdminClient());
+
+        Assert.Equal(300, await app.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(filled.Submissions, await app.QueryAsync(db => db.ReportSubmissions.LongCountAsync()));
+        Assert.Equal(300, await app.QueryAsync(db => db.Outbox.CountAsync(m => m.State == OutboxState.Done)));
+        Assert.Equal(3, measured.PagesWalked);
+        Assert.Contains(measured.Rows, r => r.What == "reports, page 4");
+        Assert.All(measured.Rows, r => Assert.Equal((2, 0), (r.Latencies.Count, r.Failures)));
+        Assert.True(exported > 300 * 500, $"the export of 300 reports took only {exported} bytes");
+    }
 }

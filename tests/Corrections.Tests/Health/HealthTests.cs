@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Corrections.Data;
+using Corrections.Health;
 using Corrections.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -74,6 +75,30 @@ public sealed class HealthTests : IAsyncLifetime
         Assert.Equal(3, (int?)outbox["due"]);
         Assert.Equal(90, (double?)outbox["oldestDueAgeSeconds"]);
         Assert.Equal(0, (int?)outbox["parked"]);
+        Assert.Equal(OutboxHealthCheck.CountLimit, (int?)outbox["countLimit"]);
+    }
+
+    [Fact]
+    public async Task Ready_counts_a_backlog_up_to_its_limit_and_says_that_there_are_more()
+    {
+        var app = Start(new() { ["Outbox:PollIntervalSeconds"] = "3600" });
+        var tomorrow = app.Time.GetUtcNow().AddDays(1);
+        await app.QueryAsync(db =>
+        {
+            db.Outbox.AddRange(Enumerable.Range(0, OutboxHealthCheck.CountLimit + 1).Select(_ => new OutboxMessage
+            {
+                Type = "ReportSubmitted", Payload = "{}", State = OutboxState.Pending, CreatedAt = tomorrow, DueAt = tomorrow,
+            }));
+            return db.SaveChangesAsync();
+        });
+
+        var (status, body) = await ReadyAsync(app);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var outbox = body["checks"]!["outbox"]!;
+        Assert.Equal(OutboxHealthCheck.CountLimit, (int?)outbox["data"]!["backlog"]);
+        Assert.Equal(0, (int?)outbox["data"]!["due"]);
+        Assert.StartsWith($"{OutboxHealthCheck.CountLimit} or more message(s) waiting, 0 of them due", (string?)outbox["description"]);
     }
 
     [Fact]

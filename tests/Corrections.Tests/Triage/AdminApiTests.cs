@@ -45,7 +45,7 @@ public sealed class AdminApiTests() : ServiceTest(withSmtp: false)
     }
 
     [Fact]
-    public async Task The_list_filters_by_status_and_site_and_pages()
+    public async Task The_list_filters_by_status_and_site_and_follows_its_cursor_page_by_page_to_the_last()
     {
         for (var i = 0; i < 5; i++)
         {
@@ -53,18 +53,80 @@ public sealed class AdminApiTests() : ServiceTest(withSmtp: false)
             App.Time.Advance(TimeSpan.FromSeconds(1));
         }
         var client = App.CreateAdminClient();
-        var first = (await client.GetFromJsonAsync<JsonObject>("/api/reports?status=new&site=demo&pageSize=2"))!;
-        var third = (await client.GetFromJsonAsync<JsonObject>("/api/reports?page=3&pageSize=2"))!;
-        var fixedOnes = (await client.GetFromJsonAsync<JsonObject>("/api/reports?status=fixed"))!;
-        var badStatus = await client.GetAsync("/api/reports?status=done");
 
-        Assert.Equal(5, (int)first["total"]!);
-        Assert.Equal(2, first["items"]!.AsArray().Count);
-        Assert.Equal("mistake 4", (string?)first["items"]![0]!["exact"]);
-        Assert.Single(third["items"]!.AsArray());
-        Assert.Equal(0, (int)fixedOnes["total"]!);
-        Assert.Equal(HttpStatusCode.BadRequest, badStatus.StatusCode);
+        var pages = await WalkAsync(client, "/api/reports?status=new&site=demo&pageSize=2");
+        var fixedOnes = (await client.GetFromJsonAsync<JsonObject>("/api/reports?status=fixed"))!;
+        var otherSite = (await client.GetFromJsonAsync<JsonObject>("/api/reports?site=elsewhere"))!;
+
+        Assert.Equal([["mistake 4", "mistake 3"], ["mistake 2", "mistake 1"], ["mistake 0"]], pages.Select(Exacts).ToArray());
+        Assert.All(pages, p => Assert.Equal(2, (int)p["pageSize"]!));
+        Assert.All(pages, p => Assert.False(p.ContainsKey("total")));
+        Assert.Empty(fixedOnes["items"]!.AsArray());
+        Assert.Null(fixedOnes["next"]);
+        Assert.Empty(otherSite["items"]!.AsArray());
     }
+
+    [Fact]
+    public async Task Reports_created_at_the_same_moment_are_each_listed_once_across_pages()
+    {
+        for (var i = 0; i < 7; i++)
+            await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"));
+
+        var pages = await WalkAsync(App.CreateAdminClient(), "/api/reports?pageSize=2");
+
+        Assert.Equal(4, pages.Count);
+        var ids = pages.SelectMany(p => p["items"]!.AsArray().Select(i => (string)i!["id"]!)).ToList();
+        Assert.Equal(7, ids.Distinct().Count());
+        Assert.Equal(7, ids.Count);
+    }
+
+    [Fact]
+    public async Task A_report_that_arrives_while_an_editor_pages_through_the_list_neither_shifts_nor_repeats_the_next_page()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"));
+            App.Time.Advance(TimeSpan.FromSeconds(1));
+        }
+        var client = App.CreateAdminClient();
+        var first = (await client.GetFromJsonAsync<JsonObject>("/api/reports?pageSize=2"))!;
+
+        await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "newer"));
+        var second = (await client.GetFromJsonAsync<JsonObject>($"/api/reports?pageSize=2&cursor={(string)first["next"]!}"))!;
+
+        Assert.Equal(["mistake 3", "mistake 2"], Exacts(first));
+        Assert.Equal(["mistake 1", "mistake 0"], Exacts(second));
+        Assert.Null(second["next"]);
+    }
+
+    [Theory]
+    [InlineData("/api/reports?status=done", "status")]
+    [InlineData("/api/reports?cursor=not-a-cursor", "cursor")]
+    [InlineData("/api/reports?cursor=bwAAAAAAAAAB", "cursor")] // the outbox list's cursor
+    [InlineData("/api/reports?pageSize=0", "pageSize")]
+    [InlineData("/api/reports?pageSize=201", "pageSize")]
+    [InlineData("/api/reports?pageSize=ten", "pageSize")]
+    [InlineData("/api/reports?page=2", "page")]
+    public async Task A_bad_list_parameter_gets_400_naming_it(string url, string parameter)
+    {
+        var response = await App.CreateAdminClient().GetAsync(url);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
+        Assert.True(problem!["errors"]!.AsObject().ContainsKey(parameter), $"errors should name {parameter}: {problem["errors"]}");
+    }
+
+    /// <summary>Every page of a list, from the first, following next until there is none.</summary>
+    private static async Task<List<JsonObject>> WalkAsync(HttpClient client, string url)
+    {
+        var pages = new List<JsonObject> { (await client.GetFromJsonAsync<JsonObject>(url))! };
+        while (pages[^1]["next"] is { } next && pages.Count < 100)
+            pages.Add((await client.GetFromJsonAsync<JsonObject>($"{url}&cursor={(string)next!}"))!);
+        return pages;
+    }
+
+    private static string[] Exacts(JsonObject page) => page["items"]!.AsArray().Select(i => (string)i!["exact"]!).ToArray();
 
     [Fact]
     public async Task Triage_through_the_api_is_recorded_under_the_keys_name_and_shown_in_the_history()

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using Corrections.Admin;
 using Corrections.Data;
 using Corrections.Pipeline;
 using Mediator;
@@ -5,24 +7,45 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Corrections.Features.Outbox;
 
-public sealed record ListOutboxMessages(OutboxState State, int Page) : IQuery<OutboxMessagePage>;
+/// <summary>Outbox messages in one state, newest first, from just after <paramref name="After"/>.</summary>
+public sealed record ListOutboxMessages(OutboxState State, OutboxCursor? After, int PageSize) : IQuery<OutboxMessagePage>;
 
-public sealed record OutboxMessagePage(IReadOnlyList<OutboxMessageView> Items, int Page, int PageSize, int Total);
+/// <param name="Next">The cursor of the following page; null on the last.</param>
+public sealed record OutboxMessagePage(IReadOnlyList<OutboxMessageView> Items, int PageSize, string? Next);
 
+/// <summary>A message's place in the list: by id, newest first.</summary>
+public readonly record struct OutboxCursor(long Id)
+{
+    private const char List = 'o';
+
+    public string Encode()
+    {
+        Span<byte> key = stackalloc byte[sizeof(long)];
+        BinaryPrimitives.WriteInt64BigEndian(key, Id);
+        return Paging.EncodeCursor(List, key);
+    }
+
+    public static OutboxCursor? Decode(string? cursor, ValidationErrors errors) =>
+        Paging.DecodeCursor<OutboxCursor>(cursor, List, sizeof(long), key => new OutboxCursor(BinaryPrimitives.ReadInt64BigEndian(key)), errors);
+}
+
+/// <remarks>Read from the index of (state, id) where the cursor points, however many messages are done.</remarks>
 public sealed class ListOutboxMessagesHandler(CorrectionsDb db) : IQueryHandler<ListOutboxMessages, OutboxMessagePage>
 {
-    public const int PageSize = 50;
-
     public async ValueTask<OutboxMessagePage> Handle(ListOutboxMessages query, CancellationToken cancellationToken)
     {
+        var page = await PageQuery(db, query).ToListAsync(cancellationToken);
+        var items = page.Take(query.PageSize).Select(OutboxMessageView.From).ToList();
+        return new OutboxMessagePage(items, query.PageSize, page.Count > query.PageSize ? new OutboxCursor(items[^1].Id).Encode() : null);
+    }
+
+    /// <summary>The page's messages and, if there is one, the first of the next page.</summary>
+    public static IQueryable<OutboxMessage> PageQuery(CorrectionsDb db, ListOutboxMessages query)
+    {
         var rows = db.Outbox.AsNoTracking().Where(m => m.State == query.State);
-        var total = await rows.CountAsync(cancellationToken);
-        var page = await rows
-            .OrderByDescending(m => m.Id)
-            .Skip((query.Page - 1) * PageSize)
-            .Take(PageSize)
-            .ToListAsync(cancellationToken);
-        return new OutboxMessagePage(page.Select(OutboxMessageView.From).ToList(), query.Page, PageSize, total);
+        if (query.After is { } after)
+            rows = rows.Where(m => m.Id < after.Id);
+        return rows.OrderByDescending(m => m.Id).Take(query.PageSize + 1);
     }
 }
 
@@ -35,8 +58,10 @@ public static class ListOutboxMessagesEndpoint
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
     /// <param name="state">parked (the default), pending or done</param>
-    /// <param name="page">1 and up, newest messages first</param>
-    private static async Task<IResult> ListAsync(string? state, string? page, IMediator mediator, CancellationToken cancellationToken)
+    /// <param name="cursor">the previous page's next; left out for the first page, the newest messages</param>
+    /// <param name="pageSize">1 to 200; 50 when left out</param>
+    /// <param name="page">no longer accepted: follow next instead</param>
+    private static async Task<IResult> ListAsync(string? state, string? cursor, string? pageSize, string? page, IMediator mediator, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var parsedState = OutboxState.Parked;
@@ -47,12 +72,12 @@ public static class ListOutboxMessagesEndpoint
             else
                 errors.Add("state", "The state must be parked, pending or done.");
         }
-        var parsedPage = 1;
-        if (page is not null && (!int.TryParse(page, out parsedPage) || parsedPage < 1))
-            errors.Add("page", "The page must be a whole number from 1.");
+        var after = OutboxCursor.Decode(cursor, errors);
+        var size = Paging.ReadPageSize(pageSize, errors);
+        Paging.RefusePageNumber(page, errors);
         if (errors.Any)
             return Results.ValidationProblem(errors.ToDictionary(), title: "The request is not valid.", detail: "See errors for what to change in each parameter.");
 
-        return Results.Ok(await mediator.Send(new ListOutboxMessages(parsedState, parsedPage), cancellationToken));
+        return Results.Ok(await mediator.Send(new ListOutboxMessages(parsedState, after, size), cancellationToken));
     }
 }

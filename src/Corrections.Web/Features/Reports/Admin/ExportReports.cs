@@ -6,27 +6,28 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Corrections.Features.Reports.Admin;
 
-public sealed record ExportReports(ReportStatus? Status, string? Site) : IQuery<IReadOnlyList<ReportExportRow>>;
+/// <summary>Every report, oldest first, optionally of one status and one site; read as it is written out, so memory stays flat at any size.</summary>
+public sealed record ExportReports(ReportStatus? Status, string? Site) : IStreamQuery<ReportExportRow>;
 
 public sealed record ReportExportRow(
     Guid Id, string Site, string Url, string? Title, string? Lang, string Exact, string Prefix, string Suffix,
     string? Suggestion, string? Comment, ReportStatus Status, int ReaderCount,
     DateTimeOffset CreatedAt, DateTimeOffset? ClosedAt, Guid? DuplicateOf);
 
-public sealed class ExportReportsHandler(CorrectionsDb db) : IQueryHandler<ExportReports, IReadOnlyList<ReportExportRow>>
+public sealed class ExportReportsHandler(CorrectionsDb db) : IStreamQueryHandler<ExportReports, ReportExportRow>
 {
-    public async ValueTask<IReadOnlyList<ReportExportRow>> Handle(ExportReports query, CancellationToken cancellationToken)
+    public IAsyncEnumerable<ReportExportRow> Handle(ExportReports query, CancellationToken cancellationToken)
     {
         var reports = db.Reports.AsNoTracking();
         if (query.Status is { } status)
             reports = reports.Where(r => r.Status == status);
         if (!string.IsNullOrEmpty(query.Site))
             reports = reports.Where(r => r.SiteKey == query.Site);
-        return await reports
+        return reports
             .OrderBy(r => r.CreatedAt).ThenBy(r => r.Id)
             .Select(r => new ReportExportRow(r.Id, r.SiteKey, r.Url, r.Title, r.Language, r.Exact, r.Prefix, r.Suffix,
                 r.Suggestion, r.Comment, r.Status, r.ReaderCount, r.CreatedAt, r.ClosedAt, r.DuplicateOfId))
-            .ToListAsync(cancellationToken);
+            .AsAsyncEnumerable();
     }
 }
 
@@ -36,11 +37,11 @@ public static class ReportCsv
     private static readonly string[] Header =
         ["id", "site", "url", "title", "lang", "exact", "prefix", "suffix", "suggestion", "comment", "status", "readers", "created_at", "closed_at", "duplicate_of"];
 
-    public static string Write(IEnumerable<ReportExportRow> rows)
+    public static async Task WriteAsync(IAsyncEnumerable<ReportExportRow> rows, Stream body, CancellationToken cancellationToken)
     {
-        var csv = new StringBuilder();
-        csv.Append(string.Join(',', Header)).Append("\r\n");
-        foreach (var r in rows)
+        await using var csv = new StreamWriter(body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 64 * 1024);
+        await csv.WriteAsync(string.Join(',', Header) + "\r\n");
+        await foreach (var r in rows.WithCancellation(cancellationToken))
         {
             string?[] cells =
             [
@@ -48,9 +49,8 @@ public static class ReportCsv
                 r.Status.ToString().ToLowerInvariant(), r.ReaderCount.ToString(CultureInfo.InvariantCulture),
                 r.CreatedAt.ToString("O"), r.ClosedAt?.ToString("O"), r.DuplicateOf?.ToString(),
             ];
-            csv.Append(string.Join(',', cells.Select(Cell))).Append("\r\n");
+            await csv.WriteAsync(string.Join(',', cells.Select(Cell)) + "\r\n");
         }
-        return csv.ToString();
     }
 
     private static string Cell(string? value)

@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using Corrections.Admin;
 using Corrections.Data;
 using Corrections.Pipeline;
 using Mediator;
@@ -5,45 +7,69 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Corrections.Features.Reports.Admin;
 
-public sealed record ListReports(ReportStatus? Status, string? Site, int Page, int PageSize) : IQuery<ReportPage>;
+/// <summary>Reports newest first, optionally of one status and one site, from just after <paramref name="After"/>.</summary>
+public sealed record ListReports(ReportStatus? Status, string? Site, ReportCursor? After, int PageSize) : IQuery<ReportPage>;
 
 public sealed record ReportSummary(
     Guid Id, string Site, string Url, string? Title, string Exact, string? Suggestion,
     ReportStatus Status, int ReaderCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
-public sealed record ReportPage(IReadOnlyList<ReportSummary> Items, int Page, int PageSize, int Total);
+/// <param name="Next">The cursor of the following page; null on the last.</param>
+public sealed record ReportPage(IReadOnlyList<ReportSummary> Items, int PageSize, string? Next);
 
-public sealed class ListReportsValidator : IValidator<ListReports>
+/// <summary>A report's place in the list: by creation time, newest first, and by id among reports created at the same moment.</summary>
+public readonly record struct ReportCursor(DateTimeOffset CreatedAt, Guid Id)
 {
-    public const int MaxPageSize = 200;
+    private const char List = 'r';
+    private const int KeyLength = 24;
 
-    public ValueTask ValidateAsync(ListReports query, ValidationErrors errors, CancellationToken cancellationToken)
+    public string Encode()
     {
-        if (query.Page < 1)
-            errors.Add("page", "The page must be 1 or more.");
-        if (query.PageSize is < 1 or > MaxPageSize)
-            errors.Add("pageSize", $"The page size must be between 1 and {MaxPageSize}.");
-        return ValueTask.CompletedTask;
+        Span<byte> key = stackalloc byte[KeyLength];
+        BinaryPrimitives.WriteInt64BigEndian(key, CreatedAt.UtcTicks);
+        Id.TryWriteBytes(key[8..], bigEndian: true, out _);
+        return Paging.EncodeCursor(List, key);
     }
+
+    public static ReportCursor? Decode(string? cursor, ValidationErrors errors) =>
+        Paging.DecodeCursor(cursor, List, KeyLength, key =>
+        {
+            var ticks = BinaryPrimitives.ReadInt64BigEndian(key);
+            return ticks >= 0 && ticks <= DateTimeOffset.MaxValue.UtcTicks
+                ? new ReportCursor(new DateTimeOffset(ticks, TimeSpan.Zero), new Guid(key.AsSpan(8), bigEndian: true))
+                : (ReportCursor?)null;
+        }, errors);
 }
 
+/// <remarks>
+/// Each filter has an index that ends with the list's order (created at, id), so a page is read from where the cursor
+/// points, whatever the number of reports.
+/// </remarks>
 public sealed class ListReportsHandler(CorrectionsDb db) : IQueryHandler<ListReports, ReportPage>
 {
     public async ValueTask<ReportPage> Handle(ListReports query, CancellationToken cancellationToken)
+    {
+        var items = await PageQuery(db, query).ToListAsync(cancellationToken);
+        if (items.Count <= query.PageSize)
+            return new ReportPage(items, query.PageSize, null);
+        items.RemoveAt(query.PageSize);
+        return new ReportPage(items, query.PageSize, new ReportCursor(items[^1].CreatedAt, items[^1].Id).Encode());
+    }
+
+    /// <summary>The page's reports and, if there is one, the first of the next page.</summary>
+    public static IQueryable<ReportSummary> PageQuery(CorrectionsDb db, ListReports query)
     {
         var reports = db.Reports.AsNoTracking();
         if (query.Status is { } status)
             reports = reports.Where(r => r.Status == status);
         if (!string.IsNullOrEmpty(query.Site))
             reports = reports.Where(r => r.SiteKey == query.Site);
-
-        var total = await reports.CountAsync(cancellationToken);
-        var items = await reports
+        if (query.After is { } after)
+            // The first term bounds the range of the index to read; the second leaves out what the last page showed.
+            reports = reports.Where(r => r.CreatedAt <= after.CreatedAt && (r.CreatedAt < after.CreatedAt || r.Id.CompareTo(after.Id) < 0));
+        return reports
             .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
-            .Skip((query.Page - 1) * query.PageSize)
-            .Take(query.PageSize)
-            .Select(r => new ReportSummary(r.Id, r.SiteKey, r.Url, r.Title, r.Exact, r.Suggestion, r.Status, r.ReaderCount, r.CreatedAt, r.UpdatedAt))
-            .ToListAsync(cancellationToken);
-        return new ReportPage(items, query.Page, query.PageSize, total);
+            .Take(query.PageSize + 1)
+            .Select(r => new ReportSummary(r.Id, r.SiteKey, r.Url, r.Title, r.Exact, r.Suggestion, r.Status, r.ReaderCount, r.CreatedAt, r.UpdatedAt));
     }
 }

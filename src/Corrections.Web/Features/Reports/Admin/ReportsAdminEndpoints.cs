@@ -17,25 +17,12 @@ public static class ReportsAdminEndpoints
     {
         var admin = routes.MapGroup("/api/reports").RequireAuthorization(ApiKeyAuthenticationHandler.Policy).WithTags("Admin: reports");
 
-        admin.MapGet("/", async (string? status, string? site, int? page, int? pageSize, IMediator mediator, CancellationToken cancellationToken) =>
-                TryParseStatus(status, out var parsed) is { } invalid
-                    ? invalid
-                    : Results.Ok(await mediator.Send(new ListReports(parsed, site, page ?? 1, pageSize ?? 50), cancellationToken)))
-            .WithSummary("List reports, newest first, by status and site, a page at a time")
+        admin.MapGet("/", ListAsync)
+            .WithSummary("List reports, newest first, by status and site, a page at a time: pass a page's next as cursor for the one after")
             .Produces<ReportPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
 
-        admin.MapGet("/export", async (string? format, string? status, string? site, IMediator mediator, CancellationToken cancellationToken) =>
-            {
-                if (TryParseStatus(status, out var parsed) is { } invalid)
-                    return invalid;
-                if (format is not (null or "csv" or "json"))
-                    return Results.ValidationProblem(new Dictionary<string, string[]> { ["format"] = ["The format must be csv or json."] });
-                var rows = await mediator.Send(new ExportReports(parsed, site), cancellationToken);
-                return format == "json"
-                    ? Results.Ok(rows)
-                    : Results.File(System.Text.Encoding.UTF8.GetBytes(ReportCsv.Write(rows)), "text/csv; charset=utf-8", "reports.csv");
-            })
-            .WithSummary("Export reports as CSV (default) or JSON")
+        admin.MapGet("/export", Export)
+            .WithSummary("Export reports as CSV (default) or JSON, oldest first, written as they are read")
             .Produces<IReadOnlyList<ReportExportRow>>().Produces(StatusCodes.Status200OK, contentType: "text/csv")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
 
@@ -60,14 +47,48 @@ public static class ReportsAdminEndpoints
         return routes;
     }
 
-    private static IResult? TryParseStatus(string? status, out ReportStatus? parsed)
+    /// <param name="status">new, fixed, rejected, duplicate or spam</param>
+    /// <param name="cursor">the previous page's next; left out for the first page</param>
+    /// <param name="pageSize">1 to 200; 50 when left out</param>
+    /// <param name="page">no longer accepted: follow next instead</param>
+    private static async Task<IResult> ListAsync(
+        string? status, string? site, string? cursor, string? pageSize, string? page, IMediator mediator, CancellationToken cancellationToken)
     {
-        parsed = null;
+        var errors = new ValidationErrors();
+        var parsedStatus = ReadStatus(status, errors);
+        var after = ReportCursor.Decode(cursor, errors);
+        var size = Paging.ReadPageSize(pageSize, errors);
+        Paging.RefusePageNumber(page, errors);
+        if (errors.Any)
+            return Invalid(errors);
+        return Results.Ok(await mediator.Send(new ListReports(parsedStatus, site, after, size), cancellationToken));
+    }
+
+    /// <param name="format">csv (the default) or json</param>
+    private static IResult Export(string? format, string? status, string? site, IMediator mediator, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var parsedStatus = ReadStatus(status, errors);
+        if (format is not (null or "csv" or "json"))
+            errors.Add("format", "The format must be csv or json.");
+        if (errors.Any)
+            return Invalid(errors);
+        var rows = mediator.CreateStream(new ExportReports(parsedStatus, site), cancellationToken);
+        return format == "json"
+            ? Results.Ok(rows)
+            : Results.Stream(body => ReportCsv.WriteAsync(rows, body, cancellationToken), "text/csv; charset=utf-8", "reports.csv");
+    }
+
+    private static ReportStatus? ReadStatus(string? status, ValidationErrors errors)
+    {
         if (string.IsNullOrEmpty(status))
             return null;
-        if (!Enum.TryParse<ReportStatus>(status, ignoreCase: true, out var value) || !Enum.IsDefined(value) || char.IsDigit(status[0]))
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["status"] = ["The status must be one of new, fixed, rejected, duplicate, spam."] });
-        parsed = value;
+        if (Enum.TryParse<ReportStatus>(status, ignoreCase: true, out var value) && Enum.IsDefined(value) && !char.IsDigit(status[0]))
+            return value;
+        errors.Add("status", "The status must be one of new, fixed, rejected, duplicate, spam.");
         return null;
     }
+
+    private static IResult Invalid(ValidationErrors errors) =>
+        Results.ValidationProblem(errors.ToDictionary(), title: "The request is not valid.", detail: "See errors for what to change in each parameter.");
 }

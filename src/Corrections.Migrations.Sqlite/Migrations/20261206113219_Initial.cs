@@ -148,6 +148,11 @@ namespace Corrections.Migrations.Sqlite.Migrations
                 columns: new[] { "State", "DueAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_Outbox_State_Id",
+                table: "Outbox",
+                columns: new[] { "State", "Id" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_ReportEvents_ReportId_At",
                 table: "ReportEvents",
                 columns: new[] { "ReportId", "At" });
@@ -156,6 +161,11 @@ namespace Corrections.Migrations.Sqlite.Migrations
                 name: "IX_ReportEvents_SourceMessageId",
                 table: "ReportEvents",
                 column: "SourceMessageId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_CreatedAt_Id",
+                table: "Reports",
+                columns: new[] { "CreatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_DuplicateKey",
@@ -170,9 +180,19 @@ namespace Corrections.Migrations.Sqlite.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "IX_Reports_SiteKey_Status_CreatedAt",
+                name: "IX_Reports_SiteKey_CreatedAt_Id",
                 table: "Reports",
-                columns: new[] { "SiteKey", "Status", "CreatedAt" });
+                columns: new[] { "SiteKey", "CreatedAt", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_SiteKey_Status_CreatedAt_Id",
+                table: "Reports",
+                columns: new[] { "SiteKey", "Status", "CreatedAt", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_Status_CreatedAt_Id",
+                table: "Reports",
+                columns: new[] { "Status", "CreatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_ReportSubmissions_ReaderEmail",
