@@ -29,8 +29,8 @@ public static class DatabaseSetup
                     options.UseSqlite(sqliteConnection.ToString(), sqlite => sqlite
                         .MigrationsAssembly("Corrections.Migrations.Sqlite")
                         .CommandTimeout(database.BusyTimeoutSeconds)
-                        // A list in a query is one JSON parameter: its SQL is the same for any length, so it is generated
-                        // and prepared once, not for each of the writer's groups as with a parameter an item
+                        // A list in a query is one JSON parameter: its SQL is the same for any length, so EF Core generates
+                        // it once, not for each of the writer's groups as with a parameter an item
                         // (docs/decisions/0010-lists-as-one-json-parameter.md).
                         .UseParameterizedCollectionMode(ParameterTranslationMode.Parameter))
                         .AddInterceptors(services.GetRequiredService<SqliteConnectionSetup>());
