@@ -13,7 +13,7 @@ public static class DatabaseSetup
         services.AddSingleton(provider => new SqliteConnectionSetup(
             TimeSpan.FromSeconds(provider.GetRequiredService<IOptions<DatabaseOptions>>().Value.BusyTimeoutSeconds)));
         // Pooled, with options built once: a context per request or per outbox message would otherwise cost more than its query
-        // (docs/decisions/0015-pooled-database-contexts.md).
+        // (docs/decisions/0014-pooled-database-contexts.md).
         services.AddDbContextPool<CorrectionsDb>((services, options) =>
         {
             var database = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;

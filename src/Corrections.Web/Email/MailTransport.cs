@@ -77,7 +77,7 @@ public sealed class SmtpMailTransport(
             timeout.CancelAfter(TimeSpan.FromSeconds(smtp.TimeoutSeconds));
             // Nagle's algorithm holds the end of each message until the relay acknowledges the part before it, which TCP's
             // delayed acknowledgement puts off: one message per delay, whatever the relay's speed
-            // (docs/decisions/0014-smtp-without-nagle.md).
+            // (docs/decisions/0013-smtp-without-nagle.md).
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
