@@ -45,7 +45,8 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             report.Property(r => r.Comment).HasMaxLength(2000);
             report.Property(r => r.Status).HasConversion<string>().HasMaxLength(16);
             // Only open reports are joined, so only they are indexed by their key: the index stays as small as the
-            // editors' backlog however many reports were closed, and a closed report's key costs no page of it.
+            // editors' backlog however many reports were closed, and a closed report's key costs no page of it
+            // (docs/decisions/0007-index-over-open-reports.md).
             report.HasIndex(r => r.DuplicateKey).HasFilter(Database.ProviderName == "Microsoft.EntityFrameworkCore.SqlServer"
                 ? $"[Status] = N'{nameof(ReportStatus.New)}'"
                 : OpenReportFilter);

@@ -23,10 +23,10 @@ public sealed class Report
     public required string DuplicateKey { get; set; }
 
     /// <summary>
-    /// 80 bits: that two of a million open reports share them by chance is less likely than one in a trillion, and each
-    /// key in the index of open reports takes less than half the room of the whole hash. That index is written at a
-    /// random place for every new report, so the more of it stays in the cache, the faster a burst of new reports is
-    /// stored.
+    /// 80 bits: that two of a million open reports share them by chance is less likely than one in a trillion, and a
+    /// shorter key keeps more of the index of open reports in the cache. That index is written at a random place for
+    /// every new report, so the more of it stays in the cache, the faster a burst of new reports is stored
+    /// (docs/decisions/0008-duplicate-keys-of-80-bits.md).
     /// </summary>
     public const int DuplicateKeyLength = 20;
 

@@ -17,7 +17,8 @@ public sealed class ClientAddressHasher(IOptions<PrivacyOptions> options, TimePr
         ? Encoding.UTF8.GetBytes(options.Value.IpHashSecret)
         : RandomNumberGenerator.GetBytes(32);
 
-    // The key of the current day, worked out once a day rather than once a request.
+    // The key of the current day, worked out once a day rather than once a request
+    // (docs/decisions/0015-readers-requests-not-authenticated.md).
     private DayKey current = new(DateOnly.MinValue, []);
 
     private sealed record DayKey(DateOnly Day, byte[] Key);

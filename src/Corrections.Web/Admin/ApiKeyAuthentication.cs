@@ -70,7 +70,8 @@ public static class AdminSetup
     {
         services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section);
         // No default scheme: only the admin endpoints, through their policy, look for a key; a reader's request is not
-        // authenticated at all. ASP.NET Core would make the only scheme registered the default one unless told not to.
+        // authenticated at all. ASP.NET Core would make the only scheme registered the default one unless told not to
+        // (docs/decisions/0015-readers-requests-not-authenticated.md).
         AppContext.SetSwitch("Microsoft.AspNetCore.Authentication.SuppressAutoDefaultScheme", true);
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);

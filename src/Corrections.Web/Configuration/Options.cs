@@ -148,8 +148,7 @@ public sealed class OutboxOptions
     /// <summary>
     /// How long the dispatcher waits, before each message, while a burst of readers' submissions is in flight
     /// (<see cref="Outbox.SubmissionsInFlight.Burst"/>): during the burst mail goes out at least this often per loop, and
-    /// at full speed once it is over.
-    /// 0: it never waits.
+    /// at full speed once it is over. 0: it never waits (docs/decisions/0012-mail-gives-way-to-readers.md).
     /// </summary>
     public int GiveWayMilliseconds { get; set; } = 100;
 }

@@ -12,7 +12,8 @@ public static class DatabaseSetup
     {
         services.AddSingleton(provider => new SqliteConnectionSetup(
             TimeSpan.FromSeconds(provider.GetRequiredService<IOptions<DatabaseOptions>>().Value.BusyTimeoutSeconds)));
-        // Pooled, with options built once: a context per request or per outbox message would otherwise cost more than its query.
+        // Pooled, with options built once: a context per request or per outbox message would otherwise cost more than its query
+        // (docs/decisions/0014-pooled-database-contexts.md).
         services.AddDbContextPool<CorrectionsDb>((services, options) =>
         {
             var database = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
@@ -28,8 +29,9 @@ public static class DatabaseSetup
                     options.UseSqlite(sqliteConnection.ToString(), sqlite => sqlite
                         .MigrationsAssembly("Corrections.Migrations.Sqlite")
                         .CommandTimeout(database.BusyTimeoutSeconds)
-                        // A list in a query is one JSON parameter: its SQL is the same for any length, so it is generated
-                        // and prepared once, not for each of the writer's groups as with a parameter an item.
+                        // A list in a query is one JSON parameter: its SQL is the same for any length, so EF Core generates
+                        // it once, not for each of the writer's groups as with a parameter an item
+                        // (docs/decisions/0010-lists-as-one-json-parameter.md).
                         .UseParameterizedCollectionMode(ParameterTranslationMode.Parameter))
                         .AddInterceptors(services.GetRequiredService<SqliteConnectionSetup>());
                     break;

@@ -75,8 +75,9 @@ public sealed class SmtpMailTransport(
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(smtp.TimeoutSeconds));
-            // Nagle's algorithm holds the end of each message until the relay acknowledges the part before it, which
-            // TCP delays by up to 40 ms: one message every 40 ms, whatever the relay's speed.
+            // Nagle's algorithm holds the end of each message until the relay acknowledges the part before it, which TCP's
+            // delayed acknowledgement puts off: one message per delay, whatever the relay's speed
+            // (docs/decisions/0013-smtp-without-nagle.md).
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {

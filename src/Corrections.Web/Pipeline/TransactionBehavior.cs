@@ -10,7 +10,7 @@ namespace Corrections.Pipeline;
 public interface ITransactionalCommand;
 
 /// <remarks>The database context is taken from the request's scope only for a transactional command: the others, submissions
-/// among them, do not pay for one.</remarks>
+/// among them, do not pay for one (docs/decisions/0014-pooled-database-contexts.md).</remarks>
 public sealed class TransactionBehavior<TMessage, TResponse>(IServiceProvider services, OutboxSignal outbox)
     : IPipelineBehavior<TMessage, TResponse>
     where TMessage : IMessage
