@@ -151,7 +151,9 @@ public sealed class GroupCommitStore(IServiceScopeFactory scopes, StorageMetrics
         if (duplicateKeys.Count == 0)
             return new StoredBefore(repeats, []);
         var open = await OpenReports(db, duplicateKeys).ToListAsync(CancellationToken.None);
-        return new StoredBefore(repeats, open);
+        // Oldest first, should two open reports share a passage (two instances may each have opened one): both join the
+        // older. Sorted here, not in the query, which the index over open reports' keys must answer.
+        return new StoredBefore(repeats, open.OrderBy(r => r.Id).ToList());
     }
 
     /// <summary>The stored submissions of a site with any of the client request ids, per site so that the unique index on both answers.</summary>
@@ -161,12 +163,11 @@ public sealed class GroupCommitStore(IServiceScopeFactory scopes, StorageMetrics
             .Join(db.Reports, s => s.ReportId, r => r.Id, (s, r) => ValueTuple.Create(s.ClientRequestId, new StoredSubmission(r.Id, r.Status, SubmissionOutcome.Repeat, false)));
 
     /// <summary>
-    /// The open reports with any of the keys, oldest first. The status is a constant, so that the index over open
-    /// reports' keys, filtered on it, answers.
+    /// The open reports with any of the keys. The status is a constant, so that the index over open reports' keys,
+    /// filtered on it, answers.
     /// </summary>
     internal static IQueryable<OpenReport> OpenReports(CorrectionsDb db, List<string> duplicateKeys) => db.Reports
         .Where(r => duplicateKeys.Contains(r.DuplicateKey) && r.Status == ReportStatus.New)
-        .OrderBy(r => r.CreatedAt)
         .Select(r => new OpenReport(r.Id, new Passage(r.SiteKey, Passage.PageOf(r.Url), r.Prefix, r.Exact, r.Suffix)));
 
     internal static async Task WriteAsync(CorrectionsDb db, GroupRows rows)

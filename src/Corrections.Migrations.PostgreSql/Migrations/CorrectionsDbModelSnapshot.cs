@@ -178,13 +178,13 @@ namespace Corrections.Migrations.PostgreSql.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("DuplicateKey")
-                        .HasFilter("\"Status\" = 'New'");
-
                     b.HasIndex("ReplyToken")
                         .IsUnique();
 
                     b.HasIndex("CreatedAt", "Id");
+
+                    b.HasIndex("DuplicateKey", "Status")
+                        .HasFilter("\"Status\" = 'New'");
 
                     b.HasIndex("SiteKey", "CreatedAt", "Id");
 

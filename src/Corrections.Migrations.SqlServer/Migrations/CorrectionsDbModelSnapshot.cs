@@ -178,13 +178,13 @@ namespace Corrections.Migrations.SqlServer.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("DuplicateKey")
-                        .HasFilter("[Status] = N'New'");
-
                     b.HasIndex("ReplyToken")
                         .IsUnique();
 
                     b.HasIndex("CreatedAt", "Id");
+
+                    b.HasIndex("DuplicateKey", "Status")
+                        .HasFilter("[Status] = N'New'");
 
                     b.HasIndex("SiteKey", "CreatedAt", "Id");
 

@@ -33,7 +33,29 @@ public sealed class OpenReportsIndexTests
             while (await reader.ReadAsync())
                 plan.Add(reader.GetString(3));
 
-        Assert.Contains(plan, step => step.Contains("USING INDEX IX_Reports_DuplicateKey", StringComparison.Ordinal));
+        Assert.Contains(plan, step => step.Contains("USING INDEX IX_Reports_DuplicateKey_Status (DuplicateKey=? AND Status=?)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task On_SQLite_the_writers_look_up_of_repeats_uses_the_unique_index_of_sites_and_client_request_ids()
+    {
+        using var data = new TestData(DatabaseProvider.Sqlite);
+        await using var db = data.CreateDb();
+        await db.Database.MigrateAsync();
+        var sql = GroupCommitStore.Repeats(db, "demo", ["a", "b"]).ToQueryString();
+        await using var connection = new SqliteConnection(data.ConnectionString);
+        await connection.OpenAsync();
+        await using var explain = connection.CreateCommand();
+        explain.CommandText = "EXPLAIN QUERY PLAN " + sql[sql.IndexOf("SELECT", StringComparison.Ordinal)..];
+        explain.Parameters.AddWithValue("@siteKey", "demo");
+        explain.Parameters.AddWithValue("@clientRequestIds", "[\"a\",\"b\"]");
+
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+            while (await reader.ReadAsync())
+                plan.Add(reader.GetString(3));
+
+        Assert.Contains(plan, step => step.Contains("USING INDEX IX_ReportSubmissions_SiteKey_ClientRequestId (SiteKey=? AND ClientRequestId=?)", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -45,7 +67,7 @@ public sealed class OpenReportsIndexTests
             await db.Database.MigrateAsync();
         await connection.OpenAsync();
         await using var definition = connection.CreateCommand();
-        definition.CommandText = "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'IX_Reports_DuplicateKey'";
+        definition.CommandText = "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'IX_Reports_DuplicateKey_Status'";
 
         var sql = (string?)await definition.ExecuteScalarAsync();
 
@@ -78,6 +100,6 @@ public sealed class OpenReportsIndexTests
             while (await reader.ReadAsync())
                 plan.Add(reader.GetString(0));
 
-        Assert.Contains(plan, step => step.Contains("IX_Reports_DuplicateKey", StringComparison.Ordinal));
+        Assert.Contains(plan, step => step.Contains("IX_Reports_DuplicateKey_Status", StringComparison.Ordinal));
     }
 }

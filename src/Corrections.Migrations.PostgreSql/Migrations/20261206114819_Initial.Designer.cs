@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Corrections.Migrations.PostgreSql.Migrations
 {
     [DbContext(typeof(CorrectionsDb))]
-    [Migration("20261206113232_Initial")]
+    [Migration("20261206114819_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -181,13 +181,13 @@ namespace Corrections.Migrations.PostgreSql.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("DuplicateKey")
-                        .HasFilter("\"Status\" = 'New'");
-
                     b.HasIndex("ReplyToken")
                         .IsUnique();
 
                     b.HasIndex("CreatedAt", "Id");
+
+                    b.HasIndex("DuplicateKey", "Status")
+                        .HasFilter("\"Status\" = 'New'");
 
                     b.HasIndex("SiteKey", "CreatedAt", "Id");
 

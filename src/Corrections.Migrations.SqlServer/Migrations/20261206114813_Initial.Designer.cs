@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Corrections.Migrations.SqlServer.Migrations
 {
     [DbContext(typeof(CorrectionsDb))]
-    [Migration("20261206113226_Initial")]
+    [Migration("20261206114813_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -181,13 +181,13 @@ namespace Corrections.Migrations.SqlServer.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("DuplicateKey")
-                        .HasFilter("[Status] = N'New'");
-
                     b.HasIndex("ReplyToken")
                         .IsUnique();
 
                     b.HasIndex("CreatedAt", "Id");
+
+                    b.HasIndex("DuplicateKey", "Status")
+                        .HasFilter("[Status] = N'New'");
 
                     b.HasIndex("SiteKey", "CreatedAt", "Id");
 

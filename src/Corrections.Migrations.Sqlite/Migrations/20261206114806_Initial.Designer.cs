@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Corrections.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(CorrectionsDb))]
-    [Migration("20261206113219_Initial")]
+    [Migration("20261206114806_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -174,13 +174,13 @@ namespace Corrections.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("DuplicateKey")
-                        .HasFilter("\"Status\" = 'New'");
-
                     b.HasIndex("ReplyToken")
                         .IsUnique();
 
                     b.HasIndex("CreatedAt", "Id");
+
+                    b.HasIndex("DuplicateKey", "Status")
+                        .HasFilter("\"Status\" = 'New'");
 
                     b.HasIndex("SiteKey", "CreatedAt", "Id");
 

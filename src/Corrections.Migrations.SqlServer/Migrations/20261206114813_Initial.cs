@@ -168,9 +168,9 @@ namespace Corrections.Migrations.SqlServer.Migrations
                 columns: new[] { "CreatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
-                name: "IX_Reports_DuplicateKey",
+                name: "IX_Reports_DuplicateKey_Status",
                 table: "Reports",
-                column: "DuplicateKey",
+                columns: new[] { "DuplicateKey", "Status" },
                 filter: "[Status] = N'New'");
 
             migrationBuilder.CreateIndex(
