@@ -13,31 +13,12 @@ using Microsoft.Extensions.Options;
 
 namespace Corrections.Tests.Abuse;
 
-public sealed class AbuseTests : IAsyncLifetime
+public sealed class AbuseTests() : ServiceTest(TestRelay.None)
 {
-    private readonly TestData data = new();
-    private readonly List<CorrectionsApp> apps = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var app in apps)
-            await app.DisposeAsync();
-        data.Dispose();
-    }
-
-    private CorrectionsApp Start(Dictionary<string, string?>? settings = null)
-    {
-        var app = new CorrectionsApp(data, settings: settings);
-        apps.Add(app);
-        return app;
-    }
-
     [Fact]
     public async Task A_client_over_its_limit_gets_429_problem_details_with_retry_after()
     {
-        var app = Start(new() { ["Abuse:ReportsPerClientPerMinute"] = "3" });
+        var app = NewApp(new() { ["Abuse:ReportsPerClientPerMinute"] = "3" });
 
         var responses = new List<HttpResponseMessage>();
         for (var i = 0; i < 4; i++)
@@ -54,7 +35,7 @@ public sealed class AbuseTests : IAsyncLifetime
     [Fact]
     public async Task A_site_over_its_limit_gets_429_whoever_sends()
     {
-        var app = Start(new() { ["Abuse:ReportsPerSitePerMinute"] = "2" });
+        var app = NewApp(new() { ["Abuse:ReportsPerSitePerMinute"] = "2" });
 
         var codes = new List<HttpStatusCode>();
         for (var i = 0; i < 3; i++)
@@ -66,7 +47,7 @@ public sealed class AbuseTests : IAsyncLifetime
     [Fact]
     public async Task A_browser_on_another_origin_gets_403_and_nothing_is_stored()
     {
-        var app = Start();
+        var app = NewApp();
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/reports") { Content = JsonContent.Create(Infrastructure.Reports.Valid()) };
         request.Headers.Add("Origin", "https://evil.example.com");
         var own = new HttpRequestMessage(HttpMethod.Post, "/api/reports") { Content = JsonContent.Create(Infrastructure.Reports.Valid()) };
@@ -86,7 +67,7 @@ public sealed class AbuseTests : IAsyncLifetime
     [InlineData("elapsedMs", 300)]
     public async Task A_report_caught_by_a_bot_trap_gets_202_is_kept_as_spam_and_never_mailed(string field, object value)
     {
-        var app = Start();
+        var app = NewApp();
         var report = Infrastructure.Reports.Valid();
         report[field] = JsonValue.Create(value);
 
@@ -102,7 +83,7 @@ public sealed class AbuseTests : IAsyncLifetime
     [Fact]
     public async Task A_report_sent_after_a_human_pause_with_an_empty_honeypot_is_mailed()
     {
-        var app = Start();
+        var app = NewApp();
         var report = Infrastructure.Reports.Valid();
         report["website"] = "";
         report["elapsedMs"] = 4200;
@@ -121,7 +102,7 @@ public sealed class AbuseTests : IAsyncLifetime
     [InlineData("\"website\": 7")]
     public async Task Bot_trap_fields_of_the_wrong_type_get_400(string field)
     {
-        var app = Start();
+        var app = NewApp();
         var json = Infrastructure.Reports.Valid().ToJsonString().TrimEnd('}') + "," + field + "}";
 
         var response = await app.CreateClient().PostAsync("/api/reports", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
@@ -159,7 +140,7 @@ public sealed class AbuseTests : IAsyncLifetime
     [Fact]
     public async Task Reader_addresses_are_deleted_once_their_report_has_been_closed_for_the_retention_period()
     {
-        var app = Start();
+        var app = NewApp();
         var closed = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "closed one"));
         await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "still open"));
         await app.CreateAdminClient().PostAsJsonAsync($"/api/reports/{closed}/triage", new { action = "reject" });
@@ -179,7 +160,7 @@ public sealed class AbuseTests : IAsyncLifetime
     [Fact]
     public async Task A_reader_address_is_erased_from_every_report_on_request()
     {
-        var app = Start();
+        var app = NewApp();
         await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "one"));
         await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "two"));
         var other = Infrastructure.Reports.Valid(exact: "three");
@@ -199,7 +180,7 @@ public sealed class AbuseTests : IAsyncLifetime
     [Fact]
     public async Task The_services_pages_and_answers_carry_security_headers()
     {
-        var app = Start();
+        var app = NewApp();
 
         foreach (var response in new[] { await app.CreateClient().GetAsync("/triage/nonsense"), await app.SubmitAsync(new JsonObject()) })
         {

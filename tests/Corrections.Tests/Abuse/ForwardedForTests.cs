@@ -6,36 +6,14 @@ using Microsoft.EntityFrameworkCore;
 namespace Corrections.Tests.Abuse;
 
 /// <summary>Per-client limits need the real client address: through the built service on a real socket.</summary>
-public sealed class ForwardedForTests : IDisposable
+public sealed class ForwardedForTests() : ServiceTest(TestRelay.None)
 {
-    private readonly TestData data = new();
-
-    public void Dispose() => data.Dispose();
-
-    private async Task<(ServiceProcess Service, HttpClient Client)> StartAsync(bool trustLoopbackProxy)
+    private async Task<HttpClient> StartAsync(bool trustLoopbackProxy)
     {
-        var port = TestPorts.Next();
-        var environment = data.Environment();
-        environment["Mail__PickupDirectory"] = data.MailFolder;
-        environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        environment["Abuse__ReportsPerClientPerMinute"] = "2";
+        var settings = new Dictionary<string, string?> { ["Abuse:ReportsPerClientPerMinute"] = "2" };
         if (trustLoopbackProxy)
-            environment["Abuse__KnownProxies__0"] = "127.0.0.1";
-        var service = ServiceProcess.Start(environment);
-        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            try
-            {
-                await client.GetAsync("/assets/page.css", deadline.Token);
-                return (service, client);
-            }
-            catch (HttpRequestException) when (!deadline.IsCancellationRequested)
-            {
-                await Task.Delay(100, deadline.Token);
-            }
-        }
+            settings["Abuse:KnownProxies:0"] = "127.0.0.1";
+        return (await StartProcessAsync(settings)).Client;
     }
 
     private static async Task<HttpStatusCode> SubmitFrom(HttpClient client, string forwardedFor, int n)
@@ -48,17 +26,14 @@ public sealed class ForwardedForTests : IDisposable
     [Fact]
     public async Task Behind_a_known_proxy_each_forwarded_client_has_its_own_limit()
     {
-        var (service, client) = await StartAsync(trustLoopbackProxy: true);
-        using (service)
-        using (client)
-        {
-            var first = new[] { await SubmitFrom(client, "203.0.113.1", 1), await SubmitFrom(client, "203.0.113.1", 2), await SubmitFrom(client, "203.0.113.1", 3) };
-            var second = await SubmitFrom(client, "203.0.113.2", 1);
+        var client = await StartAsync(trustLoopbackProxy: true);
 
-            Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests], first);
-            Assert.Equal(HttpStatusCode.Accepted, second);
-        }
-        await using var db = data.CreateDb();
+        var first = new[] { await SubmitFrom(client, "203.0.113.1", 1), await SubmitFrom(client, "203.0.113.1", 2), await SubmitFrom(client, "203.0.113.1", 3) };
+        var second = await SubmitFrom(client, "203.0.113.2", 1);
+
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests], first);
+        Assert.Equal(HttpStatusCode.Accepted, second);
+        await using var db = Data.CreateDb();
         var hashes = await db.ReportSubmissions.Select(s => s.ClientHash).ToListAsync();
         Assert.Equal(3, hashes.Count);
         Assert.All(hashes, h => Assert.Matches("^[0-9a-f]{32}$", h));
@@ -68,13 +43,10 @@ public sealed class ForwardedForTests : IDisposable
     [Fact]
     public async Task From_an_unknown_proxy_the_forwarded_address_is_ignored()
     {
-        var (service, client) = await StartAsync(trustLoopbackProxy: false);
-        using (service)
-        using (client)
-        {
-            var codes = new[] { await SubmitFrom(client, "203.0.113.1", 1), await SubmitFrom(client, "203.0.113.2", 1), await SubmitFrom(client, "203.0.113.3", 1) };
+        var client = await StartAsync(trustLoopbackProxy: false);
 
-            Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests], codes);
-        }
+        var codes = new[] { await SubmitFrom(client, "203.0.113.1", 1), await SubmitFrom(client, "203.0.113.2", 1), await SubmitFrom(client, "203.0.113.3", 1) };
+
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests], codes);
     }
 }

@@ -16,22 +16,9 @@ namespace Corrections.Tests.Abuse;
 /// Thousands of random and hostile submissions: the service never answers 5xx, never stores half a report, and every
 /// report it keeps renders into a mail with no injected header, recipient or live markup.
 /// </summary>
-public sealed partial class HostilePayloadTests : IAsyncLifetime
+public sealed partial class HostilePayloadTests() : ServiceTest(TestRelay.None)
 {
-    private readonly TestData data = new();
-    private CorrectionsApp app = null!;
-
-    public Task InitializeAsync()
-    {
-        app = new CorrectionsApp(data, settings: new Dictionary<string, string?> { ["Abuse:MinimumFillMilliseconds"] = "0" });
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await app.DisposeAsync();
-        data.Dispose();
-    }
+    protected override Dictionary<string, string?> Settings => new() { ["Abuse:MinimumFillMilliseconds"] = "0" };
 
     private static readonly string[] Naughty =
     [
@@ -95,7 +82,7 @@ public sealed partial class HostilePayloadTests : IAsyncLifetime
     [Fact]
     public async Task Hostile_payloads_never_get_a_5xx_never_half_store_and_always_render_a_safe_mail()
     {
-        var client = app.CreateClient();
+        var client = App.CreateClient();
         var statuses = new Dictionary<HttpStatusCode, int>();
 
         await Payload.SampleAsync(async body =>
@@ -115,7 +102,7 @@ public sealed partial class HostilePayloadTests : IAsyncLifetime
 
     private async Task EveryStoredReportIsWholeAndRendersSafelyAsync()
     {
-        await using var scope = app.Services.CreateAsyncScope();
+        await using var scope = App.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
         var mail = scope.ServiceProvider.GetRequiredService<EditorMail>();
         var site = scope.ServiceProvider.GetRequiredService<SiteDirectory>().Find("demo")!;

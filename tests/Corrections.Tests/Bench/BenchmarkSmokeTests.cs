@@ -7,48 +7,41 @@ using Microsoft.EntityFrameworkCore;
 namespace Corrections.Tests.Bench;
 
 /// <summary>The benchmark code, run for a few requests so that it keeps working; nothing here is timed.</summary>
-public sealed class BenchmarkSmokeTests : IDisposable
+public sealed class BenchmarkSmokeTests() : ServiceTest(TestRelay.None)
 {
-    private readonly TestData data = new();
-
-    public void Dispose() => data.Dispose();
-
     [Fact]
     public async Task The_load_generator_sends_distinct_reports_that_the_service_stores_each_once()
     {
-        await using var app = new CorrectionsApp(data);
-        var generator = new LoadGenerator(app.CreateClient(), app.Server.BaseAddress, new ReportBodies(ReportBodies.NewRunId()));
+        var generator = new LoadGenerator(App.CreateClient(), App.Server.BaseAddress, new ReportBodies(ReportBodies.NewRunId()));
 
         var result = await generator.RunClosedLoopAsync(connections: 2, TimeSpan.FromMinutes(1), TimeSpan.Zero, maxRequests: 10);
 
         Assert.Equal(10, result.Count(HttpStatusCode.Accepted));
         Assert.True(result.Accepted.P50 <= result.Accepted.P99);
-        Assert.Equal(10, await app.QueryAsync(db => db.Reports.CountAsync()));
-        Assert.Equal(10, await app.QueryAsync(db => db.Reports.Select(r => r.Exact).Distinct().CountAsync()));
+        Assert.Equal(10, await App.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(10, await App.QueryAsync(db => db.Reports.Select(r => r.Exact).Distinct().CountAsync()));
     }
 
     [Fact]
     public async Task With_a_number_of_passages_the_load_generators_readers_join_that_many_reports()
     {
-        await using var app = new CorrectionsApp(data);
-        var generator = new LoadGenerator(app.CreateClient(), app.Server.BaseAddress, new ReportBodies(ReportBodies.NewRunId(), passages: 2));
+        var generator = new LoadGenerator(App.CreateClient(), App.Server.BaseAddress, new ReportBodies(ReportBodies.NewRunId(), passages: 2));
 
         var result = await generator.RunClosedLoopAsync(connections: 2, TimeSpan.FromMinutes(1), TimeSpan.Zero, maxRequests: 10);
 
         Assert.Equal(10, result.Count(HttpStatusCode.Accepted));
-        Assert.Equal(2, await app.QueryAsync(db => db.Reports.CountAsync()));
-        Assert.Equal(10, await app.QueryAsync(db => db.Reports.SumAsync(r => r.ReaderCount)));
-        Assert.Equal(10, await app.QueryAsync(db => db.ReportSubmissions.CountAsync()));
+        Assert.Equal(2, await App.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(10, await App.QueryAsync(db => db.Reports.SumAsync(r => r.ReaderCount)));
+        Assert.Equal(10, await App.QueryAsync(db => db.ReportSubmissions.CountAsync()));
     }
 
     [SkippableFact]
     public async Task The_mail_backlog_count_sees_what_was_sent_and_what_waits()
     {
-        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "The benchmark reads the backlog from the embedded SQLite file");
-        await using var app = new CorrectionsApp(data);
-        await app.SeedReportsAsync(2, dueAt: app.Time.GetUtcNow().AddDays(1));
+        Skip.If(Data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "The benchmark reads the backlog from the embedded SQLite file");
+        await App.SeedReportsAsync(2, dueAt: App.Time.GetUtcNow().AddDays(1));
 
-        var backlog = await SubmissionsBenchmark.MailBacklogAsync(data.DatabasePath, drain: false);
+        var backlog = await SubmissionsBenchmark.MailBacklogAsync(Data.DatabasePath, drain: false);
 
         Assert.Equal("Mail when the load stopped: 0 sent, 2 waiting.", backlog);
     }
@@ -72,8 +65,8 @@ public sealed class BenchmarkSmokeTests : IDisposable
     [SkippableFact]
     public async Task The_textbook_endpoint_stores_each_report_with_its_submission_and_outbox_row()
     {
-        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "The textbook endpoint runs on a SQLite file");
-        await using var textbook = await TextbookEndpoint.BuildAsync("http://127.0.0.1:0", data.DatabasePath);
+        Skip.If(Data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "The textbook endpoint runs on a SQLite file");
+        await using var textbook = await TextbookEndpoint.BuildAsync("http://127.0.0.1:0", Data.DatabasePath);
         await textbook.StartAsync();
         using var client = LoadGenerator.CreateClient(2);
 
@@ -81,7 +74,7 @@ public sealed class BenchmarkSmokeTests : IDisposable
         await textbook.StopAsync();
 
         Assert.Equal(6, result.Count(HttpStatusCode.Accepted));
-        await using var db = data.CreateDb();
+        await using var db = Data.CreateDb();
         Assert.Equal(6, await db.Reports.CountAsync());
         Assert.Equal(6, await db.ReportSubmissions.CountAsync());
         Assert.Equal(6, await db.Outbox.CountAsync());
@@ -91,12 +84,11 @@ public sealed class BenchmarkSmokeTests : IDisposable
     public async Task The_service_metrics_count_the_reports_committed_and_the_memory_allocated_in_between()
     {
         // A process of its own: services built in the test process would also export one another's measurements.
-        await using var smtp = TestSmtpServer.StartNew();
-        await using var service = await LiveService.StartAsync(data, smtp.Port);
+        var service = await StartProcessAsync();
         var before = await ServiceMetrics.ReadAsync(service.Client, service.BaseAddress);
 
         foreach (var i in Enumerable.Range(0, 3))
-            await service.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"));
+            await service.Client.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"));
         // The exporter may answer a scrape from its cache for a moment.
         var during = before!;
         await service.WaitUntilAsync(async () => (during = (await ServiceMetrics.ReadAsync(service.Client, service.BaseAddress))! - before!).Reports >= 3);
@@ -112,13 +104,12 @@ public sealed class BenchmarkSmokeTests : IDisposable
     [Fact]
     public async Task The_end_to_end_run_pairs_each_202_with_its_mail()
     {
-        await using var sink = SmtpSink.Start();
-        await using var app = new CorrectionsApp(data, settings: new Dictionary<string, string?>
+        var sink = Track(SmtpSink.Start());
+        var app = StartApp(new()
         {
             ["Mail:Smtp:Host"] = "127.0.0.1",
             ["Mail:Smtp:Port"] = sink.Port.ToString(),
         });
-        _ = app.Server;
 
         var run = await EndToEndBenchmark.RunAsync(app.Server.BaseAddress, sink, rate: 20, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(30), app.CreateClient());
 
@@ -130,29 +121,27 @@ public sealed class BenchmarkSmokeTests : IDisposable
     [SkippableFact]
     public async Task The_mail_benchmark_stores_reports_with_their_outbox_rows_as_the_service_does()
     {
-        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "The mail benchmark seeds a SQLite file; tests/run.sh runs this on SQLite");
-        await MailBenchmark.InsertReportsAsync(data.Folder, 3);
+        Skip.If(Data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "The mail benchmark seeds a SQLite file; tests/run.sh runs this on SQLite");
+        await MailBenchmark.InsertReportsAsync(Data.Folder, 3);
 
-        await using var app = new CorrectionsApp(data);
-        await app.WaitUntilAsync(async () => (await app.OutboxAsync()).All(m => m.State == OutboxState.Done));
+        await App.WaitUntilAsync(async () => (await App.OutboxAsync()).All(m => m.State == OutboxState.Done));
 
-        Assert.Equal(3, await app.QueryAsync(db => db.Reports.CountAsync()));
-        Assert.Equal(3, Directory.GetFiles(data.MailFolder, "*.eml").Length);
+        Assert.Equal(3, await App.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(3, Directory.GetFiles(Data.MailFolder, "*.eml").Length);
     }
 
     [SkippableFact]
     public async Task The_admin_benchmark_fills_a_database_that_the_service_reads_and_lists_page_by_page()
     {
-        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "The admin benchmark fills a SQLite file; tests/run.sh runs this on SQLite");
-        var filled = await AdminDatabase.FillAsync(data.Folder, 300);
+        Skip.If(Data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "The admin benchmark fills a SQLite file; tests/run.sh runs this on SQLite");
+        var filled = await AdminDatabase.FillAsync(Data.Folder, 300);
 
-        await using var app = new CorrectionsApp(data);
-        var measured = await AdminBenchmark.MeasureAsync(app.CreateAdminClient(), requests: 2, depth: 3);
-        var (exported, _) = await AdminBenchmark.ExportAsync(app.CreateAdminClient());
+        var measured = await AdminBenchmark.MeasureAsync(App.CreateAdminClient(), requests: 2, depth: 3);
+        var (exported, _) = await AdminBenchmark.ExportAsync(App.CreateAdminClient());
 
-        Assert.Equal(300, await app.QueryAsync(db => db.Reports.CountAsync()));
-        Assert.Equal(filled.Submissions, await app.QueryAsync(db => db.ReportSubmissions.LongCountAsync()));
-        Assert.Equal(300, await app.QueryAsync(db => db.Outbox.CountAsync(m => m.State == OutboxState.Done)));
+        Assert.Equal(300, await App.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(filled.Submissions, await App.QueryAsync(db => db.ReportSubmissions.LongCountAsync()));
+        Assert.Equal(300, await App.QueryAsync(db => db.Outbox.CountAsync(m => m.State == OutboxState.Done)));
         Assert.Equal(3, measured.PagesWalked);
         Assert.Contains(measured.Rows, r => r.What == "reports, page 4");
         Assert.All(measured.Rows, r => Assert.Equal((2, 0), (r.Latencies.Count, r.Failures)));

@@ -2,12 +2,8 @@ using Corrections.Tests.Infrastructure;
 
 namespace Corrections.Tests.Configuration;
 
-public sealed class StartupValidationTests : IDisposable
+public sealed class StartupValidationTests() : ServiceTest(TestRelay.None)
 {
-    private readonly TestData data = new();
-
-    public void Dispose() => data.Dispose();
-
     [Theory]
     [InlineData("Sites:0:Editors:1", "not-an-address", "Sites:0:Editors:1 is not an email address")]
     [InlineData("Sites:0:Origins:0", "news.example.org", "Sites:0:Origins:0 is not an origin")]
@@ -25,11 +21,7 @@ public sealed class StartupValidationTests : IDisposable
     [InlineData("Instance:Name", "web/1", "Instance:Name must be 1-40 letters, digits")]
     public async Task A_bad_configuration_value_stops_the_start_with_a_message_naming_the_key(string key, string value, string expected)
     {
-        var environment = data.Environment();
-        environment["Mail__PickupDirectory"] = data.MailFolder;
-        environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-        environment[key.Replace(":", "__")] = value;
-        using var service = ServiceProcess.Start(environment);
+        var service = RunProcess(new() { [key] = value });
 
         var exitCode = await service.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
@@ -41,12 +33,11 @@ public sealed class StartupValidationTests : IDisposable
     [Fact]
     public async Task An_api_key_name_too_long_for_the_history_stops_the_start()
     {
-        var environment = data.Environment();
-        environment["Mail__PickupDirectory"] = data.MailFolder;
-        environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-        environment["Admin__ApiKeys__0__Name"] = new string('n', 101);
-        environment["Admin__ApiKeys__0__Key"] = "a-long-enough-secret-for-an-api-key";
-        using var service = ServiceProcess.Start(environment);
+        var service = RunProcess(new()
+        {
+            ["Admin:ApiKeys:0:Name"] = new string('n', 101),
+            ["Admin:ApiKeys:0:Key"] = "a-long-enough-secret-for-an-api-key",
+        });
 
         var exitCode = await service.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
@@ -57,9 +48,7 @@ public sealed class StartupValidationTests : IDisposable
     [Fact]
     public async Task The_repository_defaults_start_the_service()
     {
-        await using var app = new CorrectionsApp(data);
-
-        var response = await app.SubmitAsync(Infrastructure.Reports.Valid());
+        var response = await App.SubmitAsync(Infrastructure.Reports.Valid());
 
         Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
     }

@@ -3,7 +3,6 @@ using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Features.Outbox;
 using Corrections.Features.Reports.Admin;
-using Corrections.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
 namespace Corrections.Tests.Data;

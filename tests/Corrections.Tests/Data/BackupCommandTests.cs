@@ -11,35 +11,21 @@ namespace Corrections.Tests.Data;
 
 /// <summary>The <c>backup</c> command copies the SQLite database through SQLite, also while the service takes reports.</summary>
 [Collection(ServiceProcessCollection.Name)]
-public sealed class BackupCommandTests : IAsyncLifetime
+public sealed class BackupCommandTests() : ServiceTest(database: DatabaseProvider.Sqlite)
 {
     private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(90);
 
-    private readonly TestData data = new(DatabaseProvider.Sqlite);
-    private readonly TestSmtpServer smtp = TestSmtpServer.StartNew();
-    private LiveService? service;
-
-    private string Target => Path.Combine(data.Folder, "backups", "nightly", "corrections.db");
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (service is not null)
-            await service.DisposeAsync();
-        await smtp.DisposeAsync();
-        data.Dispose();
-    }
+    private string Target => Path.Combine(Data.Folder, "backups", "nightly", "corrections.db");
 
     [Fact]
     public async Task A_backup_taken_while_clients_post_reports_passes_the_integrity_check_and_holds_every_report_answered_202_before_it_began()
     {
         const int clients = 6;
         const int reportsPerClient = 1000;
-        var live = service = await LiveService.StartAsync(data, smtp.Port, new Dictionary<string, string> { ["Abuse:ReportsPerSitePerMinute"] = "0" });
+        var live = await StartProcessAsync();
         // A long read, as an operator's open sqlite3 shell makes: while it lasts, nothing committed after it began is
         // copied from the log into the database file, so the reports of the load are in corrections.db-wal alone.
-        await using var longRead = OpenReadOnly(data.DatabasePath);
+        await using var longRead = OpenReadOnly(Data.DatabasePath);
         await using (var begin = longRead.CreateCommand())
         {
             begin.CommandText = """BEGIN; SELECT count(*) FROM "Reports";""";
@@ -52,9 +38,9 @@ public sealed class BackupCommandTests : IAsyncLifetime
         {
             for (var i = 0; i < reportsPerClient && !stopLoad.IsCancellationRequested; i++)
             {
-                using var response = await live.SubmitAsync(Infrastructure.Reports.Valid(exact: $"mistake {client}-{i}"));
+                using var response = await live.Client.SubmitAsync(Infrastructure.Reports.Valid(exact: $"mistake {client}-{i}"));
                 if (response.StatusCode == HttpStatusCode.Accepted)
-                    accepted.Enqueue(await LiveService.IdOf(response));
+                    accepted.Enqueue(await Infrastructure.Reports.IdOf(response));
                 else
                     unexpected.Enqueue(response.StatusCode);
             }
@@ -62,7 +48,7 @@ public sealed class BackupCommandTests : IAsyncLifetime
         await live.WaitUntilAsync(() => Task.FromResult(accepted.Count >= 100), what: "The load under way");
 
         var answeredBefore = accepted.ToArray();
-        using var backup = ServiceProcess.Start(data.Environment(), "backup", Target);
+        var backup = RunProcess(null, "backup", Target);
         var exitCode = await backup.WaitForExitAsync(ProcessTimeout);
         var loadOutlastedTheBackup = !load.All(client => client.IsCompleted);
         await stopLoad.CancelAsync();
@@ -89,7 +75,7 @@ public sealed class BackupCommandTests : IAsyncLifetime
         Directory.CreateDirectory(Path.GetDirectoryName(Target)!);
         await File.WriteAllTextAsync(Target, "last night's backup");
 
-        using var backup = ServiceProcess.Start(data.Environment(), "backup", Target);
+        var backup = RunProcess(null, "backup", Target);
 
         Assert.Equal(1, await backup.WaitForExitAsync(ProcessTimeout));
         Assert.Contains($"{Target} already exists; a backup never overwrites it.", backup.Output);
@@ -101,35 +87,28 @@ public sealed class BackupCommandTests : IAsyncLifetime
     public async Task A_database_locked_by_another_process_is_waited_for_and_then_backed_up()
     {
         await MigrateAsync();
-        var environment = data.Environment();
-        environment["Database__BusyTimeoutSeconds"] = "60";
 
         ServiceProcess backup;
         await using (var locker = await LockExclusivelyAsync())
         {
-            backup = ServiceProcess.Start(environment, "backup", Target);
+            backup = RunProcess(new() { ["Database:BusyTimeoutSeconds"] = "60" }, "backup", Target);
             await backup.WaitForOutputAsync("Backing up", timeout: ProcessTimeout);
             await Task.Delay(TimeSpan.FromSeconds(1));
             Assert.False(backup.HasExited, $"the backup should wait for the lock:\n{backup.Output}");
         }
-        using (backup)
-        {
-            var exitCode = await backup.WaitForExitAsync(ProcessTimeout);
+        var exitCode = await backup.WaitForExitAsync(ProcessTimeout);
 
-            Assert.True(exitCode == 0, $"backup exited with {exitCode}:\n{backup.Output}");
-            Assert.Equal("ok", IntegrityCheck(Target));
-        }
+        Assert.True(exitCode == 0, $"backup exited with {exitCode}:\n{backup.Output}");
+        Assert.Equal("ok", IntegrityCheck(Target));
     }
 
     [Fact]
     public async Task A_database_locked_for_longer_than_BusyTimeoutSeconds_fails_with_exit_code_1_and_leaves_no_file()
     {
         await MigrateAsync();
-        var environment = data.Environment();
-        environment["Database__BusyTimeoutSeconds"] = "1";
         await using var locker = await LockExclusivelyAsync();
 
-        using var backup = ServiceProcess.Start(environment, "backup", Target);
+        var backup = RunProcess(new() { ["Database:BusyTimeoutSeconds"] = "1" }, "backup", Target);
 
         Assert.Equal(1, await backup.WaitForExitAsync(ProcessTimeout));
         Assert.Contains("The database stayed locked for longer than Database:BusyTimeoutSeconds (1 s); no backup was written.", backup.Output);
@@ -142,15 +121,14 @@ public sealed class BackupCommandTests : IAsyncLifetime
     public async Task On_a_database_server_the_command_names_the_servers_own_tools_and_exits_with_1(DatabaseProvider provider, string tool)
     {
         var closedPort = TestPorts.Next();
-        var environment = new Dictionary<string, string>
+
+        var backup = RunProcess(new()
         {
-            ["Database__Provider"] = provider.ToString(),
-            ["ConnectionStrings__Corrections"] = provider == DatabaseProvider.PostgreSql
+            ["Database:Provider"] = provider.ToString(),
+            ["ConnectionStrings:Corrections"] = provider == DatabaseProvider.PostgreSql
                 ? $"Host=127.0.0.1;Port={closedPort};Username=postgres;Timeout=5"
                 : $"Server=127.0.0.1,{closedPort};Connect Timeout=5;TrustServerCertificate=true",
-        };
-
-        using var backup = ServiceProcess.Start(environment, "backup", Target);
+        }, "backup", Target);
 
         Assert.Equal(1, await backup.WaitForExitAsync(ProcessTimeout));
         Assert.Contains($"Database:Provider is {provider}", backup.Output);
@@ -160,15 +138,15 @@ public sealed class BackupCommandTests : IAsyncLifetime
 
     private async Task MigrateAsync()
     {
-        await using (var db = data.CreateDb())
+        await using (var db = Data.CreateDb())
             await DatabaseSetup.MigrateAsync(db, CancellationToken.None);
-        data.ClearSqlitePool();
+        Data.ClearSqlitePool();
     }
 
     /// <summary>A connection that holds the database file in exclusive locking mode: readers, too, wait until it closes.</summary>
     private async Task<SqliteConnection> LockExclusivelyAsync()
     {
-        var locker = new SqliteConnection($"Data Source={data.DatabasePath};Pooling=False");
+        var locker = new SqliteConnection($"Data Source={Data.DatabasePath};Pooling=False");
         await locker.OpenAsync();
         await using var command = locker.CreateCommand();
         command.CommandText = """PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; CREATE TABLE "Held"(x);""";

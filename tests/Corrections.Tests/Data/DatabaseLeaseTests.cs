@@ -9,25 +9,9 @@ using Microsoft.Extensions.Hosting;
 namespace Corrections.Tests.Data;
 
 /// <summary>Work that must run on one instance at a time goes to whichever holds its lease row in the database.</summary>
-public sealed class DatabaseLeaseTests : IAsyncLifetime
+public sealed class DatabaseLeaseTests() : ServiceTest(TestRelay.None)
 {
     private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
-
-    private readonly TestData data = new();
-    private CorrectionsApp app = null!;
-
-    public Task InitializeAsync()
-    {
-        app = new CorrectionsApp(data);
-        _ = app.Server; // migrates the database
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await app.DisposeAsync();
-        data.Dispose();
-    }
 
     private int instances;
 
@@ -36,7 +20,7 @@ public sealed class DatabaseLeaseTests : IAsyncLifetime
 
     /// <summary>The lease as the instance named <paramref name="name"/> has it, in this run of it.</summary>
     private DatabaseLease Instance(string name) =>
-        new(app.Services.GetRequiredService<IServiceScopeFactory>(), app.Time, Instances.SharingTheDatabase(name));
+        new(App.Services.GetRequiredService<IServiceScopeFactory>(), App.Time, Instances.SharingTheDatabase(name));
 
     [Fact]
     public async Task Of_instances_competing_for_a_free_lease_exactly_one_gets_it()
@@ -47,7 +31,7 @@ public sealed class DatabaseLeaseTests : IAsyncLifetime
 
         Assert.Single(won, w => w);
         var holder = instances[Array.IndexOf(won, true)];
-        Assert.Equal(holder.Owner, (await app.QueryAsync(db => db.Leases.SingleAsync(l => l.Name == "job"))).Owner);
+        Assert.Equal(holder.Owner, (await App.QueryAsync(db => db.Leases.SingleAsync(l => l.Name == "job"))).Owner);
     }
 
     [Fact]
@@ -58,9 +42,9 @@ public sealed class DatabaseLeaseTests : IAsyncLifetime
 
         Assert.True(await first.TryAcquireAsync("job", Minute, CancellationToken.None));
         Assert.False(await second.TryAcquireAsync("job", Minute, CancellationToken.None));
-        app.Time.Advance(TimeSpan.FromSeconds(50));
+        App.Time.Advance(TimeSpan.FromSeconds(50));
         Assert.True(await first.TryAcquireAsync("job", Minute, CancellationToken.None));
-        app.Time.Advance(TimeSpan.FromSeconds(50));
+        App.Time.Advance(TimeSpan.FromSeconds(50));
         Assert.False(await second.TryAcquireAsync("job", Minute, CancellationToken.None));
     }
 
@@ -69,7 +53,7 @@ public sealed class DatabaseLeaseTests : IAsyncLifetime
     {
         var old = Instance();
         Assert.True(await old.TryAcquireAsync("job", Minute, CancellationToken.None));
-        app.Time.Advance(Minute + TimeSpan.FromSeconds(1));
+        App.Time.Advance(Minute + TimeSpan.FromSeconds(1));
         var others = Enumerable.Range(0, 8).Select(_ => Instance()).ToList();
 
         var won = await Task.WhenAll(others.Select(i => Task.Run(() => i.TryAcquireAsync("job", Minute, CancellationToken.None))));
@@ -101,18 +85,18 @@ public sealed class DatabaseLeaseTests : IAsyncLifetime
 
         Assert.False(await other.TryAcquireAsync("job", Minute, CancellationToken.None));
         Assert.True(await restarted.TryAcquireAsync("job", Minute, CancellationToken.None));
-        Assert.Equal("web-1", (await app.QueryAsync(db => db.Leases.SingleAsync(l => l.Name == "job"))).Owner);
+        Assert.Equal("web-1", (await App.QueryAsync(db => db.Leases.SingleAsync(l => l.Name == "job"))).Owner);
     }
 
     [Fact]
     public async Task A_service_that_stops_gives_up_the_retention_jobs_lease()
     {
-        var owner = app.Services.GetRequiredService<DatabaseLease>().Owner;
-        await app.WaitUntilAsync(() => app.QueryAsync(db => db.Leases.AnyAsync(l => l.Name == ReaderEmailRetention.LeaseName && l.Owner == owner)));
+        var owner = App.Services.GetRequiredService<DatabaseLease>().Owner;
+        await App.WaitUntilAsync(() => App.QueryAsync(db => db.Leases.AnyAsync(l => l.Name == ReaderEmailRetention.LeaseName && l.Owner == owner)));
 
-        await app.DisposeAsync();
+        await App.DisposeAsync();
 
-        Assert.False(await data.QueryAsync(db => db.Leases.AnyAsync(l => l.Name == ReaderEmailRetention.LeaseName)));
+        Assert.False(await Data.QueryAsync(db => db.Leases.AnyAsync(l => l.Name == ReaderEmailRetention.LeaseName)));
     }
 
     [Fact]
@@ -128,18 +112,18 @@ public sealed class DatabaseLeaseTests : IAsyncLifetime
     [Fact]
     public async Task The_reader_address_retention_job_runs_only_on_the_instance_that_holds_its_lease()
     {
-        var closed = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
-        await app.CreateAdminClient().PostAsJsonAsync($"/api/reports/{closed}/triage", new { action = "reject" });
-        var retention = app.Services.GetServices<IHostedService>().OfType<ReaderEmailRetention>().Single();
-        await app.QueryAsync(db => db.Leases.Where(l => l.Name == ReaderEmailRetention.LeaseName).ExecuteDeleteAsync());
+        var closed = await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        await App.CreateAdminClient().PostAsJsonAsync($"/api/reports/{closed}/triage", new { action = "reject" });
+        var retention = App.Services.GetServices<IHostedService>().OfType<ReaderEmailRetention>().Single();
+        await App.QueryAsync(db => db.Leases.Where(l => l.Name == ReaderEmailRetention.LeaseName).ExecuteDeleteAsync());
         Assert.True(await Instance().TryAcquireAsync(ReaderEmailRetention.LeaseName, TimeSpan.FromHours(40 * 24), CancellationToken.None));
-        app.Time.Advance(TimeSpan.FromDays(31));
+        App.Time.Advance(TimeSpan.FromDays(31));
 
         Assert.False(await retention.RunOnThisInstanceAsync(CancellationToken.None));
-        Assert.NotNull(await app.QueryAsync(db => db.ReportSubmissions.Select(s => s.ReaderEmail).SingleAsync()));
+        Assert.NotNull(await App.QueryAsync(db => db.ReportSubmissions.Select(s => s.ReaderEmail).SingleAsync()));
 
-        app.Time.Advance(TimeSpan.FromDays(10));
+        App.Time.Advance(TimeSpan.FromDays(10));
         Assert.True(await retention.RunOnThisInstanceAsync(CancellationToken.None));
-        Assert.Null(await app.QueryAsync(db => db.ReportSubmissions.Select(s => s.ReaderEmail).SingleAsync()));
+        Assert.Null(await App.QueryAsync(db => db.ReportSubmissions.Select(s => s.ReaderEmail).SingleAsync()));
     }
 }

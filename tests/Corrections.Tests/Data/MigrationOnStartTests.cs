@@ -6,29 +6,20 @@ using Microsoft.EntityFrameworkCore;
 namespace Corrections.Tests.Data;
 
 /// <summary>The database is migrated by the <c>migrate</c> command, or at start where <c>Database:MigrateOnStartup</c> says so.</summary>
-public sealed class MigrationOnStartTests : IDisposable
+public sealed class MigrationOnStartTests() : ServiceTest(TestRelay.None)
 {
     private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(90);
 
-    private readonly TestData data = new();
-    private readonly int port = TestPorts.Next();
+    /// <summary>The service's own default unless told: on SQLite it migrates at start, on a database server it does not.</summary>
+    private static Dictionary<string, string?> MigrateOnStartup(bool? migrate) =>
+        new() { ["Database:MigrateOnStartup"] = migrate is { } on ? (on ? "true" : "false") : null };
 
-    public void Dispose() => data.Dispose();
-
-    private Dictionary<string, string> Environment(bool? migrateOnStartup)
+    private async Task<ServiceProcess> MigrateAsync(string? connectionString = null, int expectedExitCode = 0)
     {
-        var environment = data.Environment();
-        environment.Remove("Database__MigrateOnStartup");
-        if (migrateOnStartup is { } migrate)
-            environment["Database__MigrateOnStartup"] = migrate ? "true" : "false";
-        environment["Mail__PickupDirectory"] = data.MailFolder;
-        environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        return environment;
-    }
-
-    private async Task<ServiceProcess> MigrateAsync(Dictionary<string, string> environment, int expectedExitCode = 0)
-    {
-        var command = ServiceProcess.Start(environment, "migrate");
+        var settings = MigrateOnStartup(null);
+        if (connectionString is not null)
+            settings["ConnectionStrings:Corrections"] = connectionString;
+        var command = RunProcess(settings, "migrate");
         var exitCode = await command.WaitForExitAsync(ProcessTimeout);
         Assert.True(exitCode == expectedExitCode, $"migrate exited with {exitCode}:\n{command.Output}");
         return command;
@@ -37,29 +28,28 @@ public sealed class MigrationOnStartTests : IDisposable
     [Fact]
     public async Task The_migrate_command_applies_the_migrations_and_exits_and_a_second_run_has_nothing_to_do()
     {
-        using var first = await MigrateAsync(Environment(null));
-        using var second = await MigrateAsync(Environment(null));
+        var first = await MigrateAsync();
+        var second = await MigrateAsync();
 
-        Assert.Matches($@"Applied 1 migration\(s\) to the {data.Provider} database: \d+_Initial", first.Output);
-        Assert.Contains($"The {data.Provider} database is up to date.", second.Output);
-        await using var db = data.CreateDb();
+        Assert.Matches($@"Applied 1 migration\(s\) to the {Data.Provider} database: \d+_Initial", first.Output);
+        Assert.Contains($"The {Data.Provider} database is up to date.", second.Output);
+        await using var db = Data.CreateDb();
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
     }
 
     [Fact]
     public async Task The_migrate_command_exits_with_1_and_the_reason_when_the_database_cannot_be_reached()
     {
-        var environment = Environment(null);
         var closedPort = TestPorts.Next();
-        File.WriteAllText(Path.Combine(data.Folder, "a-file"), "");
-        environment["ConnectionStrings__Corrections"] = data.Provider switch
+        File.WriteAllText(Path.Combine(Data.Folder, "a-file"), "");
+        var unreachable = Data.Provider switch
         {
             DatabaseProvider.PostgreSql => $"Host=127.0.0.1;Port={closedPort};Username=postgres;Timeout=5",
             DatabaseProvider.SqlServer => $"Server=127.0.0.1,{closedPort};Connect Timeout=5;TrustServerCertificate=true",
-            _ => $"Data Source={Path.Combine(data.Folder, "a-file", "corrections.db")}",
+            _ => $"Data Source={Path.Combine(Data.Folder, "a-file", "corrections.db")}",
         };
 
-        using var command = await MigrateAsync(environment, expectedExitCode: 1);
+        var command = await MigrateAsync(unreachable, expectedExitCode: 1);
 
         Assert.Contains("Migrating the database failed: ", command.Output);
     }
@@ -67,7 +57,7 @@ public sealed class MigrationOnStartTests : IDisposable
     [Fact]
     public async Task With_MigrateOnStartup_off_the_service_refuses_to_start_on_a_database_that_lacks_migrations()
     {
-        using var service = ServiceProcess.Start(Environment(migrateOnStartup: false));
+        var service = RunProcess(MigrateOnStartup(false));
 
         var exitCode = await service.WaitForExitAsync(ProcessTimeout);
 
@@ -79,13 +69,10 @@ public sealed class MigrationOnStartTests : IDisposable
     [Fact]
     public async Task After_the_migrate_command_the_service_starts_without_migrating_and_takes_reports()
     {
-        (await MigrateAsync(Environment(null))).Dispose();
-        using var service = ServiceProcess.Start(Environment(migrateOnStartup: false));
-        var address = new Uri($"http://127.0.0.1:{port}");
-        await service.WaitUntilAnsweringAsync(address, ProcessTimeout);
+        await MigrateAsync();
+        var service = await StartProcessAsync(MigrateOnStartup(false));
 
-        using var client = new HttpClient { BaseAddress = address };
-        var response = await client.PostAsync("/api/reports", System.Net.Http.Json.JsonContent.Create(Infrastructure.Reports.Valid()));
+        var response = await service.Client.SubmitAsync(Infrastructure.Reports.Valid());
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
@@ -93,8 +80,8 @@ public sealed class MigrationOnStartTests : IDisposable
     [SkippableFact]
     public async Task On_a_database_server_the_service_does_not_migrate_at_start_unless_told_to()
     {
-        Skip.If(data.Provider == DatabaseProvider.Sqlite, "This run is on SQLite, which the service migrates at start by default; tests/run.sh runs this test on PostgreSQL");
-        using var service = ServiceProcess.Start(Environment(migrateOnStartup: null));
+        Skip.If(Data.Provider == DatabaseProvider.Sqlite, "This run is on SQLite, which the service migrates at start by default; tests/run.sh runs this test on PostgreSQL");
+        var service = RunProcess(MigrateOnStartup(null));
 
         var exitCode = await service.WaitForExitAsync(ProcessTimeout);
 

@@ -1,6 +1,5 @@
 using Corrections.Configuration;
 using Corrections.Data;
-using Corrections.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;

@@ -16,49 +16,28 @@ namespace Corrections.Tests.Data;
 /// a while, so this runs on its own, after the tests that run in parallel.
 /// </summary>
 [Collection(Name)]
-public sealed partial class SeveralInstancesTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed partial class SeveralInstancesTests(ITestOutputHelper output) : ServiceTest
 {
     public const string Name = "Several instances";
     private const int ReportCount = 1000;
     private static readonly string[] Editors = ["editors@news.example.org", "desk@news.example.org"];
 
-    private readonly TestData data = new();
-    private readonly TestSmtpServer smtp = TestSmtpServer.StartNew();
     private readonly List<ServiceProcess> services = [];
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
+    /// <summary>Both instances' settings: the database is migrated beforehand, as on a server, and the demo site has two editors.</summary>
+    private static Dictionary<string, string?> InstanceSettings()
     {
-        foreach (var service in services)
-            service.Dispose();
-        await smtp.DisposeAsync();
-        data.Dispose();
-    }
-
-    private Dictionary<string, string> Environment()
-    {
-        var environment = data.Environment();
-        environment.Remove("Database__MigrateOnStartup");
-        environment["Mail__Smtp__Host"] = "127.0.0.1";
-        environment["Mail__Smtp__Port"] = smtp.Port.ToString();
-        environment["Mail__Smtp__Security"] = "None";
-        environment["Abuse__ReportsPerClientPerMinute"] = "0";
-        environment["Abuse__ReportsPerSitePerMinute"] = "0";
+        var settings = new Dictionary<string, string?> { ["Database:MigrateOnStartup"] = null };
         for (var i = 0; i < Editors.Length; i++)
-            environment[$"Sites__0__Editors__{i}"] = Editors[i];
-        return environment;
+            settings[$"Sites:0:Editors:{i}"] = Editors[i];
+        return settings;
     }
 
     private async Task<HttpClient> StartInstanceAsync()
     {
-        var address = new Uri($"http://127.0.0.1:{TestPorts.Next()}");
-        var environment = Environment();
-        environment["ASPNETCORE_URLS"] = address.ToString();
-        var service = ServiceProcess.Start(environment);
+        var service = await StartProcessAsync(InstanceSettings());
         services.Add(service);
-        await service.WaitUntilAnsweringAsync(address, TimeSpan.FromSeconds(90));
-        return new HttpClient { BaseAddress = address };
+        return service.Client;
     }
 
     private string Outputs() => string.Join("\n---\n", services.Select(s => s.Output));
@@ -66,11 +45,11 @@ public sealed partial class SeveralInstancesTests(ITestOutputHelper output) : IA
     [SkippableFact]
     public async Task Reports_spread_over_two_instances_are_each_mailed_to_each_editor_exactly_once()
     {
-        Skip.If(data.Provider == DatabaseProvider.Sqlite, "SQLite is for one instance; tests/run.sh runs this test on PostgreSQL (CORRECTIONS_TEST_DATABASE=PostgreSql)");
-        using (var migrate = ServiceProcess.Start(Environment(), "migrate"))
-            Assert.True(await migrate.WaitForExitAsync(TimeSpan.FromSeconds(90)) == 0, migrate.Output);
-        using var first = await StartInstanceAsync();
-        using var second = await StartInstanceAsync();
+        Skip.If(Data.Provider == DatabaseProvider.Sqlite, "SQLite is for one instance; tests/run.sh runs this test on PostgreSQL (CORRECTIONS_TEST_DATABASE=PostgreSql)");
+        var migrate = RunProcess(InstanceSettings(), "migrate");
+        Assert.True(await migrate.WaitForExitAsync(TimeSpan.FromSeconds(90)) == 0, migrate.Output);
+        var first = await StartInstanceAsync();
+        var second = await StartInstanceAsync();
         HttpClient[] instances = [first, second];
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -84,10 +63,10 @@ public sealed partial class SeveralInstancesTests(ITestOutputHelper output) : IA
             accepted.Add(Guid.Parse((string)body!["id"]!));
         });
         Assert.Equal(ReportCount, accepted.Distinct().Count());
-        output.WriteLine($"{ReportCount} reports accepted after {clock.Elapsed}; {smtp.Messages.Count} mails sent by then");
+        output.WriteLine($"{ReportCount} reports accepted after {clock.Elapsed}; {Smtp.Messages.Count} mails sent by then");
 
-        await smtp.WaitForMessagesAsync(ReportCount * Editors.Length, TimeSpan.FromMinutes(5));
-        await using (var db = data.CreateDb())
+        await Smtp.WaitForMessagesAsync(ReportCount * Editors.Length, TimeSpan.FromMinutes(5));
+        await using (var db = Data.CreateDb())
         {
             using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1));
             while (await db.Outbox.AnyAsync(m => m.State != OutboxState.Done, deadline.Token))
@@ -95,7 +74,7 @@ public sealed partial class SeveralInstancesTests(ITestOutputHelper output) : IA
         }
 
         output.WriteLine($"All mail sent and every outbox row done after {clock.Elapsed}");
-        var mails = smtp.Messages;
+        var mails = Smtp.Messages;
         Assert.True(mails.Count == ReportCount * Editors.Length, $"{mails.Count} mails for {ReportCount} reports to {Editors.Length} editors\n{Outputs()}");
         var perReportAndEditor = mails
             .GroupBy(m => (Report: ReportOf(m), Editor: m.To.Mailboxes.Single().Address))

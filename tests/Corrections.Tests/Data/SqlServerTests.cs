@@ -39,7 +39,7 @@ public sealed class SqlServerTests
     {
         using var data = Data();
         await using var app = new CorrectionsApp(data);
-        _ = app.Server;
+        app.StartServer();
         var instances = Enumerable.Range(0, 8).Select(i => new DatabaseLease(app.Services.GetRequiredService<IServiceScopeFactory>(), app.Time, Instances.SharingTheDatabase($"instance-{i}"))).ToList();
 
         var won = await Task.WhenAll(instances.Select(i => Task.Run(() => i.TryAcquireAsync("job", TimeSpan.FromMinutes(1), CancellationToken.None))));
@@ -51,10 +51,9 @@ public sealed class SqlServerTests
     public async Task The_migrate_command_prepares_a_SQL_Server_database()
     {
         using var data = Data();
-        var environment = data.Environment();
-        environment.Remove("Database__MigrateOnStartup");
+        var settings = ServiceSettings.ForTest(data, smtpPort: null).Set("Database:MigrateOnStartup", null);
 
-        using var command = ServiceProcess.Start(environment, "migrate");
+        using var command = ServiceProcess.Run(settings, "migrate");
 
         Assert.True(await command.WaitForExitAsync(TimeSpan.FromSeconds(90)) == 0, command.Output);
         Assert.Contains("to the SqlServer database", command.Output);

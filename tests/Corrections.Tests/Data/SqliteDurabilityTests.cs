@@ -5,25 +5,9 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Corrections.Tests.Data;
 
-public sealed class SqliteDurabilityTests : IAsyncLifetime
+public sealed class SqliteDurabilityTests() : ServiceTest(TestRelay.None)
 {
-    private readonly TestData data = new();
-    private CorrectionsApp app = null!;
-
-    public Task InitializeAsync()
-    {
-        app = new CorrectionsApp(data);
-        _ = app.Server;
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await app.DisposeAsync();
-        data.Dispose();
-    }
-
-    private Task<string> PragmaAsync(string name) => app.QueryAsync(async db =>
+    private Task<string> PragmaAsync(string name) => App.QueryAsync(async db =>
     {
         await db.Database.OpenConnectionAsync();
         await using var command = db.Database.GetDbConnection().CreateCommand();
@@ -34,7 +18,7 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
     [SkippableFact]
     public async Task Every_commit_is_synced_to_disk_so_a_202_survives_a_power_cut()
     {
-        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These tests are about the SQLite file; tests/run.sh runs them on SQLite");
+        Skip.If(Data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These tests are about the SQLite file; tests/run.sh runs them on SQLite");
         // WAL with synchronous=NORMAL would lose the last commits on a power cut; FULL (2) syncs the log at each commit.
         Assert.Equal("wal", await PragmaAsync("journal_mode"));
         Assert.Equal("2", await PragmaAsync("synchronous"));
@@ -43,9 +27,9 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
     [SkippableFact]
     public async Task A_submission_that_meets_another_writers_lock_waits_for_it_and_is_stored()
     {
-        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These tests are about the SQLite file; tests/run.sh runs them on SQLite");
+        Skip.If(Data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These tests are about the SQLite file; tests/run.sh runs them on SQLite");
         _ = await PragmaAsync("journal_mode");
-        await using var other = new SqliteConnection($"Data Source={data.DatabasePath}");
+        await using var other = new SqliteConnection($"Data Source={Data.DatabasePath}");
         await other.OpenAsync();
         await using (var hold = other.CreateCommand())
         {
@@ -53,7 +37,7 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
             await hold.ExecuteNonQueryAsync();
         }
 
-        var sending = app.SubmitAsync(Infrastructure.Reports.Valid());
+        var sending = App.SubmitAsync(Infrastructure.Reports.Valid());
         await Task.Delay(300);
         Assert.False(sending.IsCompleted);
         await using (var release = other.CreateCommand())
@@ -63,19 +47,19 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
         }
 
         Assert.Equal(System.Net.HttpStatusCode.Accepted, (await sending).StatusCode);
-        Assert.Equal(1, await app.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(1, await App.QueryAsync(db => db.Reports.CountAsync()));
     }
 
     [SkippableFact]
     public async Task After_mails_are_recorded_the_pooled_connections_still_sync_every_commit()
     {
-        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These tests are about the SQLite file; tests/run.sh runs them on SQLite");
-        await app.SeedReportsAsync(3, app.Time.GetUtcNow());
+        Skip.If(Data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These tests are about the SQLite file; tests/run.sh runs them on SQLite");
+        await App.SeedReportsAsync(3, App.Time.GetUtcNow());
 
-        while (await app.DispatchOnceAsync())
+        while (await App.DispatchOnceAsync())
         {
         }
-        await app.WaitUntilAsync(async () => (await app.OutboxAsync()).All(m => m.State == Corrections.Data.OutboxState.Done));
+        await App.WaitUntilAsync(async () => (await App.OutboxAsync()).All(m => m.State == Corrections.Data.OutboxState.Done));
 
         Assert.Equal("2", await PragmaAsync("synchronous"));
     }
@@ -83,22 +67,22 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
     [SkippableFact]
     public async Task Commits_do_not_copy_the_log_into_the_database_the_background_checkpoint_does_and_the_log_stops_growing()
     {
-        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These tests are about the SQLite file; tests/run.sh runs them on SQLite");
+        Skip.If(Data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These tests are about the SQLite file; tests/run.sh runs them on SQLite");
         Assert.Equal("0", await PragmaAsync("wal_autocheckpoint"));
         // SQLite removes the log when the database's last connection closes; one stays open for the whole test.
-        await using var holdsTheLog = new SqliteConnection($"Data Source={data.DatabasePath};Pooling=False");
+        await using var holdsTheLog = new SqliteConnection($"Data Source={Data.DatabasePath};Pooling=False");
         await holdsTheLog.OpenAsync();
-        var log = new FileInfo(data.DatabasePath + "-wal");
-        var later = app.Time.GetUtcNow().AddDays(1); // not due: the dispatcher leaves them alone
+        var log = new FileInfo(Data.DatabasePath + "-wal");
+        var later = App.Time.GetUtcNow().AddDays(1); // not due: the dispatcher leaves them alone
 
-        await app.SeedReportsAsync(300, later);
+        await App.SeedReportsAsync(300, later);
         log.Refresh();
         var afterFirst = log.Length;
-        await app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Corrections.Storage.SqliteCheckpointer>().Single()
+        await App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Corrections.Storage.SqliteCheckpointer>().Single()
             .CheckpointAsync(CancellationToken.None);
         // Fewer than the first time: written again from its start, the log needs no more room than it has. (The same
         // number again can take a few pages more, the tables being larger.)
-        await app.SeedReportsAsync(100, later);
+        await App.SeedReportsAsync(100, later);
         log.Refresh();
 
         // Copied into the database, the log is written again from its start instead of growing.
@@ -108,11 +92,11 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
     [SkippableFact]
     public async Task A_long_log_is_started_again_although_a_reader_was_reading_from_it_when_it_was_copied()
     {
-        Skip.If(data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These tests are about the SQLite file; tests/run.sh runs them on SQLite");
+        Skip.If(Data.Provider != Corrections.Configuration.DatabaseProvider.Sqlite, "These tests are about the SQLite file; tests/run.sh runs them on SQLite");
         Assert.Equal("wal", await PragmaAsync("journal_mode"));
         // A log that grew while a long reader kept it from starting again is cut back once it does.
         Assert.Equal(Corrections.Storage.SqliteConnectionSetup.LogSizeLimitBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), await PragmaAsync("journal_size_limit"));
-        await using var writer = new SqliteConnection($"Data Source={data.DatabasePath};Pooling=False");
+        await using var writer = new SqliteConnection($"Data Source={Data.DatabasePath};Pooling=False");
         await writer.OpenAsync();
         await writer.ExecuteAsync("PRAGMA wal_autocheckpoint=0; CREATE TABLE Filler (Bytes BLOB)");
         // More log than the checkpointer lets stand (with 4 KB pages).
@@ -120,7 +104,7 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
 
         // A reader began before the copy: a commit after it, while the reader is still at it, would have to go on at
         // the end of the log. A service under load nearly always has one.
-        await using var reader = new SqliteConnection($"Data Source={data.DatabasePath};Pooling=False");
+        await using var reader = new SqliteConnection($"Data Source={Data.DatabasePath};Pooling=False");
         await reader.OpenAsync();
         await reader.ExecuteAsync("BEGIN; SELECT count(*) FROM Reports");
         // On a thread of its own: the checkpoint below holds a pool thread while it waits, and on two cores the pool may
@@ -133,7 +117,7 @@ public sealed class SqliteDurabilityTests : IAsyncLifetime
             commit.ExecuteNonQuery();
         }, TaskCreationOptions.LongRunning);
 
-        await app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Corrections.Storage.SqliteCheckpointer>().Single()
+        await App.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<Corrections.Storage.SqliteCheckpointer>().Single()
             .CheckpointAsync(CancellationToken.None);
         await writer.ExecuteAsync("INSERT INTO Filler VALUES (x'00')");
         await readerDone;

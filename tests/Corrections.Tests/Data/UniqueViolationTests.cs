@@ -1,7 +1,6 @@
 using Corrections.Storage;
 using Corrections.Configuration;
 using Corrections.Data;
-using Corrections.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
 namespace Corrections.Tests.Data;

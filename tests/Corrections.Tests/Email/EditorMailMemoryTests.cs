@@ -9,28 +9,13 @@ using MimeKit;
 
 namespace Corrections.Tests.Email;
 
-public sealed class EditorMailMemoryTests : IAsyncLifetime
+public sealed class EditorMailMemoryTests() : ServiceTest(TestRelay.None)
 {
-    private readonly TestData data = new();
-    private CorrectionsApp app = null!;
-
-    public Task InitializeAsync()
-    {
-        app = new CorrectionsApp(data);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await app.DisposeAsync();
-        data.Dispose();
-    }
-
     [Fact]
     public void Mails_the_service_has_composed_are_not_kept_alive_by_it()
     {
-        var mail = app.Services.GetRequiredService<EditorMail>();
-        var site = app.Services.GetRequiredService<SiteDirectory>().Find("demo")!;
+        var mail = App.Services.GetRequiredService<EditorMail>();
+        var site = App.Services.GetRequiredService<SiteDirectory>().Find("demo")!;
 
         var composed = ComposeAndLetGo(mail, site, count: 20);
         GC.Collect();

@@ -8,29 +8,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Corrections.Tests.Health;
 
-public sealed class HealthTests : IAsyncLifetime
+public sealed class HealthTests() : ServiceTest(TestRelay.Down)
 {
-    private readonly TestData data = new();
-    private readonly TestSmtpServer smtp = TestSmtpServer.Reserve();
-    private readonly List<CorrectionsApp> apps = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var app in apps)
-            await app.DisposeAsync();
-        await smtp.DisposeAsync();
-        data.Dispose();
-    }
-
-    private CorrectionsApp Start(Dictionary<string, string?>? settings = null)
-    {
-        var app = new CorrectionsApp(data, smtp, settings: settings);
-        apps.Add(app);
-        return app;
-    }
-
     private static async Task<(HttpStatusCode Status, JsonObject Body)> ReadyAsync(CorrectionsApp app)
     {
         var response = await app.CreateClient().GetAsync("/health/ready");
@@ -40,7 +19,7 @@ public sealed class HealthTests : IAsyncLifetime
     [Fact]
     public async Task Live_answers_200_Healthy_and_runs_no_check()
     {
-        var app = Start();
+        var app = NewApp();
 
         var response = await app.CreateClient().GetAsync("/health/live");
 
@@ -53,7 +32,7 @@ public sealed class HealthTests : IAsyncLifetime
     [Fact]
     public async Task Ready_reports_the_database_the_outbox_backlog_and_the_age_of_the_oldest_due_message()
     {
-        var app = Start(new() { ["Outbox:PollIntervalSeconds"] = "3600" });
+        var app = NewApp(new() { ["Outbox:PollIntervalSeconds"] = "3600" });
         var start = app.Time.GetUtcNow();
         await app.SeedReportsAsync(2, start + TimeSpan.FromMinutes(10));
         await app.SeedReportsAsync(1, start + TimeSpan.FromMinutes(11));
@@ -81,7 +60,7 @@ public sealed class HealthTests : IAsyncLifetime
     [Fact]
     public async Task Ready_counts_a_backlog_up_to_its_limit_and_says_that_there_are_more()
     {
-        var app = Start(new() { ["Outbox:PollIntervalSeconds"] = "3600" });
+        var app = NewApp(new() { ["Outbox:PollIntervalSeconds"] = "3600" });
         var tomorrow = app.Time.GetUtcNow().AddDays(1);
         await app.QueryAsync(db =>
         {
@@ -104,7 +83,7 @@ public sealed class HealthTests : IAsyncLifetime
     [Fact]
     public async Task Ready_is_degraded_once_SMTP_has_failed_for_more_than_5_minutes_and_healthy_again_after_a_mail_goes_out()
     {
-        var app = Start();
+        var app = NewApp();
         await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
         await app.WaitUntilAsync(async () => (await app.OutboxAsync()).Single().Attempts >= 1);
 
@@ -121,7 +100,7 @@ public sealed class HealthTests : IAsyncLifetime
         Assert.Equal("Degraded", (string?)degraded["checks"]!["smtp"]!["status"]);
         Assert.True((double?)degraded["checks"]!["smtp"]!["data"]!["failingForSeconds"] > 300);
 
-        smtp.Start();
+        Smtp.Start();
         await app.AdvanceUntilAsync(async () => (await app.OutboxAsync()).Single().State == OutboxState.Done, TimeSpan.FromSeconds(30));
         var (_, recovered) = await ReadyAsync(app);
         Assert.Equal("Healthy", (string?)recovered["status"]);

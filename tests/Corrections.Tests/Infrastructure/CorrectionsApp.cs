@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Corrections.Data;
 using Corrections.Outbox;
@@ -14,35 +13,19 @@ using Microsoft.Extensions.Time.Testing;
 namespace Corrections.Tests.Infrastructure;
 
 /// <summary>
-/// The real service in-process, on its own database (see <see cref="TestData"/>), with the defaults of the repository's appsettings.json,
-/// a clock the test moves, and mail sent to a test SMTP server (or, without one, to a pickup folder).
+/// The real service in-process, on its own database (see <see cref="TestData"/>), with the defaults of the repository's
+/// appsettings.json and the tests' settings (<see cref="ServiceSettings.ForTest"/>), a clock the test moves, and mail
+/// sent to a test SMTP server (or, without one, to a pickup folder).
 /// </summary>
 public sealed class CorrectionsApp : WebApplicationFactory<Program>
 {
-    public const string AdminKey = "test-admin-key-0123456789abcdef";
-    public const string AdminKeyName = "newsroom-tools";
+    private readonly ServiceSettings settings;
 
-    private readonly Dictionary<string, string?> settings;
-
-    public CorrectionsApp(TestData data, TestSmtpServer? smtp = null, FakeTimeProvider? time = null, IDictionary<string, string?>? settings = null)
+    public CorrectionsApp(TestData data, TestSmtpServer? smtp = null, FakeTimeProvider? time = null, IEnumerable<KeyValuePair<string, string?>>? settings = null)
     {
         Data = data;
         Time = time ?? new FakeTimeProvider(DateTimeOffset.UtcNow);
-        this.settings = new Dictionary<string, string?>(data.Settings)
-        {
-            ["Mail:PickupDirectory"] = data.MailFolder,
-            ["Mail:Smtp:Host"] = smtp is null ? "" : "127.0.0.1",
-            ["Mail:Smtp:Port"] = smtp?.Port.ToString() ?? "25",
-            ["Mail:Smtp:Security"] = "None",
-            ["Mail:Smtp:TimeoutSeconds"] = "5",
-            // Tests send many reports from one address; the abuse tests set their own limits.
-            ["Abuse:ReportsPerClientPerMinute"] = "0",
-            ["Abuse:ReportsPerSitePerMinute"] = "0",
-            ["Admin:ApiKeys:0:Name"] = AdminKeyName,
-            ["Admin:ApiKeys:0:Key"] = AdminKey,
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-            this.settings[key] = value;
+        this.settings = ServiceSettings.ForTest(data, smtp?.Port).Set(settings);
     }
 
     public TestData Data { get; }
@@ -61,7 +44,7 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
     {
         builder.UseEnvironment(Environments.Production);
         builder.UseContentRoot(AppContext.BaseDirectory);
-        foreach (var (key, value) in settings)
+        foreach (var (key, value) in settings.Values)
             builder.UseSetting(key, value);
         builder.ConfigureLogging(logging => logging.AddProvider(Log));
         builder.ConfigureServices(services =>
@@ -102,18 +85,11 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
         ClearSqlitePools();
     }
 
-    public async Task<HttpResponseMessage> SubmitAsync(JsonObject report) =>
-        await CreateClient().PostAsync("/api/reports", JsonContent.Create(report));
+    public Task<HttpResponseMessage> SubmitAsync(JsonObject report) => CreateClient().SubmitAsync(report);
 
-    public async Task<Guid> SubmitAcceptedAsync(JsonObject report)
-    {
-        var response = await SubmitAsync(report);
-        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
-        var body = await response.Content.ReadFromJsonAsync<JsonObject>();
-        return Guid.Parse((string)body!["id"]!);
-    }
+    public Task<Guid> SubmitAcceptedAsync(JsonObject report) => CreateClient().SubmitAcceptedAsync(report);
 
-    public HttpClient CreateAdminClient(string key = AdminKey)
+    public HttpClient CreateAdminClient(string key = ServiceSettings.AdminKey)
     {
         var client = CreateClient();
         client.DefaultRequestHeaders.Authorization = new("Bearer", key);
@@ -193,31 +169,4 @@ public sealed class CorrectionsApp : WebApplicationFactory<Program>
         var warnings = Logs.Lines.Where(l => l.Level >= LogLevel.Warning).Select(l => $"{l.Level} {l.Category}: {l.Message}").ToList();
         return warnings.Count == 0 ? "; the service logged no warnings" : "; the service logged:\n" + string.Join("\n", warnings);
     }
-}
-
-public static class Reports
-{
-    public const string DemoEditor = "editors@news.example.org";
-
-    /// <summary>The Message-ID of the editors' mail about a report, as the demo site's editor receives it.</summary>
-    public static string MessageId(Guid reportId, string editor = DemoEditor) =>
-        $"report-{reportId:N}.{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(editor.ToLowerInvariant())))[..8]}@localhost";
-
-    public static JsonObject Valid(string? clientRequestId = null, string exact = "brave new wrold", string url = "https://news.example.org/2024/11/25/article") => new()
-    {
-        ["site"] = "demo",
-        ["url"] = url,
-        ["title"] = "Europe's new security order",
-        ["lang"] = "en",
-        ["selection"] = new JsonObject
-        {
-            ["exact"] = exact,
-            ["prefix"] = "Welcome to the ",
-            ["suffix"] = " of European security.",
-        },
-        ["suggestion"] = "brave new world",
-        ["comment"] = "typo",
-        ["readerEmail"] = "reader@example.net",
-        ["clientRequestId"] = clientRequestId ?? Guid.NewGuid().ToString(),
-    };
 }

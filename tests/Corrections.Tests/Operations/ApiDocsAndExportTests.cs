@@ -5,7 +5,7 @@ using Corrections.Tests.Infrastructure;
 
 namespace Corrections.Tests.Operations;
 
-public sealed class ApiDocsAndExportTests() : ServiceTest(withSmtp: false)
+public sealed class ApiDocsAndExportTests() : ServiceTest(TestRelay.None)
 {
     [Fact]
     public async Task The_openapi_document_describes_every_endpoint_with_its_problem_responses()

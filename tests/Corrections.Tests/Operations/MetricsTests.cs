@@ -53,10 +53,7 @@ public sealed class MetricsTests : ServiceTest
     {
         // Without its dispatcher the service leaves the outbox as the test writes it: three messages 90 s overdue, one
         // due in ten minutes, and one parked, which no longer waits to be handled.
-        await using var app = new CorrectionsApp(Data, Smtp)
-        {
-            ConfigureServices = services => services.Remove(services.Single(s => !s.IsKeyedService && s.ImplementationType == typeof(OutboxDispatcher))),
-        };
+        var app = NewApp(services: services => services.Remove(services.Single(s => !s.IsKeyedService && s.ImplementationType == typeof(OutboxDispatcher))));
         await app.SeedReportsAsync(3, app.Time.GetUtcNow().AddSeconds(-90));
         await app.SeedReportsAsync(1, app.Time.GetUtcNow().AddMinutes(10));
         var parkedReport = (await app.SeedReportsAsync(1, app.Time.GetUtcNow().AddSeconds(-300))).Single();

@@ -13,34 +13,12 @@ namespace Corrections.Tests.Outbox;
 /// A restarted instance takes back at once the outbox rows it had claimed before; the claims of other instances on the
 /// same database wait for their lease, as ever.
 /// </summary>
-public sealed class ClaimsAfterRestartTests : IAsyncLifetime
+public sealed class ClaimsAfterRestartTests : ServiceTest
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(120);
 
-    private readonly TestData data = new();
-    private readonly TestSmtpServer smtp = TestSmtpServer.StartNew();
-    private readonly List<CorrectionsApp> apps = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var app in apps)
-            await app.DisposeAsync();
-        await smtp.DisposeAsync();
-        data.Dispose();
-    }
-
-    private CorrectionsApp Start(InstanceIdentity? instance = null, FakeTimeProvider? time = null)
-    {
-        var app = new CorrectionsApp(data, smtp, time)
-        {
-            ConfigureServices = instance is null ? null : services => services.Replace(ServiceDescriptor.Singleton(instance)),
-        };
-        apps.Add(app);
-        _ = app.Server; // starts the host
-        return app;
-    }
+    private CorrectionsApp Start(InstanceIdentity? instance = null, FakeTimeProvider? time = null) =>
+        StartApp(time: time, services: instance is null ? null : services => services.Replace(ServiceDescriptor.Singleton(instance)));
 
     /// <summary>Plays back the state an instance that crashed or is still sending leaves: pending rows under its claim.</summary>
     private static Task ClaimUnclaimedRowsAsync(CorrectionsApp app, string claim, DateTimeOffset leaseUntil) =>
@@ -64,7 +42,7 @@ public sealed class ClaimsAfterRestartTests : IAsyncLifetime
         await restarted.WaitUntilAsync(async () => (await restarted.OutboxAsync()).Count(m => m.State == OutboxState.Done) == 2);
         await restarted.DispatchOnceAsync();
 
-        Assert.Equal(ownReports.Order(), smtp.MailedReports.Order());
+        Assert.Equal(ownReports.Order(), Smtp.MailedReports.Order());
         var othersRows = (await restarted.OutboxAsync()).Where(m => m.State != OutboxState.Done).ToList();
         Assert.Equal(2, othersRows.Count);
         Assert.All(othersRows, m =>
@@ -77,13 +55,13 @@ public sealed class ClaimsAfterRestartTests : IAsyncLifetime
         // Should web-2 have crashed, its mail goes out once its lease has run out.
         await restarted.AdvanceUntilAsync(async () => (await restarted.OutboxAsync()).All(m => m.State == OutboxState.Done), TimeSpan.FromSeconds(10));
         Assert.True(restarted.Time.GetUtcNow() >= start + Lease);
-        Assert.Equal(ownReports.Concat(othersReports).Order(), smtp.MailedReports.Order());
+        Assert.Equal(ownReports.Concat(othersReports).Order(), Smtp.MailedReports.Order());
     }
 
     [SkippableFact]
     public async Task On_SQLite_a_restart_takes_back_every_claim_in_the_database_whoever_made_it()
     {
-        Skip.If(data.Provider != DatabaseProvider.Sqlite, "Instances share a database server: there a restart takes back only its own claims");
+        Skip.If(Data.Provider != DatabaseProvider.Sqlite, "Instances share a database server: there a restart takes back only its own claims");
         var beforeCrash = Start();
         var start = beforeCrash.Time.GetUtcNow();
         var reports = await beforeCrash.SeedReportsAsync(2, start);
@@ -95,6 +73,6 @@ public sealed class ClaimsAfterRestartTests : IAsyncLifetime
         var restarted = Start(time: new FakeTimeProvider(start + TimeSpan.FromSeconds(1)));
         await restarted.WaitUntilAsync(async () => (await restarted.OutboxAsync()).All(m => m.State == OutboxState.Done));
 
-        Assert.Equal(reports.Order(), smtp.MailedReports.Order());
+        Assert.Equal(reports.Order(), Smtp.MailedReports.Order());
     }
 }

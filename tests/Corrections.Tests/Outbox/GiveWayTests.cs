@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Outbox;
 using Corrections.Tests.Infrastructure;
@@ -15,36 +14,26 @@ namespace Corrections.Tests.Outbox;
 /// Outbox:GiveWayMilliseconds, until fewer than SubmissionsInFlight.Burst are in flight. Submissions are kept in flight
 /// here by holding them on their way to the store.
 /// </summary>
-public sealed class GiveWayTests : IAsyncLifetime
+public sealed class GiveWayTests : ServiceTest
 {
-    private readonly TestData data = new();
-    private readonly TestSmtpServer smtp = TestSmtpServer.Reserve();
     private readonly StoreGate sync = new();
-    private CorrectionsApp? app;
 
-    private CorrectionsApp Start(int giveWayMilliseconds)
-    {
-        smtp.Start();
-        app = new CorrectionsApp(data, smtp, settings: new Dictionary<string, string?>
+    private CorrectionsApp Start(int giveWayMilliseconds) => StartApp(
+        new()
         {
             ["Outbox:GiveWayMilliseconds"] = giveWayMilliseconds.ToString(),
             // The test runs each pass itself; the background dispatcher only wakes after a commit.
             ["Outbox:PollIntervalSeconds"] = "3600",
-        })
-        {
-            ConfigureServices = services => services.Replace(ServiceDescriptor.Singleton<ISubmissionStore>(provider =>
-                sync.InFrontOf(provider.GetRequiredService<GroupCommitStore>()))),
-        };
-        _ = app.Server;
-        return app;
-    }
+        },
+        services: services => services.Replace(ServiceDescriptor.Singleton<ISubmissionStore>(provider =>
+            sync.InFrontOf(provider.GetRequiredService<GroupCommitStore>()))));
 
     /// <summary>
     /// Waits until each seeded report has been mailed. The background dispatcher makes its first pass as the host
     /// starts, which can be after the seeding, so either that pass or the test's own may be the one that sends.
     /// </summary>
     private async Task WaitUntilMailedAsync(CorrectionsApp app, IEnumerable<Guid> seeded) =>
-        await app.WaitUntilAsync(() => Task.FromResult(seeded.All(smtp.MailedReports.Contains)));
+        await app.WaitUntilAsync(() => Task.FromResult(seeded.All(Smtp.MailedReports.Contains)));
 
     /// <summary>Submits reports that the test holds on their way to the store until it opens the gate.</summary>
     private async Task<Task<HttpResponseMessage[]>> KeepSubmissionsInFlightAsync(CorrectionsApp app, int count)
@@ -55,28 +44,23 @@ public sealed class GiveWayTests : IAsyncLifetime
         return sending;
     }
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         sync.Open();
-        if (app is not null)
-            await app.DisposeAsync();
-        await smtp.DisposeAsync();
-        data.Dispose();
+        await base.DisposeAsync();
     }
 
     [Fact]
     public async Task Mail_waits_while_a_burst_of_readers_submissions_is_in_flight_and_goes_out_once_they_are_answered()
     {
-                var app = Start(giveWayMilliseconds: 10_000);
+        var app = Start(giveWayMilliseconds: 10_000);
         var sending = await KeepSubmissionsInFlightAsync(app, SubmissionsInFlight.Burst);
         var seeded = await app.SeedReportsAsync(2, dueAt: app.Time.GetUtcNow());
 
         var dispatching = app.DispatchOnceAsync();
         await Task.Delay(1000);
 
-        Assert.Empty(smtp.Messages);
+        Assert.Empty(Smtp.Messages);
         sync.Open();
         Assert.All(await sending, answer => Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode));
         await dispatching.WaitAsync(TimeSpan.FromSeconds(15));
@@ -86,7 +70,7 @@ public sealed class GiveWayTests : IAsyncLifetime
     [Fact]
     public async Task A_few_submissions_in_flight_as_at_a_steady_rate_do_not_hold_mail_back()
     {
-                var app = Start(giveWayMilliseconds: 10_000);
+        var app = Start(giveWayMilliseconds: 10_000);
         var sending = await KeepSubmissionsInFlightAsync(app, SubmissionsInFlight.Burst - 1);
         var seeded = await app.SeedReportsAsync(3, dueAt: app.Time.GetUtcNow());
 
@@ -103,7 +87,7 @@ public sealed class GiveWayTests : IAsyncLifetime
     [Fact]
     public async Task During_a_burst_that_lasts_mail_still_goes_out_one_message_per_give_way_time()
     {
-                var app = Start(giveWayMilliseconds: 300);
+        var app = Start(giveWayMilliseconds: 300);
         var sending = await KeepSubmissionsInFlightAsync(app, SubmissionsInFlight.Burst);
         var seeded = await app.SeedReportsAsync(3, dueAt: app.Time.GetUtcNow());
 
@@ -127,7 +111,7 @@ public sealed class GiveWayTests : IAsyncLifetime
         await WaitUntilMailedAsync(app, seeded);
 
         Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(5), "the mail waited although no submission was in flight");
-        Assert.Equal(seeded.ToHashSet(), smtp.MailedReports.ToHashSet());
+        Assert.Equal(seeded.ToHashSet(), Smtp.MailedReports.ToHashSet());
     }
 }
 

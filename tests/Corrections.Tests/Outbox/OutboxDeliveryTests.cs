@@ -8,34 +8,12 @@ using Microsoft.Extensions.Time.Testing;
 namespace Corrections.Tests.Outbox;
 
 /// <summary>What happens to accepted reports when the SMTP relay is down, refuses, or the service restarts.</summary>
-public sealed class OutboxDeliveryTests : IAsyncLifetime
+public sealed class OutboxDeliveryTests() : ServiceTest(TestRelay.Down)
 {
-    private readonly TestData data = new();
-    private readonly TestSmtpServer smtp = TestSmtpServer.Reserve();
-    private readonly List<CorrectionsApp> apps = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var app in apps)
-            await app.DisposeAsync();
-        await smtp.DisposeAsync();
-        data.Dispose();
-    }
-
-    private CorrectionsApp Start(FakeTimeProvider? time = null)
-    {
-        var app = new CorrectionsApp(data, smtp, time);
-        apps.Add(app);
-        _ = app.Server; // starts the host
-        return app;
-    }
-
     [Fact]
     public async Task A_report_accepted_while_SMTP_is_down_is_mailed_once_SMTP_is_back()
     {
-        var app = Start();
+        var app = StartApp();
         var id = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
         await app.WaitUntilAsync(async () => (await app.OutboxAsync()).Single().Attempts >= 1);
         var waiting = (await app.OutboxAsync()).Single();
@@ -43,11 +21,11 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
         Assert.NotNull(waiting.LastError);
         Assert.InRange(waiting.DueAt - app.Time.GetUtcNow(), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(12));
 
-        smtp.Start();
+        Smtp.Start();
         await app.AdvanceUntilAsync(async () => (await app.OutboxAsync()).Single().State == OutboxState.Done, TimeSpan.FromSeconds(1));
         await app.DispatchOnceAsync();
 
-        var mail = Assert.Single(smtp.Messages);
+        var mail = Assert.Single(Smtp.Messages);
         Assert.StartsWith($"report-{id:N}.", mail.MessageId);
     }
 
@@ -55,8 +33,7 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
     public async Task Retries_back_off_exponentially_up_to_the_cap()
     {
         // The background dispatcher sleeps through the test's clock moves; the test drives each attempt itself.
-        var app = new CorrectionsApp(data, smtp, settings: new Dictionary<string, string?> { ["Outbox:PollIntervalSeconds"] = "3600" });
-        apps.Add(app);
+        var app = NewApp(new() { ["Outbox:PollIntervalSeconds"] = "3600" });
         await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
         await app.WaitUntilAsync(async () => (await app.OutboxAsync()).Single().Attempts == 1);
 
@@ -79,14 +56,14 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task A_4xx_reply_is_retried_and_then_delivered_once()
     {
-        smtp.Start();
-        smtp.ReplyNext(451, 421);
-        var app = Start();
+        Smtp.Start();
+        Smtp.ReplyNext(451, 421);
+        var app = StartApp();
 
         await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
         await app.AdvanceUntilAsync(async () => (await app.OutboxAsync()).Single().State == OutboxState.Done, TimeSpan.FromSeconds(2));
 
-        Assert.Single(smtp.Messages);
+        Assert.Single(Smtp.Messages);
         var row = (await app.OutboxAsync()).Single();
         Assert.Equal(OutboxState.Done, row.State);
         Assert.Equal(3, row.Attempts);
@@ -95,9 +72,9 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task A_5xx_reply_parks_the_message_with_its_error_and_it_is_not_retried()
     {
-        smtp.Start();
-        smtp.ReplyNext(550);
-        var app = Start();
+        Smtp.Start();
+        Smtp.ReplyNext(550);
+        var app = StartApp();
 
         await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
         await app.WaitUntilAsync(async () => (await app.OutboxAsync()).Single().State == OutboxState.Parked);
@@ -108,14 +85,13 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
         Assert.Equal(OutboxState.Parked, row.State);
         Assert.Equal(1, row.Attempts);
         Assert.Contains("550", row.LastError);
-        Assert.Empty(smtp.Messages);
+        Assert.Empty(Smtp.Messages);
     }
 
     [Fact]
     public async Task A_message_is_parked_after_the_configured_number_of_attempts()
     {
-        var app = new CorrectionsApp(data, smtp, settings: new Dictionary<string, string?> { ["Outbox:MaxAttempts"] = "3" });
-        apps.Add(app);
+        var app = NewApp(new() { ["Outbox:MaxAttempts"] = "3" });
         await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
 
         await app.AdvanceUntilAsync(async () => (await app.OutboxAsync()).Single().State == OutboxState.Parked, TimeSpan.FromSeconds(5));
@@ -126,15 +102,15 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task A_report_committed_but_not_yet_mailed_is_mailed_after_a_restart()
     {
-        var first = Start();
+        var first = StartApp();
         var id = await first.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
         await first.WaitUntilAsync(async () => (await first.OutboxAsync()).Single().Attempts >= 1);
         var start = first.Time.GetUtcNow();
         await first.DisposeAsync();
 
-        smtp.Start();
-        var second = Start(new FakeTimeProvider(start + TimeSpan.FromMinutes(1)));
-        var mail = Assert.Single(await smtp.WaitForMessagesAsync(1));
+        Smtp.Start();
+        var second = StartApp(time: new FakeTimeProvider(start + TimeSpan.FromMinutes(1)));
+        var mail = Assert.Single(await Smtp.WaitForMessagesAsync(1));
         await second.WaitUntilAsync(async () => (await second.OutboxAsync()).Single().State == OutboxState.Done);
 
         Assert.StartsWith($"report-{id:N}.", mail.MessageId);
@@ -143,11 +119,11 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task A_claim_left_by_a_crashed_dispatcher_is_taken_again_once_its_lease_expires()
     {
-        smtp.Start();
-        var app = Start();
+        Smtp.Start();
+        var app = StartApp();
         var now = app.Time.GetUtcNow();
         var report = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
-        await smtp.WaitForMessagesAsync(1);
+        await Smtp.WaitForMessagesAsync(1);
         // Play back the state a crash between claim and send leaves: claimed, not done.
         await app.QueryAsync(db => db.Outbox.ExecuteUpdateAsync(s => s
             .SetProperty(m => m.State, OutboxState.Pending)
@@ -156,12 +132,12 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
 
         app.Time.Advance(TimeSpan.FromSeconds(60));
         await app.DispatchOnceAsync();
-        Assert.Single(smtp.Messages);
+        Assert.Single(Smtp.Messages);
 
         app.Time.Advance(TimeSpan.FromSeconds(61));
         await app.DispatchOnceAsync();
         // The background dispatcher, woken by the clock, may be the one that took the row.
-        Assert.Equal(2, (await smtp.WaitForMessagesAsync(2)).Count);
+        Assert.Equal(2, (await Smtp.WaitForMessagesAsync(2)).Count);
         await app.WaitUntilAsync(async () => (await app.OutboxAsync()).Single().State == OutboxState.Done);
         Assert.Equal(report, (await app.QueryAsync(db => db.Reports.SingleAsync())).Id);
     }
@@ -169,22 +145,22 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
     [Fact]
     public async Task Messages_waiting_for_the_relay_go_out_together_over_one_connection()
     {
-        var app = Start();
+        var app = StartApp();
         for (var i = 0; i < 5; i++)
             await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake number {i}"));
         await app.WaitUntilAsync(async () => (await app.OutboxAsync()).All(m => m.State == OutboxState.Pending && m.LeaseOwner == null && m.DueAt > app.Time.GetUtcNow()));
 
-        smtp.Start();
-        await app.AdvanceUntilAsync(async () => smtp.Messages.Count == 5, TimeSpan.FromSeconds(1));
+        Smtp.Start();
+        await app.AdvanceUntilAsync(async () => Smtp.Messages.Count == 5, TimeSpan.FromSeconds(1));
 
-        Assert.Equal(1, smtp.Sessions);
+        Assert.Equal(1, Smtp.Sessions);
     }
 
     [Fact]
     public async Task Two_dispatchers_racing_for_the_same_rows_send_each_message_once()
     {
-        smtp.Start();
-        var app = Start();
+        Smtp.Start();
+        var app = StartApp();
         await app.SeedReportsAsync(40, app.Time.GetUtcNow());
 
         await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
@@ -193,24 +169,22 @@ public sealed class OutboxDeliveryTests : IAsyncLifetime
         })));
         await app.WaitUntilAsync(async () => (await app.OutboxAsync()).All(m => m.State == OutboxState.Done));
 
-        Assert.Equal(40, smtp.Messages.Count);
-        Assert.Equal(40, smtp.Messages.Select(m => m.MessageId).Distinct().Count());
+        Assert.Equal(40, Smtp.Messages.Count);
+        Assert.Equal(40, Smtp.Messages.Select(m => m.MessageId).Distinct().Count());
     }
 
     [Fact]
     public async Task With_parallel_dispatcher_loops_mail_goes_out_over_several_connections_at_once_and_each_message_once()
     {
-        smtp.Start();
-        var app = new CorrectionsApp(data, smtp, settings: new Dictionary<string, string?> { ["Outbox:Parallelism"] = "4", ["Outbox:BatchSize"] = "5" });
-        apps.Add(app);
-        _ = app.Server;
+        Smtp.Start();
+        var app = StartApp(new() { ["Outbox:Parallelism"] = "4", ["Outbox:BatchSize"] = "5" });
         await app.SeedReportsAsync(40, app.Time.GetUtcNow());
 
         app.Services.GetRequiredService<OutboxSignal>().Wake();
-        await smtp.WaitForMessagesAsync(40);
+        await Smtp.WaitForMessagesAsync(40);
         await app.WaitUntilAsync(async () => (await app.OutboxAsync()).All(m => m.State == OutboxState.Done));
 
-        Assert.Equal(40, smtp.Messages.Select(m => m.MessageId).Distinct().Count());
-        Assert.InRange(smtp.MostOpenSessions, 2, 4);
+        Assert.Equal(40, Smtp.Messages.Select(m => m.MessageId).Distinct().Count());
+        Assert.InRange(Smtp.MostOpenSessions, 2, 4);
     }
 }

@@ -14,43 +14,14 @@ using Microsoft.Extensions.Logging;
 namespace Corrections.Tests.Outbox;
 
 /// <summary>Parked messages: listed with their last error in the admin API, re-queued on request, counted and logged.</summary>
-public sealed class ParkedMessagesTests : IAsyncLifetime
+public sealed class ParkedMessagesTests : ServiceTest
 {
-    private const string AdminKey = "parked-messages-admin-key-0123456789";
-    private readonly TestData data = new();
-    private readonly TestSmtpServer smtp = TestSmtpServer.StartNew();
-    private CorrectionsApp app = null!;
-
-    public Task InitializeAsync()
-    {
-        app = new CorrectionsApp(data, smtp, settings: new Dictionary<string, string?>
-        {
-            ["Admin:ApiKeys:0:Name"] = "night editor",
-            ["Admin:ApiKeys:0:Key"] = AdminKey,
-        });
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await app.DisposeAsync();
-        await smtp.DisposeAsync();
-        data.Dispose();
-    }
-
-    private HttpClient Admin()
-    {
-        var client = app.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
-        return client;
-    }
-
     private async Task<(Guid ReportId, OutboxMessage Row)> ParkOneAsync()
     {
-        smtp.ReplyNext(550);
-        var id = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
-        await app.WaitUntilAsync(async () => (await app.OutboxAsync()).Single().State == OutboxState.Parked);
-        return (id, (await app.OutboxAsync()).Single());
+        Smtp.ReplyNext(550);
+        var id = await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        await App.WaitUntilAsync(async () => (await App.OutboxAsync()).Single().State == OutboxState.Parked);
+        return (id, (await App.OutboxAsync()).Single());
     }
 
     [Fact]
@@ -58,7 +29,7 @@ public sealed class ParkedMessagesTests : IAsyncLifetime
     {
         var (reportId, row) = await ParkOneAsync();
 
-        var page = await Admin().GetFromJsonAsync<JsonObject>("/api/outbox?state=parked");
+        var page = await App.CreateAdminClient().GetFromJsonAsync<JsonObject>("/api/outbox?state=parked");
 
         Assert.Null(page!["next"]);
         var item = Assert.Single(page["items"]!.AsArray())!;
@@ -75,13 +46,13 @@ public sealed class ParkedMessagesTests : IAsyncLifetime
     [Fact]
     public async Task The_list_defaults_to_parked_messages_newest_first_follows_its_cursor_and_filters_by_state()
     {
-        await app.SeedReportsAsync(55, app.Time.GetUtcNow().AddHours(1));
-        await app.QueryAsync(db => db.Outbox.Where(m => m.Id % 2 == 1 || m.Id <= 50).ExecuteUpdateAsync(s => s.SetProperty(m => m.State, OutboxState.Parked)));
-        var parked = await app.QueryAsync(db => db.Outbox.CountAsync(m => m.State == OutboxState.Parked));
+        await App.SeedReportsAsync(55, App.Time.GetUtcNow().AddHours(1));
+        await App.QueryAsync(db => db.Outbox.Where(m => m.Id % 2 == 1 || m.Id <= 50).ExecuteUpdateAsync(s => s.SetProperty(m => m.State, OutboxState.Parked)));
+        var parked = await App.QueryAsync(db => db.Outbox.CountAsync(m => m.State == OutboxState.Parked));
 
-        var first = await Admin().GetFromJsonAsync<JsonObject>("/api/outbox");
-        var second = await Admin().GetFromJsonAsync<JsonObject>($"/api/outbox?cursor={(string)first!["next"]!}");
-        var pending = await Admin().GetFromJsonAsync<JsonObject>("/api/outbox?state=Pending&pageSize=200");
+        var first = await App.CreateAdminClient().GetFromJsonAsync<JsonObject>("/api/outbox");
+        var second = await App.CreateAdminClient().GetFromJsonAsync<JsonObject>($"/api/outbox?cursor={(string)first!["next"]!}");
+        var pending = await App.CreateAdminClient().GetFromJsonAsync<JsonObject>("/api/outbox?state=Pending&pageSize=200");
 
         Assert.Equal(50, first["items"]!.AsArray().Count);
         Assert.Equal(50, (int?)first["pageSize"]);
@@ -103,7 +74,7 @@ public sealed class ParkedMessagesTests : IAsyncLifetime
     [InlineData("/api/outbox?page=2", "page")]
     public async Task An_unknown_state_a_bad_cursor_or_page_size_or_a_page_number_gets_400_naming_the_parameter(string url, string parameter)
     {
-        var response = await Admin().GetAsync(url);
+        var response = await App.CreateAdminClient().GetAsync(url);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
@@ -120,7 +91,7 @@ public sealed class ParkedMessagesTests : IAsyncLifetime
         if (key is not null)
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
 
-        var response = await app.CreateClient().SendAsync(request);
+        var response = await App.CreateClient().SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -131,56 +102,56 @@ public sealed class ParkedMessagesTests : IAsyncLifetime
     {
         var (reportId, row) = await ParkOneAsync();
 
-        var response = await Admin().PostAsync($"/api/outbox/{row.Id}/retry", null);
+        var response = await App.CreateAdminClient().PostAsync($"/api/outbox/{row.Id}/retry", null);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Equal("pending", (string?)body!["state"]);
         Assert.Equal(0, (int?)body["attempts"]);
-        Assert.Equal(app.Time.GetUtcNow(), DateTimeOffset.Parse((string)body["dueAt"]!));
+        Assert.Equal(App.Time.GetUtcNow(), DateTimeOffset.Parse((string)body["dueAt"]!));
         Assert.StartsWith("SMTP 550", (string?)body["lastError"]);
-        var mail = Assert.Single(await smtp.WaitForMessagesAsync(1));
+        var mail = Assert.Single(await Smtp.WaitForMessagesAsync(1));
         Assert.Equal(reportId, TestSmtpServer.ReportOf(mail));
-        await app.WaitUntilAsync(async () => (await app.OutboxAsync()).Single().State == OutboxState.Done);
-        var done = (await app.OutboxAsync()).Single();
+        await App.WaitUntilAsync(async () => (await App.OutboxAsync()).Single().State == OutboxState.Done);
+        var done = (await App.OutboxAsync()).Single();
         Assert.Equal(1, done.Attempts);
         Assert.Null(done.LastError);
-        Assert.Contains(app.Log.Entries, e => e.Level == LogLevel.Information && e.Message.Contains($"Outbox message {row.Id} (ReportSubmitted) re-queued by night editor after 1 attempt(s)"));
+        Assert.Contains(App.Log.Entries, e => e.Level == LogLevel.Information && e.Message.Contains($"Outbox message {row.Id} (ReportSubmitted) re-queued by {ServiceSettings.AdminKeyName} after 1 attempt(s)"));
     }
 
     [Fact]
     public async Task Re_queuing_an_unknown_message_is_404_and_one_that_is_not_parked_is_409()
     {
-        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
-        await smtp.WaitForMessagesAsync(1);
-        await app.WaitUntilAsync(async () => (await app.OutboxAsync()).Single().State == OutboxState.Done);
-        var done = (await app.OutboxAsync()).Single();
+        await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        await Smtp.WaitForMessagesAsync(1);
+        await App.WaitUntilAsync(async () => (await App.OutboxAsync()).Single().State == OutboxState.Done);
+        var done = (await App.OutboxAsync()).Single();
 
-        var unknown = await Admin().PostAsync("/api/outbox/999999/retry", null);
-        var notParked = await Admin().PostAsync($"/api/outbox/{done.Id}/retry", null);
+        var unknown = await App.CreateAdminClient().PostAsync("/api/outbox/999999/retry", null);
+        var notParked = await App.CreateAdminClient().PostAsync($"/api/outbox/{done.Id}/retry", null);
 
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
         Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.Conflict, notParked.StatusCode);
         Assert.Equal("application/problem+json", notParked.Content.Headers.ContentType?.MediaType);
         Assert.Contains("is done, not parked", (string?)(await notParked.Content.ReadFromJsonAsync<JsonObject>())!["detail"]);
-        Assert.Single(smtp.Messages);
+        Assert.Single(Smtp.Messages);
     }
 
     [Fact]
     public async Task Parking_is_counted_in_a_metric_and_logged_as_a_warning_and_re_queuing_is_counted()
     {
-        var meters = app.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        var meters = App.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         using var parked = new MetricCollector<long>(meters, CorrectionsMetrics.MeterName, "corrections_outbox_parked");
         using var requeued = new MetricCollector<long>(meters, CorrectionsMetrics.MeterName, "corrections_outbox_requeued");
 
         var (_, row) = await ParkOneAsync();
-        await Admin().PostAsync($"/api/outbox/{row.Id}/retry", null);
+        await App.CreateAdminClient().PostAsync($"/api/outbox/{row.Id}/retry", null);
 
         var measurement = Assert.Single(parked.GetMeasurementSnapshot());
         Assert.Equal(1, measurement.Value);
         Assert.Equal("ReportSubmitted", measurement.Tags["type"]);
         Assert.Equal(1, Assert.Single(requeued.GetMeasurementSnapshot()).Value);
-        Assert.Contains(app.Log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains($"Outbox message {row.Id} (ReportSubmitted) parked after 1 attempt(s): SMTP 550"));
+        Assert.Contains(App.Log.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains($"Outbox message {row.Id} (ReportSubmitted) parked after 1 attempt(s): SMTP 550"));
     }
 }

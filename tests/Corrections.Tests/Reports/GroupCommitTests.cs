@@ -12,53 +12,49 @@ using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 namespace Corrections.Tests.Reports;
 
 /// <summary>Submissions that arrive together are committed together, and each is answered only after its commit.</summary>
-public sealed class GroupCommitTests : IAsyncLifetime
+public sealed class GroupCommitTests() : ServiceTest(TestRelay.None)
 {
-    private readonly TestData data = new();
     private readonly CommitGate probe = new();
-    private CorrectionsApp app = null!;
 
-    public Task InitializeAsync()
+    protected override void ConfigureServices(IServiceCollection services) =>
+        services.ConfigureDbContext<CorrectionsDb>(options => options.AddInterceptors(probe));
+
+    public override async Task InitializeAsync()
     {
-        app = new CorrectionsApp(data)
-        {
-            ConfigureServices = services => services.ConfigureDbContext<CorrectionsDb>(options => options.AddInterceptors(probe)),
-        };
-        _ = app.Server;
+        await base.InitializeAsync();
+        App.StartServer();
         probe.Armed = true; // the migrations at start-up are not the writer's commits
-        return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         probe.Open();
-        await app.DisposeAsync();
-        data.Dispose();
+        await base.DisposeAsync();
     }
 
-    private GroupCommitStore Store => app.Services.GetRequiredService<GroupCommitStore>();
+    private GroupCommitStore Store => App.Services.GetRequiredService<GroupCommitStore>();
 
     /// <summary>Holds the writer in a batch of its own, so that what is sent meanwhile queues up for the next batch.</summary>
     private async Task<Task<Guid>> HoldTheWriterAsync()
     {
-        var held = app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: CommitGate.Hold));
-        await app.WaitUntilAsync(() => Task.FromResult(probe.Holding));
+        var held = App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: CommitGate.Hold));
+        await App.WaitUntilAsync(() => Task.FromResult(probe.Holding));
         return held;
     }
 
     private async Task WaitUntilQueuedAsync(int count) =>
-        await app.WaitUntilAsync(() => Task.FromResult(Store.Queued >= count));
+        await App.WaitUntilAsync(() => Task.FromResult(Store.Queued >= count));
 
     [Fact]
     public async Task Many_concurrent_submissions_are_all_stored_once_each()
     {
-        var ids = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"))));
+        var ids = await Task.WhenAll(Enumerable.Range(0, 60).Select(i => App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"))));
 
         Assert.Equal(60, ids.Distinct().Count());
-        Assert.Equal(60, await app.QueryAsync(db => db.Reports.CountAsync()));
-        Assert.Equal(60, await app.QueryAsync(db => db.ReportSubmissions.CountAsync()));
-        Assert.Equal(60, await app.QueryAsync(db => db.Outbox.CountAsync()));
-        var stored = await app.QueryAsync(db => db.Reports.Select(r => r.Id).ToListAsync());
+        Assert.Equal(60, await App.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(60, await App.QueryAsync(db => db.ReportSubmissions.CountAsync()));
+        Assert.Equal(60, await App.QueryAsync(db => db.Outbox.CountAsync()));
+        var stored = await App.QueryAsync(db => db.Reports.Select(r => r.Id).ToListAsync());
         Assert.Equal(ids.Order(), stored.Order());
     }
 
@@ -66,7 +62,7 @@ public sealed class GroupCommitTests : IAsyncLifetime
     public async Task Submissions_queued_behind_a_commit_are_written_in_one_transaction()
     {
         var held = await HoldTheWriterAsync();
-        var queued = Enumerable.Range(0, 20).Select(i => app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"))).ToList();
+        var queued = Enumerable.Range(0, 20).Select(i => App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"))).ToList();
         await WaitUntilQueuedAsync(20);
         var commitsBefore = probe.Commits;
 
@@ -75,17 +71,17 @@ public sealed class GroupCommitTests : IAsyncLifetime
         await Task.WhenAll(queued);
 
         Assert.Equal(2, probe.Commits - commitsBefore);
-        Assert.Equal(21, await app.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(21, await App.QueryAsync(db => db.Reports.CountAsync()));
     }
 
     [Fact]
     public async Task Each_groups_size_and_commit_time_are_measured()
     {
-        var meters = app.Services.GetRequiredService<IMeterFactory>();
+        var meters = App.Services.GetRequiredService<IMeterFactory>();
         using var sizes = new MetricCollector<int>(meters, StorageMetrics.MeterName, "corrections_writer_group_size");
         using var commits = new MetricCollector<double>(meters, StorageMetrics.MeterName, "corrections_writer_commit_duration");
         var held = await HoldTheWriterAsync();
-        var queued = Enumerable.Range(0, 20).Select(i => app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"))).ToList();
+        var queued = Enumerable.Range(0, 20).Select(i => App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"))).ToList();
         await WaitUntilQueuedAsync(20);
 
         probe.Open();
@@ -104,10 +100,10 @@ public sealed class GroupCommitTests : IAsyncLifetime
         var resent = Infrastructure.Reports.Valid(clientRequestId: "resent-in-one-batch", exact: "teh");
         var sends = new List<Task<Guid>>
         {
-            app.SubmitAcceptedAsync(resent),
-            app.SubmitAcceptedAsync(resent),
-            app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "teh")),
-            app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "teh")),
+            App.SubmitAcceptedAsync(resent),
+            App.SubmitAcceptedAsync(resent),
+            App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "teh")),
+            App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "teh")),
         };
         await WaitUntilQueuedAsync(4);
 
@@ -116,18 +112,18 @@ public sealed class GroupCommitTests : IAsyncLifetime
         var ids = await Task.WhenAll(sends);
 
         Assert.Single(ids.Distinct());
-        var report = await app.QueryAsync(db => db.Reports.Include(r => r.Submissions).SingleAsync(r => r.Exact == "teh"));
+        var report = await App.QueryAsync(db => db.Reports.Include(r => r.Submissions).SingleAsync(r => r.Exact == "teh"));
         Assert.Equal(3, report.ReaderCount);
         Assert.Equal(3, report.Submissions.Count);
-        Assert.Single(await app.QueryAsync(db => db.Outbox.Where(m => m.Payload.Contains(report.Id.ToString())).ToListAsync()));
+        Assert.Single(await App.QueryAsync(db => db.Outbox.Where(m => m.Payload.Contains(report.Id.ToString())).ToListAsync()));
     }
 
     [Fact]
     public async Task A_submission_that_cannot_be_stored_fails_alone_and_the_rest_of_its_batch_is_stored()
     {
         var held = await HoldTheWriterAsync();
-        var good = Enumerable.Range(0, 10).Select(i => app.SubmitAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"))).ToList();
-        var bad = app.SubmitAsync(Infrastructure.Reports.Valid(exact: CommitGate.Unstorable));
+        var good = Enumerable.Range(0, 10).Select(i => App.SubmitAsync(Infrastructure.Reports.Valid(exact: $"mistake {i}"))).ToList();
+        var bad = App.SubmitAsync(Infrastructure.Reports.Valid(exact: CommitGate.Unstorable));
         await WaitUntilQueuedAsync(11);
 
         probe.Open();
@@ -135,24 +131,24 @@ public sealed class GroupCommitTests : IAsyncLifetime
 
         Assert.All(await Task.WhenAll(good), r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
         Assert.Equal(HttpStatusCode.InternalServerError, (await bad).StatusCode);
-        Assert.Equal(11, await app.QueryAsync(db => db.Reports.CountAsync()));
-        Assert.Equal(0, await app.QueryAsync(db => db.Reports.CountAsync(r => r.Exact == CommitGate.Unstorable)));
-        Assert.Equal(11, await app.QueryAsync(db => db.Outbox.CountAsync()));
+        Assert.Equal(11, await App.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(0, await App.QueryAsync(db => db.Reports.CountAsync(r => r.Exact == CommitGate.Unstorable)));
+        Assert.Equal(11, await App.QueryAsync(db => db.Outbox.CountAsync()));
     }
 
     [Fact]
     public async Task The_answer_waits_for_the_commit()
     {
         probe.HoldCommits = true;
-        var sending = app.SubmitAsync(Infrastructure.Reports.Valid());
-        await app.WaitUntilAsync(() => Task.FromResult(probe.Holding));
+        var sending = App.SubmitAsync(Infrastructure.Reports.Valid());
+        await App.WaitUntilAsync(() => Task.FromResult(probe.Holding));
 
         await Task.Delay(200);
         Assert.False(sending.IsCompleted);
 
         probe.Open();
         Assert.Equal(HttpStatusCode.Accepted, (await sending).StatusCode);
-        Assert.Equal(1, await app.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(1, await App.QueryAsync(db => db.Reports.CountAsync()));
     }
 
     [Fact]
@@ -160,11 +156,11 @@ public sealed class GroupCommitTests : IAsyncLifetime
     {
         probe.FailCommits = true;
 
-        var response = await app.SubmitAsync(Infrastructure.Reports.Valid());
+        var response = await App.SubmitAsync(Infrastructure.Reports.Valid());
 
         Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
-        Assert.Equal(0, await app.QueryAsync(db => db.Reports.CountAsync()));
-        Assert.Equal(0, await app.QueryAsync(db => db.Outbox.CountAsync()));
+        Assert.Equal(0, await App.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(0, await App.QueryAsync(db => db.Outbox.CountAsync()));
     }
 
     [Fact]
@@ -173,7 +169,7 @@ public sealed class GroupCommitTests : IAsyncLifetime
         var held = await HoldTheWriterAsync();
         using var giveUp = new CancellationTokenSource();
         var command = new SubmitReport("demo", "https://news.example.org/a", null, null, "given up", "", "", null, null, null, "given-up");
-        await using var scope = app.Services.CreateAsyncScope();
+        await using var scope = App.Services.CreateAsyncScope();
         var writing = scope.ServiceProvider.GetRequiredService<IMediator>().Send(command, giveUp.Token).AsTask();
         await WaitUntilQueuedAsync(1);
 
@@ -182,9 +178,9 @@ public sealed class GroupCommitTests : IAsyncLifetime
         await held;
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => writing);
-        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "after it"));
-        Assert.Equal(0, await app.QueryAsync(db => db.Reports.CountAsync(r => r.Exact == "given up")));
-        Assert.Equal(0, await app.QueryAsync(db => db.ReportSubmissions.CountAsync(s => s.ClientRequestId == "given-up")));
+        await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "after it"));
+        Assert.Equal(0, await App.QueryAsync(db => db.Reports.CountAsync(r => r.Exact == "given up")));
+        Assert.Equal(0, await App.QueryAsync(db => db.ReportSubmissions.CountAsync(s => s.ClientRequestId == "given-up")));
     }
 }
 

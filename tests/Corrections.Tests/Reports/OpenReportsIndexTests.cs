@@ -1,7 +1,6 @@
 using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Storage;
-using Corrections.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;

@@ -8,24 +8,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Corrections.Tests.Reports;
 
 /// <summary>The body of a submission is read strictly: what a careless or hostile client adds is refused, not guessed at.</summary>
-public sealed class StrictJsonTests : IAsyncLifetime
+public sealed class StrictJsonTests() : ServiceTest(TestRelay.None)
 {
-    private readonly TestData data = new();
-    private CorrectionsApp app = null!;
-
-    public Task InitializeAsync()
-    {
-        app = new CorrectionsApp(data);
-        _ = app.Server;
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await app.DisposeAsync();
-        data.Dispose();
-    }
-
     private static string Valid => Infrastructure.Reports.Valid().ToJsonString();
 
     public static TheoryData<string, string> Refused() => new()
@@ -46,18 +30,18 @@ public sealed class StrictJsonTests : IAsyncLifetime
     [MemberData(nameof(Refused))]
     public async Task A_body_with_a_duplicate_or_unknown_property_a_wrong_type_or_too_deep_nesting_gets_400_naming_the_field_and_stores_nothing(string field, string body)
     {
-        var response = await app.CreateClient().PostAsync("/api/reports", new StringContent(body, Encoding.UTF8, "application/json"));
+        var response = await App.CreateClient().PostAsync("/api/reports", new StringContent(body, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonObject>();
         Assert.True(problem!["errors"]!.AsObject().ContainsKey(field), $"errors should name {field}: {problem["errors"]}");
-        Assert.Equal(0, await app.QueryAsync(db => db.Reports.CountAsync()));
+        Assert.Equal(0, await App.QueryAsync(db => db.Reports.CountAsync()));
     }
 
     [Fact]
     public async Task The_widgets_body_is_accepted()
     {
-        var response = await app.CreateClient().PostAsync("/api/reports", new StringContent(Valid, Encoding.UTF8, "application/json"));
+        var response = await App.CreateClient().PostAsync("/api/reports", new StringContent(Valid, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }

@@ -13,22 +13,8 @@ namespace Corrections.Tests.Storage;
 /// answered 202 survives a kill -9 of the service.
 /// </summary>
 [Collection(Reliability.ServiceProcessCollection.Name)]
-public sealed class OperatorReadsDuringLoadTests : IAsyncLifetime
+public sealed class OperatorReadsDuringLoadTests : ServiceTest
 {
-    private readonly TestData data = new();
-    private readonly TestSmtpServer smtp = TestSmtpServer.StartNew();
-    private LiveService? service;
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        if (service is not null)
-            await service.DisposeAsync();
-        await smtp.DisposeAsync();
-        data.Dispose();
-    }
-
     /// <summary>The size of log at which SQLite checkpoints by default, in pages.</summary>
     private const int SqliteAutomaticCheckpointPages = 1000;
 
@@ -47,7 +33,7 @@ public sealed class OperatorReadsDuringLoadTests : IAsyncLifetime
     private async Task<string> Sqlite3Async(string sql)
     {
         var start = new ProcessStartInfo("sqlite3") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(data.DatabasePath);
+        start.ArgumentList.Add(Data.DatabasePath);
         start.ArgumentList.Add(sql);
         using var shell = Process.Start(start)!;
         var output = await shell.StandardOutput.ReadToEndAsync();
@@ -59,12 +45,8 @@ public sealed class OperatorReadsDuringLoadTests : IAsyncLifetime
     [SkippableFact]
     public async Task Reports_accepted_while_the_sqlite3_shell_reads_the_database_past_a_checkpoint_survive_kill_9()
     {
-        Skip.If(data.Provider != DatabaseProvider.Sqlite, "The test is about the SQLite file; tests/run.sh runs it on SQLite");
-        service = await LiveService.StartAsync(data, smtp.Port, new Dictionary<string, string>
-        {
-            ["Abuse:ReportsPerClientPerMinute"] = "0",
-            ["Abuse:ReportsPerSitePerMinute"] = "0",
-        });
+        Skip.If(Data.Provider != DatabaseProvider.Sqlite, "The test is about the SQLite file; tests/run.sh runs it on SQLite");
+        var service = await StartProcessAsync();
         var accepted = new ConcurrentBag<Guid>();
         var unexpected = new ConcurrentBag<HttpStatusCode>();
         var shellAnswers = new ConcurrentBag<string>();
@@ -75,9 +57,9 @@ public sealed class OperatorReadsDuringLoadTests : IAsyncLifetime
         {
             for (var i = 0; i < count && !stop.IsCancellationRequested; i++)
             {
-                using var response = await service.SubmitAsync(LargeReport($"client {client} report {i} {Guid.NewGuid()}"));
+                using var response = await service.Client.SubmitAsync(LargeReport($"client {client} report {i} {Guid.NewGuid()}"));
                 if (response.StatusCode == HttpStatusCode.Accepted)
-                    accepted.Add(await LiveService.IdOf(response));
+                    accepted.Add(await Infrastructure.Reports.IdOf(response));
                 else
                     unexpected.Add(response.StatusCode);
             }
@@ -90,7 +72,7 @@ public sealed class OperatorReadsDuringLoadTests : IAsyncLifetime
             while (!Task.WhenAll(load).IsCompleted)
             {
                 shellAnswers.Add(await Sqlite3Async("select count(*) from Reports"));
-                var log = new FileInfo(data.DatabasePath + "-wal");
+                var log = new FileInfo(Data.DatabasePath + "-wal");
                 if (log.Exists && log.Length > SqliteAutomaticCheckpointPages * 4096L)
                     logPassedThreshold = true;
                 await Task.Delay(100);
@@ -105,14 +87,14 @@ public sealed class OperatorReadsDuringLoadTests : IAsyncLifetime
         await SendAsync(99, 20);
         shellAnswers.Add(await Sqlite3Async("select count(*) from Reports"));
 
-        service.Process.Kill();
-        await service.Process.WaitForExitAsync(TimeSpan.FromSeconds(10));
+        service.Kill();
+        await service.WaitForExitAsync(TimeSpan.FromSeconds(10));
         await service.RestartAsync();
 
         Assert.Empty(unexpected);
         Assert.DoesNotContain(shellAnswers, answer => answer.StartsWith("error", StringComparison.Ordinal));
         Assert.True(logPassedThreshold, "the load should grow the log past the point where SQLite would checkpoint it");
-        var stored = (await data.QueryAsync(db => db.Reports.Select(r => r.Id).ToListAsync())).ToHashSet();
+        var stored = (await Data.QueryAsync(db => db.Reports.Select(r => r.Id).ToListAsync())).ToHashSet();
         var lost = accepted.Where(id => !stored.Contains(id)).ToList();
         Assert.True(lost.Count == 0, $"{lost.Count} of {accepted.Count} reports answered 202 are gone after the restart");
     }

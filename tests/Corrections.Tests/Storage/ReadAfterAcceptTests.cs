@@ -5,28 +5,12 @@ using Corrections.Tests.Infrastructure;
 namespace Corrections.Tests.Storage;
 
 /// <summary>A 202 means the report is in its tables: the admin API finds it at once, during a burst too.</summary>
-public sealed class ReadAfterAcceptTests : IAsyncLifetime
+public sealed class ReadAfterAcceptTests() : ServiceTest(TestRelay.None)
 {
-    private readonly TestData data = new();
-    private CorrectionsApp app = null!;
-
-    public Task InitializeAsync()
-    {
-        app = new CorrectionsApp(data);
-        _ = app.Server;
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await app.DisposeAsync();
-        data.Dispose();
-    }
-
     [Fact]
     public async Task During_a_burst_of_32_clients_every_accepted_report_is_found_right_after_its_202()
     {
-        var admin = app.CreateAdminClient();
+        var admin = App.CreateAdminClient();
         var missing = new ConcurrentBag<string>();
         var accepted = 0;
 
@@ -34,7 +18,7 @@ public sealed class ReadAfterAcceptTests : IAsyncLifetime
         {
             for (var i = 0; i < 15; i++)
             {
-                var id = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"burst {client}-{i}"));
+                var id = await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: $"burst {client}-{i}"));
                 Interlocked.Increment(ref accepted);
                 using var found = await admin.GetAsync($"/api/reports/{id}");
                 if (found.StatusCode != HttpStatusCode.OK)

@@ -7,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Corrections.Tests.Triage;
 
-public sealed class AdminApiTests() : ServiceTest(withSmtp: false)
+public sealed class AdminApiTests() : ServiceTest(TestRelay.None)
 {
     [Theory]
     [InlineData(null)]

@@ -8,21 +8,19 @@ using MimeKit;
 namespace Corrections.Tests.Triage;
 
 /// <summary>Editors triage by replying; the replies are read from a real IMAP server.</summary>
-public sealed class ReplyTriageTests : IAsyncLifetime
+public sealed class ReplyTriageTests : ServiceTest
 {
-    private readonly TestData data = new();
-    private TestSmtpServer smtp = null!;
     private DovecotServer imap = null!;
     private CorrectionsApp app = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        smtp = TestSmtpServer.StartNew();
-        imap = await DovecotServer.StartAsync();
-        app = NewApp(imap.Port);
+        await base.InitializeAsync();
+        imap = Track(await DovecotServer.StartAsync());
+        app = NewAppReadingImap(imap.Port);
     }
 
-    private CorrectionsApp NewApp(int imapPort) => new(data, smtp, settings: new Dictionary<string, string?>
+    private CorrectionsApp NewAppReadingImap(int imapPort) => NewApp(new()
     {
         ["Mail:Replies:Address"] = "corrections@example.org",
         ["Mail:Imap:Host"] = "127.0.0.1",
@@ -34,18 +32,10 @@ public sealed class ReplyTriageTests : IAsyncLifetime
         ["Mail:Imap:PollSeconds"] = "2",
     });
 
-    public async Task DisposeAsync()
-    {
-        await app.DisposeAsync();
-        await imap.DisposeAsync();
-        await smtp.DisposeAsync();
-        data.Dispose();
-    }
-
     private async Task<(Guid Id, MimeMessage Mail)> SubmitAsync()
     {
         var id = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
-        return (id, (await smtp.WaitForMessagesAsync(1)).Single());
+        return (id, (await Smtp.WaitForMessagesAsync(1)).Single());
     }
 
     private static MimeMessage ReplyTo(MimeMessage mail, string text, string from = "editors@news.example.org", string? to = null)
@@ -141,9 +131,9 @@ public sealed class ReplyTriageTests : IAsyncLifetime
         var (id, mail) = await SubmitAsync();
 
         await imap.DeliverAsync(ReplyTo(mail, "fixd"));
-        await WaitForReaderAsync(() => Task.FromResult(smtp.Messages.Count >= 2));
+        await WaitForReaderAsync(() => Task.FromResult(Smtp.Messages.Count >= 2));
 
-        var help = smtp.Messages.Single(m => m.MessageId != mail.MessageId);
+        var help = Smtp.Messages.Single(m => m.MessageId != mail.MessageId);
         Assert.Equal("editors@news.example.org", help.To.Mailboxes.Single().Address);
         Assert.Contains("“fixd”", help.TextBody);
         Assert.Contains("reject [reason]", help.TextBody);
@@ -200,11 +190,11 @@ public sealed class ReplyTriageTests : IAsyncLifetime
         await app.DisposeAsync();
         await imap.DisposeAsync();
         var port = TestPorts.Next();
-        app = NewApp(port);
+        app = NewAppReadingImap(port);
         var (id, mail) = await SubmitAsync();
         await app.WaitUntilAsync(() => Task.FromResult(app.Logs.Lines.Any(l => l.Category == typeof(ReplyReader).FullName && l.Level == LogLevel.Warning)));
 
-        imap = await DovecotServer.StartAsync(port);
+        imap = Track(await DovecotServer.StartAsync(port));
         await imap.DeliverAsync(ReplyTo(mail, "Fixed"));
 
         await WaitUntilProcessedAsync(1);
@@ -214,7 +204,7 @@ public sealed class ReplyTriageTests : IAsyncLifetime
     [Fact]
     public async Task While_another_instance_holds_the_reply_readers_lease_replies_wait_for_it_to_expire()
     {
-        await using (var db = data.CreateDb())
+        await using (var db = Data.CreateDb())
         {
             await db.Database.MigrateAsync();
             db.Leases.Add(new Lease { Name = ReplyReader.LeaseName, Owner = "another-instance", ExpiresAt = app.Time.GetUtcNow() + ReplyReader.LeaseDuration });

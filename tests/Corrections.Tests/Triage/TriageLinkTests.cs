@@ -218,7 +218,7 @@ public sealed partial class TriageLinkTests : ServiceTest
 
         await App.CreateClient().SendAsync(new HttpRequestMessage(HttpMethod.Post, $"/api/reports/{id}/triage")
         {
-            Headers = { { "Authorization", $"Bearer {CorrectionsApp.AdminKey}" } },
+            Headers = { { "Authorization", $"Bearer {ServiceSettings.AdminKey}" } },
             Content = System.Net.Http.Json.JsonContent.Create(new { action = "fixed" }),
         });
 

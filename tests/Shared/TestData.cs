@@ -5,14 +5,14 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
-namespace Corrections.Tests.Infrastructure;
+namespace Corrections.Testing;
 
 /// <summary>
 /// The database the tests run on: SQLite unless <c>CORRECTIONS_TEST_DATABASE</c> names a server (<c>PostgreSql</c> or
 /// <c>SqlServer</c>), whose connection string is then in <c>CORRECTIONS_TEST_POSTGRES</c> or <c>CORRECTIONS_TEST_SQLSERVER</c>.
 /// tests/run.sh runs the suite once on SQLite and once on a PostgreSQL server it starts.
 /// </summary>
-public static class TestDatabase
+public static partial class TestDatabase
 {
     public const string ProviderVariable = "CORRECTIONS_TEST_DATABASE";
     public const string PostgresVariable = "CORRECTIONS_TEST_POSTGRES";
@@ -23,10 +23,6 @@ public static class TestDatabase
 
     public static string? PostgresServer => Value(PostgresVariable);
     public static string? SqlServer => Value(SqlServerVariable);
-
-    /// <summary>Skips a test that needs a PostgreSQL server of its own when none is configured.</summary>
-    public static void SkipWithoutPostgres() => Skip.If(PostgresServer is null,
-        $"{PostgresVariable} is not set: no PostgreSQL server to test against (tests/run.sh starts one for its PostgreSQL run)");
 
     public static string ServerConnectionString(DatabaseProvider provider) => provider switch
     {
@@ -91,10 +87,6 @@ public sealed class TestData : IDisposable
         ["ConnectionStrings:Corrections"] = ConnectionString,
     };
 
-    /// <summary>The same as environment variables, for the service started as a process.</summary>
-    public Dictionary<string, string> Environment() =>
-        Settings.ToDictionary(s => s.Key.Replace(":", "__"), s => s.Value ?? "");
-
     /// <summary>A context on this database outside the service, e.g. to look at what the service stored.</summary>
     public CorrectionsDb CreateDb()
     {
@@ -112,6 +104,9 @@ public sealed class TestData : IDisposable
         await using var db = CreateDb();
         return await query(db);
     }
+
+    /// <summary>The outbox as the service left it, oldest first.</summary>
+    public Task<List<OutboxMessage>> OutboxAsync() => QueryAsync(db => db.Outbox.AsNoTracking().OrderBy(m => m.Id).ToListAsync());
 
     /// <summary>Closes the idle pooled connections of this database's own connection string, not other tests'.</summary>
     public void ClearSqlitePool()
