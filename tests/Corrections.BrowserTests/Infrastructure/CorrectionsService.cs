@@ -1,69 +1,52 @@
-using System.Net;
 using Corrections.Data;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using MimeKit;
 
 namespace Corrections.BrowserTests.Infrastructure;
 
 /// <summary>
-/// The real service on a real Kestrel port of 127.0.0.1, with its own SQLite file and mail folder. Besides the demo site
-/// (which also lists the test pages' origin and the service's own, for the demo article) it has a site whose language
-/// is configured as Ukrainian and one whose language the widget does not have, so the page's language decides.
+/// The built service as a process on a port of 127.0.0.1 (see <see cref="ServiceProcess"/>), with the tests' settings
+/// on its own SQLite file and mail folder (see <see cref="TestData"/>). Besides the demo site (which also lists the test
+/// pages' origin and the service's own, for the demo article) it has a site whose language is configured as Ukrainian
+/// and one whose language the widget does not have, so the page's language decides.
 /// </summary>
-public sealed class CorrectionsService : WebApplicationFactory<Program>
+public sealed class CorrectionsService : IAsyncDisposable
 {
-    private readonly Dictionary<string, string?> settings;
+    private readonly TestData data;
+    private readonly ServiceProcess process;
 
-    public CorrectionsService(string folder, int port, string pagesOrigin)
+    private CorrectionsService(TestData data, ServiceProcess process)
     {
-        Origin = $"http://127.0.0.1:{port}";
-        MailFolder = Path.Combine(folder, "mail");
-        settings = new()
-        {
-            ["ConnectionStrings:Corrections"] = $"Data Source={Path.Combine(folder, "corrections.db")}",
-            ["Mail:PickupDirectory"] = MailFolder,
-            ["Mail:Smtp:Host"] = "",
-            ["PublicUrl"] = Origin,
-            ["Abuse:ReportsPerClientPerMinute"] = "0",
+        this.data = data;
+        this.process = process;
+    }
+
+    public string Origin => $"http://127.0.0.1:{process.BaseAddress.Port}";
+
+    public string MailFolder => data.MailFolder;
+
+    /// <summary>Starts the service on <paramref name="port"/>; it fails, saying so, if something else has taken the port.</summary>
+    public static async Task<CorrectionsService> StartAsync(TestData data, int port, string pagesOrigin)
+    {
+        var origin = $"http://127.0.0.1:{port}";
+        var settings = ServiceSettings.ForTest(data, smtpPort: null)
+            .OnTheRealClock()
+            .Set("PublicUrl", origin)
             // A script types faster than a person; the bot trap has tests of its own.
-            ["Abuse:MinimumFillMilliseconds"] = "0",
-            ["Outbox:PollIntervalSeconds"] = "1",
-            ["Sites:0:Origins:3"] = pagesOrigin,
-            ["Sites:0:Origins:4"] = Origin,
-        };
-        AddSite(1, "kyiv", "Kyiv Daily", "uk", pagesOrigin);
-        AddSite(2, "world", "World Post", "eo", pagesOrigin);
-        UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
-    }
-
-    public string Origin { get; }
-
-    public string MailFolder { get; }
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        builder.UseEnvironment(Environments.Production);
-        builder.UseContentRoot(AppContext.BaseDirectory);
-        foreach (var (key, value) in settings)
-            builder.UseSetting(key, value);
-    }
-
-    public async Task<T> QueryAsync<T>(Func<CorrectionsDb, Task<T>> query)
-    {
-        await using var scope = Services.CreateAsyncScope();
-        return await query(scope.ServiceProvider.GetRequiredService<CorrectionsDb>());
+            .Set("Abuse:MinimumFillMilliseconds", "0")
+            .Set("Sites:0:Origins:3", pagesOrigin)
+            .Set("Sites:0:Origins:4", origin);
+        AddSite(settings, 1, "kyiv", "Kyiv Daily", "uk", pagesOrigin);
+        AddSite(settings, 2, "world", "World Post", "eo", pagesOrigin);
+        return new CorrectionsService(data, await ServiceProcess.StartAsync(settings, port));
     }
 
     public Task<Report> ReportAsync(Guid id) =>
-        QueryAsync(db => db.Reports.AsNoTracking().Include(r => r.Submissions).SingleAsync(r => r.Id == id));
+        data.QueryAsync(db => db.Reports.AsNoTracking().Include(r => r.Submissions).SingleAsync(r => r.Id == id));
 
     /// <summary>The reports made from one page, whatever its query string.</summary>
     public Task<List<Report>> ReportsFromAsync(string pageUrl) =>
-        QueryAsync(db => db.Reports.AsNoTracking().Include(r => r.Submissions).Where(r => r.Url.StartsWith(pageUrl)).ToListAsync());
+        data.QueryAsync(db => db.Reports.AsNoTracking().Include(r => r.Submissions).Where(r => r.Url.StartsWith(pageUrl)).ToListAsync());
 
     /// <summary>The mails written so far about one report.</summary>
     public List<MimeMessage> MailsAbout(Guid reportId)
@@ -87,12 +70,12 @@ public sealed class CorrectionsService : WebApplicationFactory<Program>
         }
     }
 
-    private void AddSite(int index, string key, string name, string language, string origin)
-    {
-        settings[$"Sites:{index}:Key"] = key;
-        settings[$"Sites:{index}:Name"] = name;
-        settings[$"Sites:{index}:Language"] = language;
-        settings[$"Sites:{index}:Origins:0"] = origin;
-        settings[$"Sites:{index}:Editors:0"] = $"editors@{key}.example.org";
-    }
+    private static void AddSite(ServiceSettings settings, int index, string key, string name, string language, string origin) => settings
+        .Set($"Sites:{index}:Key", key)
+        .Set($"Sites:{index}:Name", name)
+        .Set($"Sites:{index}:Language", language)
+        .Set($"Sites:{index}:Origins:0", origin)
+        .Set($"Sites:{index}:Editors:0", $"editors@{key}.example.org");
+
+    public ValueTask DisposeAsync() => process.DisposeAsync();
 }

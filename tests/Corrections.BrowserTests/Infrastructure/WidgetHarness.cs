@@ -1,5 +1,4 @@
-using Microsoft.AspNetCore.Connections;
-using Microsoft.Data.Sqlite;
+using Corrections.Configuration;
 using Microsoft.Playwright;
 
 namespace Corrections.BrowserTests.Infrastructure;
@@ -16,7 +15,7 @@ public sealed class WidgetHarness : IAsyncLifetime
     private static readonly string[] ChromiumArgs =
         ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
 
-    private readonly string folder = Directory.CreateTempSubdirectory("corrections-browser-").FullName;
+    private readonly TestData data = new(DatabaseProvider.Sqlite);
     private IPlaywright? playwright;
     private IBrowser? browser;
     private TestPages? pages;
@@ -38,15 +37,13 @@ public sealed class WidgetHarness : IAsyncLifetime
         {
             var port = TestPorts.Next();
             pages = await TestPages.StartAsync($"http://127.0.0.1:{port}");
-            service = new CorrectionsService(folder, port, pages.Origin);
             try
             {
-                service.StartServer();
+                service = await CorrectionsService.StartAsync(data, port, pages.Origin);
                 break;
             }
-            catch (IOException ex) when (ex.InnerException is AddressInUseException && attempt < 5)
+            catch (InvalidOperationException ex) when (ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase) && attempt < 5)
             {
-                await service.DisposeAsync();
                 await pages.DisposeAsync();
             }
         }
@@ -72,13 +69,6 @@ public sealed class WidgetHarness : IAsyncLifetime
             await service.DisposeAsync();
         if (pages is not null)
             await pages.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        data.Dispose();
     }
 }
