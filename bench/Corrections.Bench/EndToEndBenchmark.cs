@@ -16,7 +16,7 @@ public static class EndToEndBenchmark
         output.WriteLine();
 
         using var folder = new TempFolder();
-        await using var sink = SmtpSink.Start();
+        await using var sink = TestSmtpServer.StartNew(keepMessages: false);
         var settings = new Dictionary<string, string>(args.ServiceSettings)
         {
             ["Mail:Smtp:Host"] = "127.0.0.1",
@@ -39,7 +39,7 @@ public static class EndToEndBenchmark
     public sealed record Run(LoadResult Load, Latencies Mail, int Missing);
 
     /// <summary>Sends at <paramref name="rate"/> and pairs each 202 with its mail; waits up to <paramref name="drain"/> for the last mails.</summary>
-    public static async Task<Run> RunAsync(Uri service, SmtpSink sink, double rate, TimeSpan duration, TimeSpan drain, HttpMessageInvoker? client = null)
+    public static async Task<Run> RunAsync(Uri service, TestSmtpServer sink, double rate, TimeSpan duration, TimeSpan drain, HttpMessageInvoker? client = null)
     {
         var acceptedAt = new ConcurrentDictionary<Guid, long>();
         using var ownClient = client is null ? LoadGenerator.CreateClient(64) : null;

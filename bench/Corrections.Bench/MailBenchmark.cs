@@ -22,7 +22,7 @@ public static class MailBenchmark
         {
             using var folder = new TempFolder();
             await InsertReportsAsync(folder.Path, reports);
-            await using var sink = SmtpSink.Start();
+            await using var sink = TestSmtpServer.StartNew(keepMessages: false);
             var before = Machine.LoadAverage();
             var settings = new Dictionary<string, string>(args.ServiceSettings)
             {
@@ -32,7 +32,7 @@ public static class MailBenchmark
                 ["Outbox:Parallelism"] = connections.ToString(),
             };
             await using var service = await TargetProcess.StartServiceAsync(folder.Path, settings);
-            await sink.WaitForAsync(reports, TimeSpan.FromMinutes(5));
+            await sink.WaitForAcceptedAsync(reports, TimeSpan.FromMinutes(5));
             var perSecond = sink.Accepted / sink.Span.TotalSeconds;
             output.WriteLine($"| {connections} | {perSecond:F0} | {sink.Accepted} of {reports} | {sink.Sessions} | {before} → {Machine.LoadAverage()} |");
         }

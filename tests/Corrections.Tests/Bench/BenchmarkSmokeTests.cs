@@ -1,5 +1,6 @@
+extern alias bench;
 using System.Net;
-using Corrections.Bench;
+using bench::Corrections.Bench;
 using Corrections.Data;
 using Corrections.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -104,7 +105,8 @@ public sealed class BenchmarkSmokeTests() : ServiceTest(TestRelay.None)
     [Fact]
     public async Task The_end_to_end_run_pairs_each_202_with_its_mail()
     {
-        var sink = Track(SmtpSink.Start());
+        // The benchmark's own copy of the SMTP server, which it compiles from the tests' harness.
+        var sink = Track(bench::Corrections.Testing.TestSmtpServer.StartNew(keepMessages: false));
         var app = StartApp(new()
         {
             ["Mail:Smtp:Host"] = "127.0.0.1",
