@@ -1,16 +1,11 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.IO.Pipelines;
 using System.Net;
-using System.Net.Sockets;
-using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using MimeKit;
 using SmtpServer;
 using SmtpServer.Authentication;
-using SmtpServer.IO;
 using SmtpServer.Net;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
@@ -23,20 +18,17 @@ namespace Corrections.Testing;
 /// message can be scripted (451 once, then 250), it can hold messages unanswered, refuse logins, be down (reserved, not
 /// yet started: connections are refused) or hang (accept connections and never say a word), and recover at the same port.
 /// </summary>
-public sealed class TestSmtpServer : IAsyncDisposable
+public sealed partial class TestSmtpServer : IAsyncDisposable
 {
     private readonly bool keepMessages;
     private readonly ConcurrentQueue<int> scriptedReplies = new();
     private readonly ConcurrentQueue<MimeMessage> received = new();
     private readonly ConcurrentQueue<DateTimeOffset> deliveryTimes = new();
-    private readonly List<Socket> silentConnections = [];
     private CancellationTokenSource? running;
     private Task? serving;
     private int sessions;
     private int openSessions;
     private int mostOpenSessions;
-    private int connections;
-    private int openSilentConnections;
     private int deliveries;
     private int accepted;
     private long firstAcceptedAt;
@@ -45,7 +37,6 @@ public sealed class TestSmtpServer : IAsyncDisposable
     private int held;
     private (string User, string Password)? login;
     private volatile bool refuseLogins;
-    private volatile bool silent;
     private volatile TaskCompletionSource? gate;
     private long delayTicks;
 
@@ -75,12 +66,6 @@ public sealed class TestSmtpServer : IAsyncDisposable
     /// <summary>The most SMTP sessions that were open at the same time.</summary>
     public int MostOpenSessions => Volatile.Read(ref mostOpenSessions);
 
-    /// <summary>Every connection accepted, answered or taken in silence.</summary>
-    public int Connections => Volatile.Read(ref connections);
-
-    /// <summary>Connections taken in silence whose client has not hung up yet.</summary>
-    public int OpenSilentConnections => Volatile.Read(ref openSilentConnections);
-
     /// <summary>Messages whose data the server has read, whatever it answered.</summary>
     public int Deliveries => Volatile.Read(ref deliveries);
 
@@ -106,16 +91,6 @@ public sealed class TestSmtpServer : IAsyncDisposable
     {
         get => refuseLogins;
         set => refuseLogins = value;
-    }
-
-    /// <summary>
-    /// While set, new connections are accepted and never answered: a relay that hangs. Once cleared, new connections are
-    /// answered again, so the same address recovers; those taken in silence stay silent until their client hangs up.
-    /// </summary>
-    public bool Silent
-    {
-        get => silent;
-        set => silent = value;
     }
 
     /// <summary>How long the server takes before it answers each message.</summary>
@@ -224,8 +199,7 @@ public sealed class TestSmtpServer : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
-        lock (silentConnections)
-            silentConnections.ForEach(c => c.Dispose());
+        CloseSilentConnections();
         running.Dispose();
         running = null;
     }
@@ -275,29 +249,6 @@ public sealed class TestSmtpServer : IAsyncDisposable
         return Guid.TryParseExact(head.AsSpan(at + header.Length, 32), "N", out var id) ? id : null;
     }
 
-    /// <summary>Takes a connection and says nothing; reads and drops whatever comes, until the client gives up and closes.</summary>
-    private async Task StaySilentAsync(Socket socket)
-    {
-        Interlocked.Increment(ref openSilentConnections);
-        lock (silentConnections)
-            silentConnections.Add(socket);
-        try
-        {
-            var buffer = new byte[1024];
-            while (await socket.ReceiveAsync(buffer, running!.Token) > 0)
-            {
-            }
-        }
-        catch (Exception)
-        {
-        }
-        finally
-        {
-            Interlocked.Decrement(ref openSilentConnections);
-            socket.Dispose();
-        }
-    }
-
     private sealed class Store(TestSmtpServer server) : MessageStore
     {
         public override Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken) =>
@@ -310,60 +261,6 @@ public sealed class TestSmtpServer : IAsyncDisposable
         {
             Interlocked.Increment(ref server.loginAttempts);
             return Task.FromResult(!server.refuseLogins && (user, password) == server.login);
-        }
-    }
-
-    /// <summary>
-    /// Accepts connections with Nagle's algorithm off, and hands the SMTP library only those the server answers. The
-    /// library's own listener leaves Nagle on, and its replies then wait for TCP's delayed acknowledgement: about 45 ms a
-    /// message on loopback, which a benchmark would measure instead of the service.
-    /// </summary>
-    private sealed class ListenerFactory(TestSmtpServer server) : IEndpointListenerFactory
-    {
-        public IEndpointListener CreateListener(IEndpointDefinition endpointDefinition) => new Listener(server, endpointDefinition.Endpoint);
-
-        private sealed class Listener : IEndpointListener, IDisposable
-        {
-            private readonly TestSmtpServer server;
-            private readonly TcpListener listener;
-
-            public Listener(TestSmtpServer server, IPEndPoint endpoint)
-            {
-                this.server = server;
-                listener = new TcpListener(endpoint);
-                listener.Start();
-            }
-
-            public async Task<ISecurableDuplexPipe> GetPipeAsync(ISessionContext context, CancellationToken cancellationToken)
-            {
-                while (true)
-                {
-                    var socket = await listener.AcceptSocketAsync(cancellationToken);
-                    Interlocked.Increment(ref server.connections);
-                    if (server.Silent)
-                    {
-                        _ = server.StaySilentAsync(socket);
-                        continue;
-                    }
-                    socket.NoDelay = true;
-                    return new PlainPipe(new NetworkStream(socket, ownsSocket: true));
-                }
-            }
-
-            public void Dispose() => listener.Stop();
-        }
-
-        private sealed class PlainPipe(Stream stream) : ISecurableDuplexPipe
-        {
-            public PipeReader Input { get; } = PipeReader.Create(stream);
-            public PipeWriter Output { get; } = PipeWriter.Create(stream);
-            public bool IsSecure => false;
-            public SslProtocols SslProtocol => SslProtocols.None;
-
-            public Task UpgradeAsync(X509Certificate certificate, SslProtocols protocols, CancellationToken cancellationToken) =>
-                throw new NotSupportedException("The test SMTP server speaks plain SMTP only");
-
-            public void Dispose() => stream.Dispose();
         }
     }
 }
