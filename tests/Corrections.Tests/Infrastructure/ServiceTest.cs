@@ -76,13 +76,13 @@ public abstract class ServiceTest : IAsyncLifetime
     /// <summary>Another service in-process on the test's database, started.</summary>
     protected CorrectionsApp StartApp(Dictionary<string, string?>? settings = null, FakeTimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
-        var started = NewApp(settings, time, services);
-        started.StartServer();
-        return started;
+        var service = NewApp(settings, time, services);
+        service.StartServer();
+        return service;
     }
 
     /// <summary>The settings of the service as a process: the tests' own on the real clock, and <paramref name="settings"/> on top.</summary>
-    protected ServiceSettings ProcessSettings(Dictionary<string, string?>? settings = null) =>
+    private ServiceSettings ProcessSettings(Dictionary<string, string?>? settings = null) =>
         ServiceSettings.ForTest(Data, smtp?.Port).OnTheRealClock().Set(settings);
 
     /// <summary>The built service as a process on the test's database, answering on a port of its own.</summary>
