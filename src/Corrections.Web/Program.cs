@@ -6,6 +6,7 @@ using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Email;
 using Corrections.Features.ApiDocs;
+using Corrections.Features.Notifications;
 using Corrections.Features.Privacy;
 using Corrections.Features.Replies;
 using Corrections.Features.Reports;
@@ -37,8 +38,12 @@ builder.Services.AddMediator((Mediator.MediatorOptions options) =>
     options.ServiceLifetime = ServiceLifetime.Scoped; // handlers use the DbContext
     options.PipelineBehaviors = [typeof(ValidationBehavior<,>), typeof(TransactionBehavior<,>)];
 });
-builder.Services.AddValidators();
+builder.Services.AddScoped<IValidator<SubmitReport>, SubmitReportValidator>();
+builder.Services.AddScoped<IValidator<TriageReport>, TriageReportValidator>();
+builder.Services.AddScoped<IValidator<EraseReader>, EraseReaderValidator>();
 builder.Services.AddMail();
+builder.Services.AddSingleton<EditorMail>();
+builder.Services.AddSingleton<ThankYouMail>();
 builder.Services.AddSingleton<OutboxSignal>();
 builder.Services.AddSingleton<SubmissionsInFlight>();
 builder.Services.AddSingleton<ReportKeys>();

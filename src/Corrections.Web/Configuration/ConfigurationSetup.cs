@@ -1,7 +1,4 @@
 using Corrections.Admin;
-using Corrections.Features.Reports.Submit;
-using Corrections.Features.Privacy;
-using Corrections.Features.Triage;
 using Corrections.Pipeline;
 using Microsoft.Extensions.Options;
 
@@ -47,14 +44,6 @@ public static class ConfigurationSetup
         });
 
         services.AddSingleton<SiteDirectory>();
-        return services;
-    }
-
-    public static IServiceCollection AddValidators(this IServiceCollection services)
-    {
-        services.AddScoped<IValidator<SubmitReport>, SubmitReportValidator>();
-        services.AddScoped<IValidator<TriageReport>, TriageReportValidator>();
-        services.AddScoped<IValidator<EraseReader>, EraseReaderValidator>();
         return services;
     }
 }

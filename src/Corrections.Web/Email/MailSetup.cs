@@ -7,8 +7,6 @@ public static class MailSetup
 {
     public static IServiceCollection AddMail(this IServiceCollection services)
     {
-        services.AddSingleton<EditorMail>();
-        services.AddSingleton<ThankYouMail>();
         services.AddSingleton<SmtpHealth>();
         services.AddScoped<IMailTransport>(provider =>
             string.IsNullOrWhiteSpace(provider.GetRequiredService<IOptions<MailOptions>>().Value.Smtp.Host)

@@ -1,3 +1,4 @@
+using Corrections.Features.Notifications;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;

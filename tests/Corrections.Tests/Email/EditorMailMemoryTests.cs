@@ -1,3 +1,4 @@
+using Corrections.Features.Notifications;
 using System.Runtime.CompilerServices;
 using Corrections.Configuration;
 using Corrections.Data;

@@ -1,3 +1,4 @@
+using Corrections.Features.Notifications;
 using Corrections.Email;
 
 namespace Corrections.Tests.Email;

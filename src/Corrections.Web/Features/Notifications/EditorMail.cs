@@ -3,11 +3,12 @@ using System.Security.Cryptography;
 using System.Text;
 using Corrections.Configuration;
 using Corrections.Data;
+using Corrections.Email;
 using Corrections.Features.Triage;
 using Microsoft.Extensions.Options;
 using MimeKit;
 
-namespace Corrections.Email;
+namespace Corrections.Features.Notifications;
 
 /// <summary>Writes the mail that tells a site's editors about a report.</summary>
 public sealed class EditorMail(IOptions<MailOptions> mailOptions, TriageLinks links)

@@ -2,10 +2,11 @@ using System.Collections.Frozen;
 using System.Net;
 using Corrections.Configuration;
 using Corrections.Data;
+using Corrections.Email;
 using Microsoft.Extensions.Options;
 using MimeKit;
 
-namespace Corrections.Email;
+namespace Corrections.Features.Notifications;
 
 /// <summary>The short note that tells a reader the mistake they reported is fixed, in the report's language.</summary>
 public sealed class ThankYouMail(IOptions<MailOptions> mailOptions)
