@@ -11,7 +11,8 @@ namespace Corrections.Storage;
 /// <summary>
 /// Group commit: submissions that arrive together are decided and written by one writer in one transaction, and each
 /// caller is answered after that commit. A durable commit waits for the disk; one commit for many reports is what lets a
-/// small machine take a viral article's reports. The database makes each commit durable itself (on SQLite,
+/// small machine take a viral article's reports (docs/decisions/0001-one-write-path.md,
+/// docs/decisions/0005-one-writer-takes-what-waits.md). The database makes each commit durable itself (on SQLite,
 /// <c>synchronous=FULL</c> in WAL mode syncs the log as part of the commit).
 /// </summary>
 public sealed class GroupCommitStore(IServiceScopeFactory scopes, StorageMetrics metrics, ILogger<GroupCommitStore> logger)

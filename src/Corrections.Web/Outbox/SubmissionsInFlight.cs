@@ -5,8 +5,8 @@ namespace Corrections.Outbox;
 /// <summary>
 /// Readers' submissions handed to the writer and not yet answered. During a burst of them the outbox dispatcher gives
 /// way: on a small machine every mail composed while readers wait makes their answers later, and a mail can wait a
-/// little. A steady trickle is no burst: at 200 reports a second about one is in flight, and mail that waited for none
-/// would fall behind.
+/// little. A steady trickle is no burst: mail that waited for every submission would fall behind
+/// (docs/decisions/0012-mail-gives-way-to-readers.md).
 /// </summary>
 public sealed class SubmissionsInFlight
 {
@@ -15,8 +15,7 @@ public sealed class SubmissionsInFlight
 
     /// <summary>
     /// How long fewer than <see cref="Burst"/> must stay in flight for a burst to be over. Between the groups of a burst
-    /// the count dips for a millisecond or so, while the answered readers send their next reports; mail let out at
-    /// every dip took a tenth of the service's time from a burst that lasted.
+    /// the count dips briefly, while the answered readers send their next reports, and that dip is no end of the burst.
     /// </summary>
     public static readonly TimeSpan Lull = TimeSpan.FromMilliseconds(10);
 
