@@ -24,6 +24,7 @@ dotnet tool restore >/dev/null
 results=$(mktemp -d /tmp/corrections-test-results-XXXXXX)
 postgres_dir=""
 status=0
+summary=""
 cleanup() {
   local code=$?
   if [ -n "$postgres_dir" ]; then
@@ -32,7 +33,7 @@ cleanup() {
   fi
   if [ "$status" -eq 0 ] && [ "$code" -eq 0 ]; then
     rm -rf "$results"
-  else
+  elif [ -z "$summary" ]; then
     echo "Test results (trx) of this run are kept in $results"
   fi
 }
@@ -97,9 +98,8 @@ for trx in "$results"/*/*.trx; do
 done
 
 [ "$failed" -eq 0 ] || status=1
-if [ "$skipped" -gt 0 ]; then
-  echo "$passed passed, $failed failed, $skipped skipped"
-else
-  echo "$passed passed, $failed failed"
-fi
+[ "$status" -eq 0 ] || echo "Test results (trx) of this run are kept in $results"
+summary="$passed passed, $failed failed"
+[ "$skipped" -eq 0 ] || summary="$summary, $skipped skipped"
+echo "$summary"
 exit $status
