@@ -1,4 +1,3 @@
-using Corrections.Features.ApiDocs;
 
 namespace Corrections.Pages;
 
@@ -16,10 +15,7 @@ public static class SecurityHeaders
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
             if (!headers.ContainsKey("Content-Security-Policy"))
-                headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments(ApiDocsSetup.ReferencePath)
-                    // The API reference page configures itself with an inline script and inline styles.
-                    ? "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-                    : "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+                headers.ContentSecurityPolicy = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
             headers.XFrameOptions = "DENY";
             return Task.CompletedTask;
         });

@@ -29,6 +29,10 @@ public sealed class ApiDocsAndExportTests() : ServiceTest(TestRelay.None)
 
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("openapi/v1.json", await page.Content.ReadAsStringAsync());
+        // The reference page runs its own inline script; no other page of the service may.
+        Assert.Contains("script-src 'self' 'unsafe-inline'", page.Headers.GetValues("Content-Security-Policy").Single());
+        var demo = await App.CreateClient().GetAsync("/");
+        Assert.DoesNotContain("unsafe-inline", demo.Headers.GetValues("Content-Security-Policy").Single());
     }
 
     [Fact]

@@ -10,6 +10,9 @@ public static class ApiDocsSetup
 {
     public const string ReferencePath = "/docs";
 
+    private const string ReferencePagePolicy =
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
     public static IServiceCollection AddApiDocs(this IServiceCollection services)
     {
         services.AddOpenApi(options =>
@@ -51,8 +54,19 @@ public static class ApiDocsSetup
     {
         routes.MapOpenApi();
         routes.MapScalarApiReference(ReferencePath, options => options
-            .WithTitle("Corrections API")
-            .WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+                .WithTitle("Corrections API")
+                .WithOpenApiRoutePattern("/openapi/{documentName}.json"))
+            .Add(endpoint =>
+            {
+                // The reference page configures itself with an inline script and inline styles; the service's other
+                // pages allow neither (Pages/SecurityHeaders), which leaves a policy set here in place.
+                var page = endpoint.RequestDelegate!;
+                endpoint.RequestDelegate = context =>
+                {
+                    context.Response.Headers.ContentSecurityPolicy = ReferencePagePolicy;
+                    return page(context);
+                };
+            });
         return routes;
     }
 }
