@@ -52,7 +52,7 @@ public static class SubmitReportEndpoint
 
     private static async Task<Results<Accepted<SubmitReportResponse>, ValidationProblem, ProblemHttpResult, EmptyHttpResult>> SubmitAsync(
         HttpContext context, IMediator mediator, SiteDirectory sites, SiteRateLimiter siteLimiter, ClientAddressHasher hasher,
-        CorrectionsMetrics metrics, CancellationToken cancellationToken)
+        CorrectionsMetrics metrics, ILogger<SubmitReportRequest> logger, CancellationToken cancellationToken)
     {
         metrics.ReportReceived();
         var request = context.Request;
@@ -63,7 +63,21 @@ public static class SubmitReportEndpoint
                 title: "The report must be sent as JSON.", detail: "Send the report with Content-Type: application/json.");
         }
         var errors = new ValidationErrors();
-        var (tooLarge, command) = await ReadSubmissionAsync(request, errors, cancellationToken);
+        bool tooLarge;
+        SubmitReport? command;
+        try
+        {
+            (tooLarge, command) = await ReadSubmissionAsync(request, errors, cancellationToken);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // The body ended before its Content-Length, or came too slowly: the client's fault, not the service's.
+            logger.LogInformation("A report's body could not be read ({StatusCode}): {Reason}", ex.StatusCode, ex.Message);
+            metrics.ReportRejected("incomplete", null);
+            return TypedResults.Problem(statusCode: ex.StatusCode,
+                title: ex.StatusCode == StatusCodes.Status408RequestTimeout ? "The report arrived too slowly." : "The report was cut off.",
+                detail: "The body did not arrive whole. Nothing was stored; send the report again.");
+        }
         if (tooLarge)
         {
             metrics.ReportRejected("too_large", null);
