@@ -45,6 +45,25 @@ public sealed class AbuseTests() : ServiceTest(TestRelay.None)
     }
 
     [Fact]
+    public async Task Reports_caught_by_a_bot_trap_do_not_use_up_the_sites_limit()
+    {
+        var app = NewApp(new() { ["Abuse:ReportsPerSitePerMinute"] = "2" });
+
+        var codes = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            var bots = Infrastructure.Reports.Valid(exact: $"bot {i}");
+            bots["website"] = "https://spam.example.com";
+            codes.Add((await app.SubmitAsync(bots)).StatusCode);
+        }
+        var reader = await app.SubmitAsync(Infrastructure.Reports.Valid(exact: "a reader's mistake"));
+
+        Assert.All(codes, code => Assert.Equal(HttpStatusCode.Accepted, code));
+        Assert.Equal(HttpStatusCode.Accepted, reader.StatusCode);
+        Assert.Equal(5, await app.QueryAsync(db => db.Reports.CountAsync(r => r.Status == ReportStatus.Spam)));
+    }
+
+    [Fact]
     public async Task A_browser_on_another_origin_gets_403_and_nothing_is_stored()
     {
         var app = NewApp();

@@ -102,7 +102,7 @@ public sealed class SubmitReportHandler(
             UpdatedAt = now,
             ReplyToken = keys.NewReplyToken(now),
         };
-        if (TrapReason(command) is { } trap)
+        if (TrapReason(command, abuse.Value.MinimumFillMilliseconds) is { } trap)
         {
             // Kept as spam for analysis and never mailed.
             report.Status = ReportStatus.Spam;
@@ -118,11 +118,11 @@ public sealed class SubmitReportHandler(
         return new PreparedSubmission(submission, report, [], mail);
     }
 
-    private string? TrapReason(SubmitReport command)
+    /// <summary>Why a bot trap caught the submission, or null for a reader's.</summary>
+    public static string? TrapReason(SubmitReport command, int minimum)
     {
         if (!string.IsNullOrEmpty(command.Honeypot))
             return "the hidden field was filled in";
-        var minimum = abuse.Value.MinimumFillMilliseconds;
         if (command.ElapsedMs is { } elapsed && elapsed < minimum)
             return $"sent {elapsed} ms after the dialog opened (a person needs {minimum} ms)";
         return null;

@@ -8,6 +8,7 @@ using Corrections.Pipeline;
 using Corrections.Telemetry;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace Corrections.Features.Reports.Submit;
 
@@ -52,7 +53,7 @@ public static class SubmitReportEndpoint
 
     private static async Task<Results<Accepted<SubmitReportResponse>, ValidationProblem, ProblemHttpResult, EmptyHttpResult>> SubmitAsync(
         HttpContext context, IMediator mediator, SiteDirectory sites, SiteRateLimiter siteLimiter, ClientAddressHasher hasher,
-        CorrectionsMetrics metrics, ILogger<SubmitReportRequest> logger, CancellationToken cancellationToken)
+        CorrectionsMetrics metrics, IOptions<AbuseOptions> abuse, ILogger<SubmitReportRequest> logger, CancellationToken cancellationToken)
     {
         metrics.ReportReceived();
         var request = context.Request;
@@ -98,8 +99,10 @@ public static class SubmitReportEndpoint
                 return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "This page may not send reports for this site.",
                     detail: $"Reports for '{site.Key}' are accepted only from its registered origins, not from {origin}.");
             }
-            using var lease = siteLimiter.Acquire(site.Key);
-            if (!lease.IsAcquired)
+            // A bot's reports count against its client's limit only: a bot trap's catch must not lock a site's readers out.
+            var trapped = SubmitReportHandler.TrapReason(command, abuse.Value.MinimumFillMilliseconds) is not null;
+            using var lease = trapped ? null : siteLimiter.Acquire(site.Key);
+            if (lease is { IsAcquired: false })
             {
                 metrics.ReportRejected("site_rate_limit", site.Key);
                 await TooManyRequests.WriteAsync(context, lease, $"for the site '{site.Key}'", cancellationToken);
