@@ -17,17 +17,23 @@ public static class BareEndpoint
         var app = builder.Build();
         app.MapPost("/api/reports", async (HttpRequest request, CancellationToken cancellationToken) =>
         {
-            // Read and parsed as the service does.
-            var errors = new ValidationErrors();
-            var (tooLarge, command) = await SubmitReportEndpoint.ReadSubmissionAsync(request, errors, cancellationToken);
-            if (tooLarge)
-                return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
-            if (command is null)
-                return Results.ValidationProblem(errors.ToDictionary());
+            var (_, refused) = await ReadAsync(request, cancellationToken);
+            if (refused is not null)
+                return refused;
             var id = Guid.CreateVersion7();
             return Results.Accepted($"/api/reports/{id}", new { id, status = "new" });
         });
         app.MapGet("/", () => "bare");
         return app;
+    }
+
+    /// <summary>The report read and parsed as the service does, or the answer that refuses it.</summary>
+    public static async Task<(SubmitReport? Command, IResult? Refused)> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var (tooLarge, command) = await SubmitReportEndpoint.ReadSubmissionAsync(request, errors, cancellationToken);
+        if (tooLarge)
+            return (null, Results.StatusCode(StatusCodes.Status413PayloadTooLarge));
+        return command is null ? (null, Results.ValidationProblem(errors.ToDictionary())) : (command, null);
     }
 }

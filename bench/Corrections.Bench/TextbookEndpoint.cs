@@ -1,7 +1,6 @@
 using Corrections.Features.Notifications;
 using Corrections.Data;
 using Corrections.Features.Reports.Submit;
-using Corrections.Pipeline;
 using Microsoft.EntityFrameworkCore;
 
 namespace Corrections.Bench;
@@ -29,12 +28,9 @@ public static class TextbookEndpoint
         }
         app.MapPost("/api/reports", async (HttpRequest request, CorrectionsDb db, CancellationToken cancellationToken) =>
         {
-            var errors = new ValidationErrors();
-            var (tooLarge, command) = await SubmitReportEndpoint.ReadSubmissionAsync(request, errors, cancellationToken);
-            if (tooLarge)
-                return Results.StatusCode(StatusCodes.Status413PayloadTooLarge);
+            var (command, refused) = await BareEndpoint.ReadAsync(request, cancellationToken);
             if (command is null)
-                return Results.ValidationProblem(errors.ToDictionary());
+                return refused!;
             var now = DateTimeOffset.UtcNow;
             var url = new Uri(command.Url);
             var report = new Report

@@ -13,24 +13,33 @@ namespace Corrections.Tests.Reports;
 /// </summary>
 public sealed class OpenReportsIndexTests
 {
-    [Fact]
-    public async Task On_SQLite_the_writers_look_up_of_an_open_report_uses_the_index_over_open_reports_keys()
+    /// <summary>
+    /// SQLite's plan for a query of the store, on a migrated database. ToQueryString declares the parameters in front
+    /// of the query; SQLite gets a list as one JSON parameter.
+    /// </summary>
+    private static async Task<List<string>> SqlitePlanAsync(Func<CorrectionsDb, string> querySql, params (string Name, string Value)[] parameters)
     {
         using var data = new TestData(DatabaseProvider.Sqlite);
         await using var db = data.CreateDb();
         await db.Database.MigrateAsync();
-        var sql = GroupCommitStore.OpenReports(db, ["dddd", "eeee"]).ToQueryString();
+        var sql = querySql(db);
         await using var connection = new SqliteConnection(data.ConnectionString);
         await connection.OpenAsync();
         await using var explain = connection.CreateCommand();
-        // ToQueryString declares the list as a variable in front of the query; SQLite gets it as one JSON parameter.
         explain.CommandText = "EXPLAIN QUERY PLAN " + sql[sql.IndexOf("SELECT", StringComparison.Ordinal)..];
-        explain.Parameters.AddWithValue("@duplicateKeys", "[\"dddd\",\"eeee\"]");
-
+        foreach (var (name, value) in parameters)
+            explain.Parameters.AddWithValue(name, value);
         var plan = new List<string>();
-        await using (var reader = await explain.ExecuteReaderAsync())
-            while (await reader.ReadAsync())
-                plan.Add(reader.GetString(3));
+        await using var reader = await explain.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            plan.Add(reader.GetString(3));
+        return plan;
+    }
+
+    [Fact]
+    public async Task On_SQLite_the_writers_look_up_of_an_open_report_uses_the_index_over_open_reports_keys()
+    {
+        var plan = await SqlitePlanAsync(db => GroupCommitStore.OpenReports(db, ["dddd", "eeee"]).ToQueryString(), ("@duplicateKeys", "[\"dddd\",\"eeee\"]"));
 
         Assert.Contains(plan, step => step.Contains("USING INDEX IX_Reports_DuplicateKey_Status (DuplicateKey=? AND Status=?)", StringComparison.Ordinal));
     }
@@ -38,21 +47,8 @@ public sealed class OpenReportsIndexTests
     [Fact]
     public async Task On_SQLite_the_writers_look_up_of_repeats_uses_the_unique_index_of_sites_and_client_request_ids()
     {
-        using var data = new TestData(DatabaseProvider.Sqlite);
-        await using var db = data.CreateDb();
-        await db.Database.MigrateAsync();
-        var sql = GroupCommitStore.Repeats(db, "demo", ["a", "b"]).ToQueryString();
-        await using var connection = new SqliteConnection(data.ConnectionString);
-        await connection.OpenAsync();
-        await using var explain = connection.CreateCommand();
-        explain.CommandText = "EXPLAIN QUERY PLAN " + sql[sql.IndexOf("SELECT", StringComparison.Ordinal)..];
-        explain.Parameters.AddWithValue("@siteKey", "demo");
-        explain.Parameters.AddWithValue("@clientRequestIds", "[\"a\",\"b\"]");
-
-        var plan = new List<string>();
-        await using (var reader = await explain.ExecuteReaderAsync())
-            while (await reader.ReadAsync())
-                plan.Add(reader.GetString(3));
+        var plan = await SqlitePlanAsync(db => GroupCommitStore.Repeats(db, "demo", ["a", "b"]).ToQueryString(),
+            ("@siteKey", "demo"), ("@clientRequestIds", "[\"a\",\"b\"]"));
 
         Assert.Contains(plan, step => step.Contains("USING INDEX IX_ReportSubmissions_SiteKey_ClientRequestId (SiteKey=? AND ClientRequestId=?)", StringComparison.Ordinal));
     }
