@@ -73,53 +73,43 @@ public sealed class GroupCommitStore(IServiceScopeFactory scopes, StorageMetrics
 
     private async Task WriteAsync(List<Pending> group)
     {
-        try
+        if (group.Count > 1)
         {
-            Answer(group, await CommitAsync(group));
-            return;
-        }
-        catch (Exception ex) when (group.Count > 1)
-        {
-            // Rolled back as a whole; each alone, so that a submission that cannot be stored fails only its own caller.
-            logger.LogWarning(ex, "A group of {Count} submissions failed; writing each alone", group.Count);
-        }
-        catch (Exception ex)
-        {
-            if (!await RetriedAfterUniqueViolationAsync(group[0], ex))
-                group[0].Result.TrySetException(ex);
-            return;
+            try
+            {
+                Answer(group, await CommitAsync(group));
+                return;
+            }
+            catch (Exception ex)
+            {
+                // Rolled back as a whole; each alone, so that a submission that cannot be stored fails only its own caller.
+                logger.LogWarning(ex, "A group of {Count} submissions failed; writing each alone", group.Count);
+            }
         }
         foreach (var pending in group)
+            await WriteAloneAsync(pending);
+    }
+
+    private async Task WriteAloneAsync(Pending pending)
+    {
+        // Another instance on the same database can store the same client request id between the look-ups and the
+        // insert; written again, the submission finds that row and is answered as a repeat.
+        for (var attempt = 1; ; attempt++)
         {
             try
             {
                 Answer([pending], await CommitAsync([pending]));
+                return;
+            }
+            catch (DbUpdateException ex) when (attempt == 1 && DatabaseErrors.IsUniqueViolation(ex))
+            {
             }
             catch (Exception ex)
             {
-                if (!await RetriedAfterUniqueViolationAsync(pending, ex))
-                    pending.Result.TrySetException(ex);
+                pending.Result.TrySetException(ex);
+                return;
             }
         }
-    }
-
-    /// <summary>
-    /// Another instance on the same database can store the same client request id between this group's look-ups and its
-    /// insert; written again, the submission finds that row and is answered as a repeat.
-    /// </summary>
-    private async Task<bool> RetriedAfterUniqueViolationAsync(Pending pending, Exception failure)
-    {
-        if (failure is not DbUpdateException update || !DatabaseErrors.IsUniqueViolation(update))
-            return false;
-        try
-        {
-            Answer([pending], await CommitAsync([pending]));
-        }
-        catch (Exception ex)
-        {
-            pending.Result.TrySetException(ex);
-        }
-        return true;
     }
 
     /// <summary>One transaction: the look-ups, the decision and the writes. The database work is not cancelled half-way.</summary>
