@@ -130,6 +130,12 @@ public sealed class PrivacyOptions
     public string IpHashSecret { get; set; } = "";
 
     public int ReaderEmailRetentionDays { get; set; } = 30;
+
+    /// <summary>
+    /// Takes readers' addresses at reserved domains (<c>localhost</c>, <c>.local</c>, <c>.test</c>, <c>.example</c> …),
+    /// which no mail from the internet reaches; for test set-ups only.
+    /// </summary>
+    public bool AllowReservedReaderDomains { get; set; }
 }
 
 public sealed class OutboxOptions

@@ -13,7 +13,7 @@ public sealed class ApiDocsAndExportTests() : ServiceTest(TestRelay.None)
         var document = (await App.CreateClient().GetFromJsonAsync<JsonObject>("/openapi/v1.json"))!;
 
         var paths = document["paths"]!.AsObject();
-        foreach (var path in new[] { "/api/reports", "/api/reports/{id}", "/api/reports/{id}/triage", "/api/reports/export", "/api/reports/stats", "/api/readers/{email}", "/api/sites/{key}/widget" })
+        foreach (var path in new[] { "/api/reports", "/api/reports/{id}", "/api/reports/{id}/triage", "/api/reports/export", "/api/reports/stats", "/api/readers/erase", "/api/sites/{key}/widget" })
             Assert.True(paths.ContainsKey(path), $"the document describes {path}");
         var submit = paths["/api/reports"]!["post"]!;
         Assert.NotNull(submit["requestBody"]!["content"]!["application/json"]!["example"]);
