@@ -54,6 +54,19 @@ public sealed class RepliesOptions
 {
     /// <summary>The mailbox that receives editors' replies; each report's Reply-To is its plus-address. Empty: no triage by reply.</summary>
     public string Address { get; set; } = "";
+
+    /// <summary>
+    /// The authserv-id of the server that receives the replies, as it writes it first in its <c>Authentication-Results</c>
+    /// headers (RFC 8601), such as <c>mx.example.org</c>. A reply triages only when that server's topmost header shows
+    /// <c>dmarc=pass</c>, or <c>dkim=pass</c> for the From's own domain.
+    /// </summary>
+    public string TrustedAuthServId { get; set; } = "";
+
+    /// <summary>Takes replies whose sender nobody vouches for, when no <see cref="TrustedAuthServId"/> is set: a forged From can then triage.</summary>
+    public bool AllowUnauthenticated { get; set; }
+
+    /// <summary>Whether editors may triage by reply: a reply address, and either a server that vouches for senders or the risk taken.</summary>
+    public bool TakesCommands => Address.Length > 0 && (TrustedAuthServId.Length > 0 || AllowUnauthenticated);
 }
 
 public sealed class ImapOptions

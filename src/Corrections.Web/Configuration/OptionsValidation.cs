@@ -1,11 +1,12 @@
-using Microsoft.Extensions.Options;
+using System.Text.RegularExpressions;
 using Corrections.Admin;
+using Microsoft.Extensions.Options;
 using MimeKit;
 
 namespace Corrections.Configuration;
 
 /// <summary>Checks the configuration at start-up; every message names the key to fix.</summary>
-public sealed class OptionsValidation :
+public sealed partial class OptionsValidation :
     IValidateOptions<ServiceOptions>,
     IValidateOptions<DatabaseOptions>,
     IValidateOptions<MailOptions>,
@@ -56,6 +57,8 @@ public sealed class OptionsValidation :
             errors.Add($"Mail:Smtp:TimeoutSeconds must be between 1 and 600, not {options.Smtp.TimeoutSeconds}");
         if (options.Replies.Address.Length > 0 && (!IsEmailAddress(options.Replies.Address) || options.Replies.Address.Split('@')[0].Length > 30))
             errors.Add($"Mail:Replies:Address must be an email address whose local part leaves room for a token (at most 30 characters): '{options.Replies.Address}'");
+        if (options.Replies.TrustedAuthServId.Length > 0 && !AuthServId().IsMatch(options.Replies.TrustedAuthServId))
+            errors.Add($"Mail:Replies:TrustedAuthServId must be the authserv-id of the receiving server, a name such as mx.example.org as it begins its Authentication-Results headers: '{options.Replies.TrustedAuthServId}'");
         if (options.Imap.Host.Length > 0)
         {
             if (options.Replies.Address.Length == 0)
@@ -193,4 +196,8 @@ public sealed class OptionsValidation :
 
     private static ValidateOptionsResult Result(IReadOnlyList<string> errors) =>
         errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+
+    /// <summary>RFC 8601's authserv-id as servers write it: a host name.</summary>
+    [GeneratedRegex("^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")]
+    private static partial Regex AuthServId();
 }

@@ -18,7 +18,7 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, TriageLinks li
     private const int SubjectTitleLength = 80;
 
     private readonly MailboxAddress from = MailboxAddress.Parse(mailOptions.Value.From);
-    private readonly string replyAddress = mailOptions.Value.Replies.Address;
+    private readonly string replyAddress = mailOptions.Value.Replies.TakesCommands ? mailOptions.Value.Replies.Address : "";
 
     /// <summary>One mail per editor, because its action links are signed for that editor.</summary>
     public MimeMessage Compose(Report report, Site site, string editor)
