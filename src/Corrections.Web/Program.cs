@@ -59,6 +59,7 @@ builder.Services.AddCorrectionsHealthChecks();
 builder.Services.AddAdminAuthentication();
 builder.Services.AddReportsCors();
 builder.Services.AddAbuseProtection();
+builder.Services.AddExportsPerKeyLimit();
 builder.Services.AddApiDocs();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ProblemExceptionHandler>();

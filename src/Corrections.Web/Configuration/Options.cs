@@ -125,7 +125,12 @@ public sealed class SitesOptions
 public sealed class AbuseOptions
 {
     public const string Section = "Abuse";
+    /// <summary>Per client: an IPv4 address, or an IPv6 /64 (<see cref="Abuse.ClientNetworks"/>).</summary>
     public int ReportsPerClientPerMinute { get; set; } = 20;
+
+    /// <summary>Per network, all its clients together: an IPv4 /24, or an IPv6 /48.</summary>
+    public int ReportsPerNetworkPerMinute { get; set; } = 200;
+
     public int ReportsPerSitePerMinute { get; set; } = 600;
 
     /// <summary>Proxies whose X-Forwarded-For is believed; from anyone else the connection's address counts.</summary>

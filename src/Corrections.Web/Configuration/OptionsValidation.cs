@@ -114,6 +114,11 @@ public sealed partial class OptionsValidation :
         var errors = new List<string>();
         if (options.ReportsPerClientPerMinute < 0)
             errors.Add($"Abuse:ReportsPerClientPerMinute must be 0 (off) or more, not {options.ReportsPerClientPerMinute}");
+        if (options.ReportsPerNetworkPerMinute < 0)
+            errors.Add($"Abuse:ReportsPerNetworkPerMinute must be 0 (off) or more, not {options.ReportsPerNetworkPerMinute}");
+        else if (options.ReportsPerNetworkPerMinute > 0 && options.ReportsPerNetworkPerMinute < options.ReportsPerClientPerMinute)
+            errors.Add($"Abuse:ReportsPerNetworkPerMinute must be 0 (off) or at least Abuse:ReportsPerClientPerMinute ({options.ReportsPerClientPerMinute}), "
+                + $"not {options.ReportsPerNetworkPerMinute}: a network holds many clients");
         if (options.ReportsPerSitePerMinute < 0)
             errors.Add($"Abuse:ReportsPerSitePerMinute must be 0 (off) or more, not {options.ReportsPerSitePerMinute}");
         if (options.MinimumFillMilliseconds is < 0 or > 60_000)

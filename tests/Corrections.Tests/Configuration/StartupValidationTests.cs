@@ -12,6 +12,7 @@ public sealed class StartupValidationTests() : ServiceTest(TestRelay.None)
     [InlineData("Mail:From", "nobody", "Mail:From is not a mailbox")]
     [InlineData("Mail:Smtp:Port", "70000", "Mail:Smtp:Port must be between 1 and 65535")]
     [InlineData("Abuse:ReportsPerClientPerMinute", "-1", "Abuse:ReportsPerClientPerMinute must be 0")]
+    [InlineData("Abuse:ReportsPerNetworkPerMinute", "-1", "Abuse:ReportsPerNetworkPerMinute must be 0")]
     [InlineData("Outbox:MaxAttempts", "0", "Outbox:MaxAttempts must be between")]
     [InlineData("Outbox:Parallelism", "0", "Outbox:Parallelism must be between 1 and 16")]
     [InlineData("Outbox:GiveWayMilliseconds", "-1", "Outbox:GiveWayMilliseconds must be between 0 and 10000")]
