@@ -16,7 +16,8 @@ public sealed partial class OptionsValidation :
     IValidateOptions<AdminOptions>,
     IValidateOptions<TriageOptions>,
     IValidateOptions<PrivacyOptions>,
-    IValidateOptions<InstanceOptions>
+    IValidateOptions<InstanceOptions>,
+    IValidateOptions<SigningKeysOptions>
 {
     /// <summary>An API key's name is the actor in the history, whose column also holds editors' addresses (254).</summary>
     public const int MaxApiKeyName = 100;
@@ -201,6 +202,15 @@ public sealed partial class OptionsValidation :
 
     private static ValidateOptionsResult Result(IReadOnlyList<string> errors) =>
         errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+
+    public ValidateOptionsResult Validate(string? name, SigningKeysOptions options)
+    {
+        if (options.CertificatePath.Length == 0)
+            return ValidateOptionsResult.Success;
+        return SigningKeys.TryLoad(options, out _, out var problem)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"DataProtection:CertificatePath must name a PKCS #12 file with an RSA private key (and DataProtection:CertificatePassword its password): '{options.CertificatePath}': {problem}");
+    }
 
     /// <summary>RFC 8601's authserv-id as servers write it: a host name.</summary>
     [GeneratedRegex("^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")]
