@@ -58,6 +58,11 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             report.HasIndex(r => new { r.SiteKey, r.CreatedAt, r.Id });
             report.HasIndex(r => new { r.Status, r.CreatedAt, r.Id });
             report.HasIndex(r => new { r.SiteKey, r.Status, r.CreatedAt, r.Id });
+            report.Property(r => r.Passage).HasConversion<string>().HasMaxLength(16);
+            report.Property(r => r.PassageReason).HasMaxLength(200);
+            report.Property(r => r.PageETag).HasMaxLength(200);
+            // The live page's next round reads the reports that are due, soonest first.
+            report.HasIndex(r => r.NextPageCheckAt);
             report.Property(r => r.ReplyToken).HasMaxLength(32);
             report.HasIndex(r => r.ReplyToken).IsUnique();
             report.HasMany(r => r.Submissions).WithOne().HasForeignKey(s => s.ReportId);

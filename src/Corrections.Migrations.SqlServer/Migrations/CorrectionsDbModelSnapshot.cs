@@ -129,6 +129,27 @@ namespace Corrections.Migrations.SqlServer.Migrations
                         .HasMaxLength(35)
                         .HasColumnType("nvarchar(35)");
 
+                    b.Property<DateTimeOffset?>("NextPageCheckAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("PageETag")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<DateTimeOffset?>("PageLastModified")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("Passage")
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<DateTimeOffset?>("PassageCheckedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("PassageReason")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasMaxLength(500)
@@ -177,6 +198,8 @@ namespace Corrections.Migrations.SqlServer.Migrations
                         .HasColumnType("nvarchar(2048)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("NextPageCheckAt");
 
                     b.HasIndex("ReplyToken")
                         .IsUnique();

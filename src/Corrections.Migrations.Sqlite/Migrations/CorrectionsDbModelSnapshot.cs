@@ -122,6 +122,27 @@ namespace Corrections.Migrations.Sqlite.Migrations
                         .HasMaxLength(35)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("NextPageCheckAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PageETag")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PageLastModified")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Passage")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PassageCheckedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PassageReason")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasMaxLength(500)
@@ -170,6 +191,8 @@ namespace Corrections.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("NextPageCheckAt");
 
                     b.HasIndex("ReplyToken")
                         .IsUnique();

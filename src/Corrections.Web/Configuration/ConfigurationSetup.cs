@@ -79,6 +79,7 @@ public static class ConfigurationCheck
         Check<TriageOptions>();
         Check<PrivacyOptions>();
         Check<InstanceOptions>();
+        Check<Features.PageCheck.PageCheckOptions>();
         if (failures.Count > 0)
             throw new OptionsValidationException("Corrections", typeof(ConfigurationCheck), failures);
     }

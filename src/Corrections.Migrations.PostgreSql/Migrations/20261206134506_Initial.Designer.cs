@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Corrections.Migrations.PostgreSql.Migrations
 {
     [DbContext(typeof(CorrectionsDb))]
-    [Migration("20261206114819_Initial")]
+    [Migration("20261206134506_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -132,6 +132,27 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                         .HasMaxLength(35)
                         .HasColumnType("character varying(35)");
 
+                    b.Property<DateTimeOffset?>("NextPageCheckAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PageETag")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset?>("PageLastModified")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Passage")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTimeOffset?>("PassageCheckedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PassageReason")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasMaxLength(500)
@@ -180,6 +201,8 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                         .HasColumnType("character varying(2048)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("NextPageCheckAt");
 
                     b.HasIndex("ReplyToken")
                         .IsUnique();

@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Corrections.Migrations.SqlServer.Migrations
 {
     [DbContext(typeof(CorrectionsDb))]
-    [Migration("20261206114813_Initial")]
+    [Migration("20261206134454_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -132,6 +132,27 @@ namespace Corrections.Migrations.SqlServer.Migrations
                         .HasMaxLength(35)
                         .HasColumnType("nvarchar(35)");
 
+                    b.Property<DateTimeOffset?>("NextPageCheckAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("PageETag")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<DateTimeOffset?>("PageLastModified")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("Passage")
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<DateTimeOffset?>("PassageCheckedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("PassageReason")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasMaxLength(500)
@@ -180,6 +201,8 @@ namespace Corrections.Migrations.SqlServer.Migrations
                         .HasColumnType("nvarchar(2048)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("NextPageCheckAt");
 
                     b.HasIndex("ReplyToken")
                         .IsUnique();
