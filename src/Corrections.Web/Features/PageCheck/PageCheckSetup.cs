@@ -10,6 +10,7 @@ public static class PageCheckSetup
         services.AddSingleton<IValidateOptions<PageCheckOptions>, PageCheckOptionsValidation>();
         services.AddPageFetcher();
         services.AddSingleton<PassageChecks>();
+        services.AddHostedService<PageRechecks>();
         return services;
     }
 }

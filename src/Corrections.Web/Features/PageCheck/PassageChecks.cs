@@ -85,6 +85,15 @@ public sealed class PassageChecks(
         }
     }
 
+    /// <summary>Whether the article shows the passage now, read afresh; false when it cannot be read or its site's pages are not.</summary>
+    public async Task<bool> IsOnPageNowAsync(Report report, CancellationToken cancellationToken)
+    {
+        if (sites.Find(report.SiteKey) is not { } site || !ChecksPagesOf(site))
+            return false;
+        var page = await fetcher.FetchAsync(site, report.Url, validators: null, cancellationToken);
+        return page.Outcome == FetchOutcome.Page && PageText.Parse(page.Body!, page.Charset).Contains(report.Prefix, report.Exact, report.Suffix);
+    }
+
     private async Task RunSharedAsync(TaskCompletionSource<PassageResult?> check, Guid reportId)
     {
         try

@@ -1,0 +1,178 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Corrections.Data;
+using Corrections.Features.PageCheck;
+using Corrections.Tests.Infrastructure;
+using Corrections.Tests.Triage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Corrections.Tests.PageCheck;
+
+public sealed partial class RecheckTests : PageCheckTest
+{
+    private Task<List<ReportEvent>> HistoryAsync(Guid id) =>
+        Data.QueryAsync(db => db.ReportEvents.AsNoTracking().Where(e => e.ReportId == id).OrderBy(e => e.Id).ToListAsync());
+
+    /// <summary>Moves the clock to <paramref name="at"/> after the report's arrival and waits for the round that runs then.</summary>
+    private async Task MoveToAsync(DateTimeOffset arrival, TimeSpan at, Func<Task<bool>> done)
+    {
+        App.Time.Advance(arrival + at - App.Time.GetUtcNow());
+        await App.WaitUntilAsync(done);
+    }
+
+    private int Reads => Article.Requests.Count(r => r.Path == Articles.Path);
+
+    [Fact]
+    public async Task A_report_is_closed_as_fixed_when_the_article_shows_the_correction_and_its_reader_is_thanked_once_without_mail_to_the_editors()
+    {
+        Article.Serve(Articles.Path, Articles.AsReported);
+        var report = await SubmitCheckedAsync(Articles.Report(Article));
+        await Smtp.WaitForMessagesAsync(1);
+        Assert.Equal(report.CreatedAt + TimeSpan.FromHours(1), report.NextPageCheckAt);
+
+        await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(1), async () => (await ReportAsync(report.Id)).NextPageCheckAt > report.CreatedAt + TimeSpan.FromHours(1));
+        Assert.Equal(2, Reads);
+        Assert.Equal(ReportStatus.New, (await ReportAsync(report.Id)).Status);
+
+        Article.Serve(Articles.Path, Articles.Corrected);
+        await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(6), async () => (await ReportAsync(report.Id)).Status == ReportStatus.Fixed);
+
+        var closed = await ReportAsync(report.Id);
+        Assert.Equal(PassageState.NotFound, closed.Passage);
+        Assert.Null(closed.NextPageCheckAt);
+        var change = Assert.Single(await HistoryAsync(report.Id));
+        Assert.Equal(("fixed", TriageChannel.LivePage, "fixed on the live page", ReportStatus.Fixed), (change.Action, change.Channel, change.Note, change.ToStatus));
+        Assert.Equal(report.CreatedAt + TimeSpan.FromHours(6), change.At);
+        var messages = await Smtp.WaitForMessagesAsync(2);
+        Assert.Single(messages, m => m.MessageId!.StartsWith("thanks-"));
+        Assert.Single(messages, m => m.MessageId!.StartsWith("report-"));
+
+        // Off the schedule: later rounds read nothing more.
+        App.Time.Advance(TimeSpan.FromDays(2));
+        await Task.Delay(300);
+        Assert.Equal(3, Reads);
+        Assert.Equal(2, Smtp.Messages.Count);
+    }
+
+    [Fact]
+    public async Task A_passage_gone_without_the_correction_is_noted_once_and_the_report_stays_open()
+    {
+        Article.Serve(Articles.Path, Articles.AsReported);
+        var report = await SubmitCheckedAsync(Articles.Report(Article));
+
+        Article.Serve(Articles.Path, Articles.Rewritten);
+        await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(1), async () => (await HistoryAsync(report.Id)).Count > 0);
+        await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(6), async () => (await ReportAsync(report.Id)).NextPageCheckAt > report.CreatedAt + TimeSpan.FromHours(6));
+
+        var open = await ReportAsync(report.Id);
+        Assert.Equal(ReportStatus.New, open.Status);
+        Assert.Equal(PassageState.NotFound, open.Passage);
+        var note = Assert.Single(await HistoryAsync(report.Id));
+        Assert.Equal(("note", TriageChannel.LivePage, "the passage changed", ReportStatus.New), (note.Action, note.Channel, note.Note, note.ToStatus));
+        Assert.Equal(3, Reads);
+    }
+
+    [Fact]
+    public async Task A_report_without_a_suggestion_is_fixed_once_its_passage_is_gone()
+    {
+        Article.Serve(Articles.Path, Articles.AsReported);
+        var submitted = Articles.Report(Article);
+        submitted.Remove("suggestion");
+        var report = await SubmitCheckedAsync(submitted);
+
+        Article.Serve(Articles.Path, Articles.Rewritten);
+        await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(1), async () => (await ReportAsync(report.Id)).Status == ReportStatus.Fixed);
+    }
+
+    [Fact]
+    public async Task Each_round_reads_a_page_once_however_many_reports_it_has_and_asks_only_for_a_changed_page()
+    {
+        Article.Serve(Articles.Path, new ServedPage(Articles.Page("Welcome to the brave new wrold of European security. One, two, tree.")) { ETag = "\"v1\"" });
+        var first = await SubmitCheckedAsync(Articles.Report(Article));
+        var others = new List<Report>();
+        foreach (var (prefix, exact, suffix) in new[] { ("One, ", "two", ", tree."), ("One, two, ", "tree", ".") })
+        {
+            var submitted = Articles.Report(Article);
+            submitted["selection"] = new System.Text.Json.Nodes.JsonObject { ["prefix"] = prefix, ["exact"] = exact, ["suffix"] = suffix };
+            others.Add(await SubmitCheckedAsync(submitted));
+        }
+        var afterArrival = Reads;
+
+        // Moved past all three first checks at once: one round, one read.
+        await MoveToAsync(others[^1].CreatedAt, TimeSpan.FromHours(1), async () =>
+            (await Data.QueryAsync(db => db.Reports.AsNoTracking().ToListAsync())).All(r => r.NextPageCheckAt > r.CreatedAt.AddHours(1)));
+
+        Assert.Equal(afterArrival + 1, Reads);
+        var recheck = Article.Requests[^1];
+        Assert.Equal("\"v1\"", recheck.IfNoneMatch);
+        Assert.All(await Data.QueryAsync(db => db.Reports.AsNoTracking().ToListAsync()), r => Assert.Equal((ReportStatus.New, PassageState.Found), (r.Status, r.Passage!.Value)));
+        Assert.Equal(PassageState.Found, (await ReportAsync(first.Id)).Passage);
+    }
+
+    [Fact]
+    public async Task An_editors_fixed_on_a_passage_still_on_the_page_is_kept_and_the_page_says_the_article_still_shows_it()
+    {
+        Article.Serve(Articles.Path, Articles.AsReported);
+        var report = await SubmitCheckedAsync(Articles.Report(Article));
+        var mail = (await Smtp.WaitForMessagesAsync(1)).Single();
+        var client = App.CreateClient();
+        var path = TriageLinkTests.LinkPath(mail, "Fixed");
+        var form = AntiforgeryField().Match(await client.GetStringAsync(path));
+
+        var result = await client.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            [WebUtility.HtmlDecode(form.Groups[1].Value)] = WebUtility.HtmlDecode(form.Groups[2].Value),
+        }));
+
+        Assert.Equal(HttpStatusCode.OK, result.StatusCode);
+        Assert.Contains("The live page still shows the passage.", await result.Content.ReadAsStringAsync());
+        Assert.Equal(ReportStatus.Fixed, (await ReportAsync(report.Id)).Status);
+    }
+
+    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]+)\" value=\"([^\"]+)\">")]
+    private static partial Regex AntiforgeryField();
+}
+
+public sealed class PerOriginTests : PageCheckTest
+{
+    [Fact]
+    public async Task A_round_reads_no_more_than_two_pages_of_one_origin_at_once()
+    {
+        var reports = new List<Report>();
+        for (var i = 0; i < 6; i++)
+        {
+            Article.Serve($"/a/{i}", Articles.AsReported);
+            reports.Add(await SubmitCheckedAsync(Articles.Report(Article, $"/a/{i}")));
+        }
+        for (var i = 0; i < 6; i++)
+            Article.Serve($"/a/{i}", new ServedPage(Articles.AsReported) { Delay = TimeSpan.FromMilliseconds(300) });
+
+        App.Time.Advance(reports[^1].CreatedAt.AddHours(1) - App.Time.GetUtcNow());
+        await App.WaitUntilAsync(async () =>
+            (await Data.QueryAsync(db => db.Reports.AsNoTracking().ToListAsync())).All(r => r.NextPageCheckAt > r.CreatedAt.AddHours(1)));
+
+        Assert.Equal(12, Article.Requests.Count);
+        Assert.Equal(2, Article.MostOpen);
+    }
+}
+
+public sealed class ScheduleTests
+{
+    private static readonly DateTimeOffset Arrival = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(0.5, 1)]
+    [InlineData(1, 6)]
+    [InlineData(6, 24)]
+    [InlineData(24, 48)]
+    [InlineData(30, 48)]
+    [InlineData(48, 72)]
+    [InlineData(29 * 24, 30 * 24)]
+    public void Checks_follow_1_6_and_24_hours_then_daily(double hoursAfter, double nextHours) =>
+        Assert.Equal(Arrival.AddHours(nextHours), new PageCheckOptions().NextCheck(Arrival, Arrival.AddHours(hoursAfter)));
+
+    [Fact]
+    public void Checks_end_30_days_after_the_report_arrived() =>
+        Assert.Null(new PageCheckOptions().NextCheck(Arrival, Arrival.AddDays(30)));
+}
