@@ -61,8 +61,12 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             report.Property(r => r.Passage).HasConversion<string>().HasMaxLength(16);
             report.Property(r => r.PassageReason).HasMaxLength(200);
             report.Property(r => r.PageETag).HasMaxLength(200);
-            // The live page's next round reads the reports that are due, soonest first.
-            report.HasIndex(r => r.NextPageCheckAt);
+            report.Property(r => r.PageCheckClaim).HasMaxLength(64);
+            // The live page's rounds read the reports that are due, soonest first. Only reports on the schedule are in
+            // it, so that a new report's insert, on the readers' write path, writes no entry.
+            report.HasIndex(r => r.NextPageCheckAt).HasFilter(Database.ProviderName == "Microsoft.EntityFrameworkCore.SqlServer"
+                ? "[NextPageCheckAt] IS NOT NULL"
+                : "\"NextPageCheckAt\" IS NOT NULL");
             report.Property(r => r.ReplyToken).HasMaxLength(32);
             report.HasIndex(r => r.ReplyToken).IsUnique();
             report.HasMany(r => r.Submissions).WithOne().HasForeignKey(s => s.ReportId);

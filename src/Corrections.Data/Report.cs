@@ -61,8 +61,14 @@ public sealed class Report
 
     public DateTimeOffset? PassageCheckedAt { get; set; }
 
-    /// <summary>When the article is read again to see whether the passage was corrected; null when it is not.</summary>
+    /// <summary>
+    /// When the article is read again to see whether the passage was corrected; null when it is not. While an instance
+    /// reads it, the end of its claim.
+    /// </summary>
     public DateTimeOffset? NextPageCheckAt { get; set; }
+
+    /// <summary>The claim of the instance reading the article again, <c>{instance}/{claim}</c>, as on outbox rows.</summary>
+    public string? PageCheckClaim { get; set; }
 
     /// <summary>The article's validators when it was last read, sent back so that an unchanged page is not sent again.</summary>
     public string? PageETag { get; set; }

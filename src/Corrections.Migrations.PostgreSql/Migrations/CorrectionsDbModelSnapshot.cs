@@ -132,6 +132,10 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                     b.Property<DateTimeOffset?>("NextPageCheckAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("PageCheckClaim")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("PageETag")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
@@ -199,7 +203,8 @@ namespace Corrections.Migrations.PostgreSql.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("NextPageCheckAt");
+                    b.HasIndex("NextPageCheckAt")
+                        .HasFilter("\"NextPageCheckAt\" IS NOT NULL");
 
                     b.HasIndex("ReplyToken")
                         .IsUnique();

@@ -132,6 +132,10 @@ namespace Corrections.Migrations.SqlServer.Migrations
                     b.Property<DateTimeOffset?>("NextPageCheckAt")
                         .HasColumnType("datetimeoffset");
 
+                    b.Property<string>("PageCheckClaim")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
                     b.Property<string>("PageETag")
                         .HasMaxLength(200)
                         .HasColumnType("nvarchar(200)");
@@ -199,7 +203,8 @@ namespace Corrections.Migrations.SqlServer.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("NextPageCheckAt");
+                    b.HasIndex("NextPageCheckAt")
+                        .HasFilter("[NextPageCheckAt] IS NOT NULL");
 
                     b.HasIndex("ReplyToken")
                         .IsUnique();

@@ -125,6 +125,10 @@ namespace Corrections.Migrations.Sqlite.Migrations
                     b.Property<long?>("NextPageCheckAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("PageCheckClaim")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("PageETag")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
@@ -192,7 +196,8 @@ namespace Corrections.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("NextPageCheckAt");
+                    b.HasIndex("NextPageCheckAt")
+                        .HasFilter("\"NextPageCheckAt\" IS NOT NULL");
 
                     b.HasIndex("ReplyToken")
                         .IsUnique();

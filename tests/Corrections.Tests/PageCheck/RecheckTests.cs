@@ -5,6 +5,8 @@ using Corrections.Features.PageCheck;
 using Corrections.Tests.Infrastructure;
 using Corrections.Tests.Triage;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Corrections.Tests.PageCheck;
 
@@ -20,6 +22,13 @@ public sealed partial class RecheckTests : PageCheckTest
         await App.WaitUntilAsync(done);
     }
 
+    /// <summary>Whether the report's check at <paramref name="at"/> after its arrival is recorded.</summary>
+    private async Task<bool> RecheckedAsync(Guid id, TimeSpan at)
+    {
+        var report = await ReportAsync(id);
+        return report.PageCheckClaim is null && report.NextPageCheckAt > report.CreatedAt + at;
+    }
+
     private int Reads => Article.Requests.Count(r => r.Path == Articles.Path);
 
     [Fact]
@@ -30,7 +39,7 @@ public sealed partial class RecheckTests : PageCheckTest
         await Smtp.WaitForMessagesAsync(1);
         Assert.Equal(report.CreatedAt + TimeSpan.FromHours(1), report.NextPageCheckAt);
 
-        await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(1), async () => (await ReportAsync(report.Id)).NextPageCheckAt > report.CreatedAt + TimeSpan.FromHours(1));
+        await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(1), () => RecheckedAsync(report.Id, TimeSpan.FromHours(1)));
         Assert.Equal(2, Reads);
         Assert.Equal(ReportStatus.New, (await ReportAsync(report.Id)).Status);
 
@@ -62,7 +71,7 @@ public sealed partial class RecheckTests : PageCheckTest
 
         Article.Serve(Articles.Path, Articles.Rewritten);
         await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(1), async () => (await HistoryAsync(report.Id)).Count > 0);
-        await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(6), async () => (await ReportAsync(report.Id)).NextPageCheckAt > report.CreatedAt + TimeSpan.FromHours(6));
+        await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(6), () => RecheckedAsync(report.Id, TimeSpan.FromHours(6)));
 
         var open = await ReportAsync(report.Id);
         Assert.Equal(ReportStatus.New, open.Status);
@@ -100,7 +109,7 @@ public sealed partial class RecheckTests : PageCheckTest
 
         // Moved past all three first checks at once: one round, one read.
         await MoveToAsync(others[^1].CreatedAt, TimeSpan.FromHours(1), async () =>
-            (await Data.QueryAsync(db => db.Reports.AsNoTracking().ToListAsync())).All(r => r.NextPageCheckAt > r.CreatedAt.AddHours(1)));
+            (await Data.QueryAsync(db => db.Reports.AsNoTracking().ToListAsync())).All(r => r.PageCheckClaim is null && r.NextPageCheckAt > r.CreatedAt.AddHours(1)));
 
         Assert.Equal(afterArrival + 1, Reads);
         var recheck = Article.Requests[^1];
@@ -149,10 +158,41 @@ public sealed class PerOriginTests : PageCheckTest
 
         App.Time.Advance(reports[^1].CreatedAt.AddHours(1) - App.Time.GetUtcNow());
         await App.WaitUntilAsync(async () =>
-            (await Data.QueryAsync(db => db.Reports.AsNoTracking().ToListAsync())).All(r => r.NextPageCheckAt > r.CreatedAt.AddHours(1)));
+            (await Data.QueryAsync(db => db.Reports.AsNoTracking().ToListAsync())).All(r => r.PageCheckClaim is null && r.NextPageCheckAt > r.CreatedAt.AddHours(1)));
 
         Assert.Equal(12, Article.Requests.Count);
         Assert.Equal(2, Article.MostOpen);
+    }
+}
+
+public sealed class ClaimedRoundsTests : PageCheckTest
+{
+    [Fact]
+    public async Task Rounds_running_at_once_read_each_page_once_between_them()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            Article.Serve($"/a/{i}", new ServedPage(Articles.AsReported) { Delay = TimeSpan.FromMilliseconds(100) });
+            await SubmitCheckedAsync(Articles.Report(Article, $"/a/{i}"));
+            var second = Articles.Report(Article, $"/a/{i}");
+            second["selection"]!["exact"] = "brave new";
+            second["selection"]!["suffix"] = " wrold of European security.";
+            await SubmitCheckedAsync(second);
+        }
+        var afterArrival = Article.Requests.Count;
+        var now = App.Time.GetUtcNow();
+        await Data.QueryAsync(db => db.Reports.ExecuteUpdateAsync(s => s.SetProperty(r => r.NextPageCheckAt, now)));
+        var rechecks = App.Services.GetServices<IHostedService>().OfType<PageRechecks>().Single();
+
+        var pages = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => rechecks.RunRoundAsync(CancellationToken.None))));
+
+        Assert.Equal(4, pages.Sum());
+        Assert.Equal(afterArrival + 4, Article.Requests.Count);
+        Assert.All(await Data.QueryAsync(db => db.Reports.AsNoTracking().ToListAsync()), r =>
+        {
+            Assert.Null(r.PageCheckClaim);
+            Assert.Equal(r.CreatedAt.AddHours(1), r.NextPageCheckAt);
+        });
     }
 }
 

@@ -1,6 +1,7 @@
 using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Features.Triage;
+using Corrections.Outbox;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -12,28 +13,34 @@ namespace Corrections.Features.PageCheck;
 /// (<see cref="PageCheckOptions.NextCheck"/>), and closes a report as fixed when its passage is gone and the reader's
 /// correction is there, through <see cref="TriageReport"/> like an editor's "Fixed": the history records it, readers are
 /// thanked once, and no editor is mailed. A passage gone without the correction is noted once in the history.
-/// Each round reads each page once however many reports it has, and runs on the one instance that holds the lease.
+/// Every instance runs rounds; each page's due reports are claimed together, like outbox rows, so that a page is read
+/// once a round however many reports and instances there are.
 /// </summary>
 public sealed class PageRechecks(
     IServiceScopeFactory scopes,
-    DatabaseLease lease,
     PageFetcher fetcher,
     PassageChecks checks,
     SiteDirectory sites,
+    InstanceIdentity instance,
     IOptions<PageCheckOptions> options,
     TimeProvider time,
     ILogger<PageRechecks> logger) : BackgroundService
 {
-    public const string LeaseName = "page-recheck";
     public const string Actor = "live page";
     public const string FixedNote = "fixed on the live page";
     public const string ChangedNote = "the passage changed";
 
-    /// <summary>Reports read per round at most; the rest are due at the next.</summary>
+    /// <summary>Reports looked at per round at most; the rest are due at the next.</summary>
     private const int RoundSize = 500;
 
     /// <summary>Pages read at once in a round, across origins; each origin has its own limit besides.</summary>
     private const int PagesAtOnce = 8;
+
+    /// <summary>
+    /// How long a claim holds: a page is read within <see cref="PageCheckOptions.TimeoutSeconds"/>, and its reports are
+    /// due again after this if the instance stopped before it recorded them.
+    /// </summary>
+    private static readonly TimeSpan ClaimDuration = TimeSpan.FromMinutes(10);
 
     private readonly PageCheckOptions settings = options.Value;
 
@@ -48,7 +55,7 @@ public sealed class PageRechecks(
             {
                 try
                 {
-                    await RunOnThisInstanceAsync(stoppingToken);
+                    await RunRoundAsync(stoppingToken);
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
@@ -60,99 +67,106 @@ public sealed class PageRechecks(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        finally
-        {
-            try
-            {
-                await lease.ReleaseAsync(LeaseName, CancellationToken.None);
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "Releasing the live page checks' lease failed; another instance takes them over when it expires");
-            }
-        }
     }
 
-    /// <summary>
-    /// Runs a round unless another instance holds the lease, which lasts a few rounds: the holder renews it with each,
-    /// another instance takes the checks over once the holder has missed them.
-    /// </summary>
-    public async Task<bool> RunOnThisInstanceAsync(CancellationToken cancellationToken)
-    {
-        var duration = TimeSpan.FromSeconds(settings.RoundSeconds * 3 + settings.TimeoutSeconds);
-        if (!await lease.TryAcquireAsync(LeaseName, duration, cancellationToken))
-            return false;
-        await RunRoundAsync(cancellationToken);
-        return true;
-    }
-
-    /// <summary>Checks every report that is due; returns the number of pages read.</summary>
+    /// <summary>Reads the pages of the reports that are due and this instance claims; returns the number of pages.</summary>
     public async Task<int> RunRoundAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        List<Due> due;
+        List<(string SiteKey, string Url)> pages;
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
-            due = await db.Reports.AsNoTracking()
+            var due = await db.Reports.AsNoTracking()
                 .Where(r => r.NextPageCheckAt != null && r.NextPageCheckAt <= now)
                 .OrderBy(r => r.NextPageCheckAt)
                 .Take(RoundSize)
-                .Select(r => new Due(r.Id, r.SiteKey, r.Url, r.Status, r.CreatedAt, r.PageETag, r.PageLastModified, r.PassageCheckedAt))
+                .Select(r => new { r.SiteKey, r.Url })
                 .ToListAsync(cancellationToken);
+            pages = due.Select(r => (r.SiteKey, r.Url)).Distinct().ToList();
         }
-        var pages = due.GroupBy(r => (r.SiteKey, r.Url)).ToList();
-        await Parallel.ForEachAsync(pages, new ParallelOptions { MaxDegreeOfParallelism = PagesAtOnce, CancellationToken = cancellationToken },
-            async (page, ct) => await CheckPageAsync(page.Key.SiteKey, page.Key.Url, [.. page], ct));
-        return pages.Count;
+        var read = 0;
+        await Parallel.ForEachAsync(pages, new ParallelOptions { MaxDegreeOfParallelism = PagesAtOnce, CancellationToken = cancellationToken }, async (page, ct) =>
+        {
+            try
+            {
+                if (await CheckPageAsync(page.SiteKey, page.Url, now, ct))
+                    Interlocked.Increment(ref read);
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                // Its reports stay claimed, and are due again when the claim runs out.
+                logger.LogWarning(ex, "Checking the live page {Url} failed; its reports are checked again in {Minutes} minutes", page.Url, ClaimDuration.TotalMinutes);
+            }
+        });
+        return read;
     }
 
-    private sealed record Due(
-        Guid Id, string SiteKey, string Url, ReportStatus Status, DateTimeOffset CreatedAt,
-        string? ETag, DateTimeOffset? LastModified, DateTimeOffset? CheckedAt);
+    private sealed record Due(Guid Id, ReportStatus Status, DateTimeOffset? CheckedAt, string? ETag, DateTimeOffset? LastModified);
 
-    private async Task CheckPageAsync(string siteKey, string url, List<Due> reports, CancellationToken cancellationToken)
+    /// <summary>Claims the page's due reports and checks them; false when another instance had claimed them.</summary>
+    private async Task<bool> CheckPageAsync(string siteKey, string url, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var claim = OutboxClaims.New(instance.Name);
+        // Whole seconds, so that every database gives back the instant it was given, to find the claimed rows by.
+        var claimedUntil = new DateTimeOffset(now.UtcTicks - now.UtcTicks % TimeSpan.TicksPerSecond, TimeSpan.Zero) + ClaimDuration;
+        List<Due> reports;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
+            // The conditional update is the claim: of two instances racing for a page, only one moves its reports on.
+            var claimed = await db.Reports
+                .Where(r => r.SiteKey == siteKey && r.Url == url && r.NextPageCheckAt != null && r.NextPageCheckAt <= now)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.PageCheckClaim, claim).SetProperty(r => r.NextPageCheckAt, claimedUntil), cancellationToken);
+            if (claimed == 0)
+                return false;
+            reports = await db.Reports.AsNoTracking()
+                .Where(r => r.NextPageCheckAt == claimedUntil && r.PageCheckClaim == claim)
+                .Select(r => new Due(r.Id, r.Status, r.PassageCheckedAt, r.PageETag, r.PageLastModified))
+                .ToListAsync(cancellationToken);
+        }
+
         var site = sites.Find(siteKey);
         var reading = site is not null && checks.ChecksPagesOf(site);
         // Closed since, or on a site whose pages are no longer read: off the schedule.
         var off = reports.Where(r => r.Status != ReportStatus.New || !reading).Select(r => r.Id).ToList();
         if (off.Count > 0)
-            await UpdateAsync(off, r => r.SetProperty(x => x.NextPageCheckAt, (DateTimeOffset?)null), cancellationToken);
+            await UpdateAsync(off, claim, r => r.SetProperty(x => x.NextPageCheckAt, (DateTimeOffset?)null), cancellationToken);
         reports = reports.Where(r => r.Status == ReportStatus.New && reading).ToList();
         if (reports.Count == 0)
-            return;
+            return false;
 
         // The validators of the latest read: every report of the page was read together since.
         var latest = reports.MaxBy(r => r.CheckedAt)!;
         var validators = latest.ETag is null && latest.LastModified is null ? null : new PageValidators(latest.ETag, latest.LastModified);
         var page = await fetcher.FetchAsync(site!, url, validators, cancellationToken);
-        var now = time.GetUtcNow();
+        var checkedAt = time.GetUtcNow();
         if (page.Outcome != FetchOutcome.Page)
         {
             if (page.Outcome == FetchOutcome.Failed)
                 logger.LogInformation("The live page {Url} could not be read: {Reason}; its {Count} report(s) wait for their next check", url, page.Reason, reports.Count);
             foreach (var report in reports)
-                await ScheduleAsync(report, now, cancellationToken);
-            return;
+                await ScheduleAsync(report.Id, claim, checkedAt, cancellationToken);
+            return true;
         }
 
         var text = PageText.Parse(page.Body!, page.Charset);
         foreach (var report in reports)
-            await CheckReportAsync(report, text, page.Validators, now, cancellationToken);
+            await CheckReportAsync(report.Id, claim, text, page.Validators, checkedAt, cancellationToken);
+        return true;
     }
 
-    private async Task CheckReportAsync(Due due, PageText text, PageValidators? validators, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task CheckReportAsync(Guid id, string claim, PageText text, PageValidators? validators, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
-        var report = await db.Reports.AsNoTracking().SingleAsync(r => r.Id == due.Id, cancellationToken);
+        var report = await db.Reports.AsNoTracking().SingleAsync(r => r.Id == id, cancellationToken);
         var etag = validators?.ETag;
         var lastModified = validators?.LastModified;
         if (text.Contains(report.Prefix, report.Exact, report.Suffix))
         {
             var next = settings.NextCheck(report.CreatedAt, now);
-            await UpdateAsync([report.Id], r => r
+            await UpdateAsync([report.Id], claim, r => r
                 .SetProperty(x => x.Passage, PassageState.Found)
                 .SetProperty(x => x.PassageCheckedAt, now)
                 .SetProperty(x => x.NextPageCheckAt, next)
@@ -174,7 +188,7 @@ public sealed class PageRechecks(
             var outcome = await mediator.Send(new TriageReport(report.Id, TriageAction.Fixed, Actor, TriageChannel.LivePage, FixedNote, OnlyFrom: ReportStatus.New), cancellationToken);
             if (outcome.Applied)
                 logger.LogInformation("Report {ReportId} fixed on the live page {Url}", report.Id, report.Url);
-            await UpdateAsync([report.Id], r => r
+            await UpdateAsync([report.Id], claim, r => r
                 .SetProperty(x => x.Passage, PassageState.NotFound)
                 .SetProperty(x => x.PassageCheckedAt, now)
                 .SetProperty(x => x.NextPageCheckAt, (DateTimeOffset?)null)
@@ -188,7 +202,7 @@ public sealed class PageRechecks(
         if (!noted)
             await mediator.Send(new TriageReport(report.Id, TriageAction.Note, Actor, TriageChannel.LivePage, ChangedNote, OnlyFrom: ReportStatus.New), cancellationToken);
         var later = settings.NextCheck(report.CreatedAt, now);
-        await UpdateAsync([report.Id], r => r
+        await UpdateAsync([report.Id], claim, r => r
             .SetProperty(x => x.Passage, PassageState.NotFound)
             .SetProperty(x => x.PassageCheckedAt, now)
             .SetProperty(x => x.NextPageCheckAt, later)
@@ -197,20 +211,30 @@ public sealed class PageRechecks(
     }
 
     /// <summary>Unchanged or unreadable: the report waits for the next time of its schedule.</summary>
-    private Task ScheduleAsync(Due report, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task ScheduleAsync(Guid id, string claim, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var next = settings.NextCheck(report.CreatedAt, now);
-        return UpdateAsync([report.Id], r => r.SetProperty(x => x.NextPageCheckAt, next), cancellationToken);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
+        var createdAt = await db.Reports.Where(r => r.Id == id).Select(r => r.CreatedAt).SingleAsync(cancellationToken);
+        var next = settings.NextCheck(createdAt, now);
+        await UpdateAsync([id], claim, r => r.SetProperty(x => x.NextPageCheckAt, next), cancellationToken);
     }
 
+    /// <summary>Records the outcome and ends the claim, unless it ran out and another instance holds the report now.</summary>
     private async Task UpdateAsync(
-        IEnumerable<Guid> ids,
+        IReadOnlyList<Guid> ids,
+        string claim,
         Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<Report>> set,
         CancellationToken cancellationToken)
     {
-        var list = ids.ToList();
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
-        await db.Reports.Where(r => list.Contains(r.Id)).ExecuteUpdateAsync(set, cancellationToken);
+        await db.Reports
+            .Where(r => ids.Contains(r.Id) && r.PageCheckClaim == claim)
+            .ExecuteUpdateAsync(r =>
+            {
+                set(r);
+                r.SetProperty(x => x.PageCheckClaim, (string?)null);
+            }, cancellationToken);
     }
 }

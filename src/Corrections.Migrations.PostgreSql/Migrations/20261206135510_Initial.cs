@@ -88,6 +88,7 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                     PassageReason = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
                     PassageCheckedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     NextPageCheckAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    PageCheckClaim = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     PageETag = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
                     PageLastModified = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
@@ -183,7 +184,8 @@ namespace Corrections.Migrations.PostgreSql.Migrations
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_NextPageCheckAt",
                 table: "Reports",
-                column: "NextPageCheckAt");
+                column: "NextPageCheckAt",
+                filter: "\"NextPageCheckAt\" IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_ReplyToken",

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Corrections.Migrations.PostgreSql.Migrations
 {
     [DbContext(typeof(CorrectionsDb))]
-    [Migration("20261206134506_Initial")]
+    [Migration("20261206135510_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -135,6 +135,10 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                     b.Property<DateTimeOffset?>("NextPageCheckAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("PageCheckClaim")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("PageETag")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
@@ -202,7 +206,8 @@ namespace Corrections.Migrations.PostgreSql.Migrations
 
                     b.HasKey("Id");
 
-                    b.HasIndex("NextPageCheckAt");
+                    b.HasIndex("NextPageCheckAt")
+                        .HasFilter("\"NextPageCheckAt\" IS NOT NULL");
 
                     b.HasIndex("ReplyToken")
                         .IsUnique();

@@ -87,6 +87,7 @@ namespace Corrections.Migrations.SqlServer.Migrations
                     PassageReason = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
                     PassageCheckedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
                     NextPageCheckAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    PageCheckClaim = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
                     PageETag = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
                     PageLastModified = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
@@ -182,7 +183,8 @@ namespace Corrections.Migrations.SqlServer.Migrations
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_NextPageCheckAt",
                 table: "Reports",
-                column: "NextPageCheckAt");
+                column: "NextPageCheckAt",
+                filter: "[NextPageCheckAt] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_ReplyToken",

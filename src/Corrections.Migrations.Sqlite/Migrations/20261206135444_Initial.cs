@@ -87,6 +87,7 @@ namespace Corrections.Migrations.Sqlite.Migrations
                     PassageReason = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
                     PassageCheckedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     NextPageCheckAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    PageCheckClaim = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     PageETag = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
                     PageLastModified = table.Column<long>(type: "INTEGER", nullable: true)
                 },
@@ -182,7 +183,8 @@ namespace Corrections.Migrations.Sqlite.Migrations
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_NextPageCheckAt",
                 table: "Reports",
-                column: "NextPageCheckAt");
+                column: "NextPageCheckAt",
+                filter: "\"NextPageCheckAt\" IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_ReplyToken",
