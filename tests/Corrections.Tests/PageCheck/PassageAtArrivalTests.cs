@@ -210,6 +210,7 @@ public sealed class PageCheckRefusalTests : PageCheckTest
     protected override Dictionary<string, string?> PageCheckSettings => new()
     {
         ["PageCheck:AllowPrivateNetworks"] = "false",
+        ["Sites:0:Origins:4"] = $"http://localhost:{Article.Port}",
     };
 
     [Fact]
@@ -221,6 +222,17 @@ public sealed class PageCheckRefusalTests : PageCheckTest
 
         Assert.Equal(PassageState.Unknown, report.Passage);
         Assert.Equal("a private or loopback address", report.PassageReason);
+        Assert.Empty(Article.Requests);
+    }
+
+    [Fact]
+    public async Task A_name_that_resolves_to_a_loopback_address_is_refused_when_connecting()
+    {
+        Article.Serve(Articles.Path, Articles.AsReported);
+
+        var report = await SubmitCheckedAsync(Infrastructure.Reports.Valid(url: $"http://localhost:{Article.Port}{Articles.Path}"));
+
+        Assert.Equal((PassageState.Unknown, "a private or loopback address"), (report.Passage!.Value, report.PassageReason));
         Assert.Empty(Article.Requests);
     }
 
@@ -263,4 +275,37 @@ public sealed class PageTextTests
     [InlineData("Welcome to a new order of European security.", false)]
     public void The_correction_is_there_after_the_prefix_or_before_the_suffix(string paragraph, bool corrected) =>
         Assert.Equal(corrected, PageText.Parse($"<p>{paragraph}</p>").ContainsCorrection("Welcome to the ", "brave new world", " of European security."));
+}
+
+public sealed class FetchRulesTests
+{
+    private static readonly Corrections.Configuration.Site Site = new(
+        "demo", "Demo", new HashSet<string> { "https://news.example.org", "http://127.0.0.1:8080", "http://news.example.org" }, ["e@example.org"], "en");
+
+    [Theory]
+    [InlineData("https://news.example.org/a", null)]
+    [InlineData("http://127.0.0.1:8080/a", null)]
+    [InlineData("http://news.example.org/a", "not https")]
+    [InlineData("https://elsewhere.example.org/a", "not on the site's origins")]
+    [InlineData("https://news.example.org:8443/a", "not on the site's origins")]
+    public void Only_https_or_loopback_http_urls_on_the_sites_origins_are_read(string url, string? refusal) =>
+        Assert.Equal(refusal, PageFetcher.Refusal(Site, new Uri(url)));
+
+    [Theory]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("10.1.2.3", true)]
+    [InlineData("172.20.0.1", true)]
+    [InlineData("192.168.1.1", true)]
+    [InlineData("169.254.169.254", true)]
+    [InlineData("100.64.0.1", true)]
+    [InlineData("0.0.0.0", true)]
+    [InlineData("::1", true)]
+    [InlineData("fe80::1", true)]
+    [InlineData("fd00::1", true)]
+    [InlineData("::ffff:10.0.0.1", true)]
+    [InlineData("93.184.216.34", false)]
+    [InlineData("172.32.0.1", false)]
+    [InlineData("2606:2800:220:1::1", false)]
+    public void Private_loopback_and_link_local_addresses_are_recognised(string address, bool isPrivate) =>
+        Assert.Equal(isPrivate, PageFetcher.IsPrivate(System.Net.IPAddress.Parse(address)));
 }

@@ -261,7 +261,9 @@ public static class PageFetcherSetup
     public static IServiceCollection AddPageFetcher(this IServiceCollection services)
     {
         services.AddSingleton<PageFetcher>();
+        // The fetcher logs what matters about a read; the client's own lines, two for each request, are left out.
         services.AddHttpClient(PageFetcher.ClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(provider =>
             {
                 var allowPrivate = provider.GetRequiredService<IOptions<PageCheckOptions>>().Value.AllowPrivateNetworks;
