@@ -62,6 +62,11 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             report.Property(r => r.PassageReason).HasMaxLength(200);
             report.Property(r => r.PageETag).HasMaxLength(200);
             report.Property(r => r.PageCheckClaim).HasMaxLength(64);
+            // The admin list by what was seen on the article, in its order. A new report has not been read yet, so its
+            // insert writes no entry; the check writes it, off the readers' path.
+            report.HasIndex(r => new { r.Passage, r.CreatedAt, r.Id }).HasFilter(Database.ProviderName == "Microsoft.EntityFrameworkCore.SqlServer"
+                ? "[Passage] IS NOT NULL"
+                : "\"Passage\" IS NOT NULL");
             // The live page's rounds read the reports that are due, soonest first. Only reports on the schedule are in
             // it, so that a new report's insert, on the readers' write path, writes no entry.
             report.HasIndex(r => r.NextPageCheckAt).HasFilter(Database.ProviderName == "Microsoft.EntityFrameworkCore.SqlServer"

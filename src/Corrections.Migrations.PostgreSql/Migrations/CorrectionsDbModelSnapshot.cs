@@ -214,6 +214,9 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                     b.HasIndex("DuplicateKey", "Status")
                         .HasFilter("\"Status\" = 'New'");
 
+                    b.HasIndex("Passage", "CreatedAt", "Id")
+                        .HasFilter("\"Passage\" IS NOT NULL");
+
                     b.HasIndex("SiteKey", "CreatedAt", "Id");
 
                     b.HasIndex("Status", "CreatedAt", "Id");

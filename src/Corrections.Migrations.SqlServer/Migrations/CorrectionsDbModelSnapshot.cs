@@ -214,6 +214,9 @@ namespace Corrections.Migrations.SqlServer.Migrations
                     b.HasIndex("DuplicateKey", "Status")
                         .HasFilter("[Status] = N'New'");
 
+                    b.HasIndex("Passage", "CreatedAt", "Id")
+                        .HasFilter("[Passage] IS NOT NULL");
+
                     b.HasIndex("SiteKey", "CreatedAt", "Id");
 
                     b.HasIndex("Status", "CreatedAt", "Id");

@@ -207,6 +207,9 @@ namespace Corrections.Migrations.Sqlite.Migrations
                     b.HasIndex("DuplicateKey", "Status")
                         .HasFilter("\"Status\" = 'New'");
 
+                    b.HasIndex("Passage", "CreatedAt", "Id")
+                        .HasFilter("\"Passage\" IS NOT NULL");
+
                     b.HasIndex("SiteKey", "CreatedAt", "Id");
 
                     b.HasIndex("Status", "CreatedAt", "Id");

@@ -64,7 +64,6 @@ public sealed class ListReportsHandler(CorrectionsDb db) : IQueryHandler<ListRep
             reports = reports.Where(r => r.Status == status);
         if (!string.IsNullOrEmpty(query.Site))
             reports = reports.Where(r => r.SiteKey == query.Site);
-        // Read in the list's order and filtered as it goes: no index of its own, as editors look at it beside a status.
         if (query.Passage is { } passage)
             reports = reports.Where(r => r.Passage == passage);
         if (query.After is { } after)

@@ -187,6 +187,12 @@ namespace Corrections.Migrations.SqlServer.Migrations
                 filter: "[NextPageCheckAt] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Reports_Passage_CreatedAt_Id",
+                table: "Reports",
+                columns: new[] { "Passage", "CreatedAt", "Id" },
+                filter: "[Passage] IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Reports_ReplyToken",
                 table: "Reports",
                 column: "ReplyToken",
