@@ -18,6 +18,9 @@ public sealed record ServedPage(string Body, string ContentType = "text/html; ch
     /// <summary>Sent as ETag; a request whose If-None-Match carries it gets 304.</summary>
     public string? ETag { get; init; }
 
+    /// <summary>Sent as Last-Modified.</summary>
+    public DateTimeOffset? LastModified { get; init; }
+
     /// <summary>Served many times over instead of <see cref="Body"/>, for pages of several megabytes.</summary>
     public int Repeat { get; init; } = 1;
 }
@@ -89,6 +92,8 @@ public sealed class ArticleServer : IAsyncDisposable
                     return;
                 }
             }
+            if (page.LastModified is { } lastModified)
+                context.Response.Headers.LastModified = lastModified.ToString("R");
             context.Response.StatusCode = page.Status;
             if (page.Location is { } location)
                 context.Response.Headers.Location = location;

@@ -187,7 +187,7 @@ public sealed class PassageAtArrivalTests : PageCheckTest
         var before = App.Time.GetUtcNow();
         await App.AdvanceUntilAsync(() => Task.FromResult(Smtp.Messages.Count > 0), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
 
-        Assert.InRange(App.Time.GetUtcNow() - before, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(12));
+        Assert.InRange(App.Time.GetUtcNow() - before, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(15));
         Assert.DoesNotContain("live page", Smtp.Messages.Single().TextBody);
         await App.WaitUntilAsync(async () => (await ReportAsync(id)).Passage is not null);
         var report = await ReportAsync(id);

@@ -10,24 +10,30 @@ using Microsoft.Extensions.Hosting;
 
 namespace Corrections.Tests.PageCheck;
 
-public sealed partial class RecheckTests : PageCheckTest
+/// <summary>
+/// Rounds run by the test, at the times it moves the clock to: the service's own rounds are a day apart, and the test's
+/// moves are shorter, but for the last.
+/// </summary>
+public abstract class RoundTest : PageCheckTest
+{
+    protected override Dictionary<string, string?> PageCheckSettings => new() { ["PageCheck:RoundSeconds"] = "86400" };
+
+    protected PageRechecks Rechecks => App.Services.GetServices<IHostedService>().OfType<PageRechecks>().Single();
+
+    /// <summary>Moves the clock to <paramref name="at"/> after <paramref name="arrival"/> and runs a round then.</summary>
+    protected async Task<int> RoundAtAsync(DateTimeOffset arrival, TimeSpan at)
+    {
+        App.Time.Advance(arrival + at - App.Time.GetUtcNow());
+        return await Rechecks.RunRoundAsync(CancellationToken.None);
+    }
+}
+
+public sealed partial class RecheckTests : RoundTest
 {
     private Task<List<ReportEvent>> HistoryAsync(Guid id) =>
         Data.QueryAsync(db => db.ReportEvents.AsNoTracking().Where(e => e.ReportId == id).OrderBy(e => e.Id).ToListAsync());
 
-    /// <summary>Moves the clock to <paramref name="at"/> after the report's arrival and waits for the round that runs then.</summary>
-    private async Task MoveToAsync(DateTimeOffset arrival, TimeSpan at, Func<Task<bool>> done)
-    {
-        App.Time.Advance(arrival + at - App.Time.GetUtcNow());
-        await App.WaitUntilAsync(done);
-    }
-
-    /// <summary>Whether the report's check at <paramref name="at"/> after its arrival is recorded.</summary>
-    private async Task<bool> RecheckedAsync(Guid id, TimeSpan at)
-    {
-        var report = await ReportAsync(id);
-        return report.PageCheckClaim is null && report.NextPageCheckAt > report.CreatedAt + at;
-    }
+    private async Task MoveToAsync(DateTimeOffset arrival, TimeSpan at) => Assert.Equal(1, await RoundAtAsync(arrival, at));
 
     private int Reads => Article.Requests.Count(r => r.Path == Articles.Path);
 
@@ -39,12 +45,12 @@ public sealed partial class RecheckTests : PageCheckTest
         await Smtp.WaitForMessagesAsync(1);
         Assert.Equal(report.CreatedAt + TimeSpan.FromHours(1), report.NextPageCheckAt);
 
-        await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(1), () => RecheckedAsync(report.Id, TimeSpan.FromHours(1)));
+        await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(1));
         Assert.Equal(2, Reads);
         Assert.Equal(ReportStatus.New, (await ReportAsync(report.Id)).Status);
 
         Article.Serve(Articles.Path, Articles.Corrected);
-        await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(6), async () => (await ReportAsync(report.Id)).Status == ReportStatus.Fixed);
+        await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(6));
 
         var closed = await ReportAsync(report.Id);
         Assert.Equal(PassageState.NotFound, closed.Passage);
@@ -57,8 +63,7 @@ public sealed partial class RecheckTests : PageCheckTest
         Assert.Single(messages, m => m.MessageId!.StartsWith("report-"));
 
         // Off the schedule: later rounds read nothing more.
-        App.Time.Advance(TimeSpan.FromDays(2));
-        await Task.Delay(300);
+        Assert.Equal(0, await RoundAtAsync(report.CreatedAt, TimeSpan.FromDays(2)));
         Assert.Equal(3, Reads);
         Assert.Equal(2, Smtp.Messages.Count);
     }
@@ -70,8 +75,8 @@ public sealed partial class RecheckTests : PageCheckTest
         var report = await SubmitCheckedAsync(Articles.Report(Article));
 
         Article.Serve(Articles.Path, Articles.Rewritten);
-        await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(1), async () => (await HistoryAsync(report.Id)).Count > 0);
-        await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(6), () => RecheckedAsync(report.Id, TimeSpan.FromHours(6)));
+        await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(1));
+        await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(6));
 
         var open = await ReportAsync(report.Id);
         Assert.Equal(ReportStatus.New, open.Status);
@@ -90,13 +95,15 @@ public sealed partial class RecheckTests : PageCheckTest
         var report = await SubmitCheckedAsync(submitted);
 
         Article.Serve(Articles.Path, Articles.Rewritten);
-        await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(1), async () => (await ReportAsync(report.Id)).Status == ReportStatus.Fixed);
+        await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(1));
+
+        Assert.Equal(ReportStatus.Fixed, (await ReportAsync(report.Id)).Status);
     }
 
     [Fact]
     public async Task Each_round_reads_a_page_once_however_many_reports_it_has_and_asks_only_for_a_changed_page()
     {
-        Article.Serve(Articles.Path, new ServedPage(Articles.Page("Welcome to the brave new wrold of European security. One, two, tree.")) { ETag = "\"v1\"" });
+        Article.Serve(Articles.Path, new ServedPage(Articles.Page("Welcome to the brave new wrold of European security. One, two, tree.")) { ETag = "\"v1\"", LastModified = new DateTimeOffset(2026, 12, 1, 8, 30, 0, TimeSpan.Zero) });
         var first = await SubmitCheckedAsync(Articles.Report(Article));
         var others = new List<Report>();
         foreach (var (prefix, exact, suffix) in new[] { ("One, ", "two", ", tree."), ("One, two, ", "tree", ".") })
@@ -108,12 +115,12 @@ public sealed partial class RecheckTests : PageCheckTest
         var afterArrival = Reads;
 
         // Moved past all three first checks at once: one round, one read.
-        await MoveToAsync(others[^1].CreatedAt, TimeSpan.FromHours(1), async () =>
-            (await Data.QueryAsync(db => db.Reports.AsNoTracking().ToListAsync())).All(r => r.PageCheckClaim is null && r.NextPageCheckAt > r.CreatedAt.AddHours(1)));
+        await MoveToAsync(others[^1].CreatedAt, TimeSpan.FromHours(1));
 
         Assert.Equal(afterArrival + 1, Reads);
         var recheck = Article.Requests[^1];
         Assert.Equal("\"v1\"", recheck.IfNoneMatch);
+        Assert.Equal("Tue, 01 Dec 2026 08:30:00 GMT", recheck.IfModifiedSince);
         Assert.All(await Data.QueryAsync(db => db.Reports.AsNoTracking().ToListAsync()), r => Assert.Equal((ReportStatus.New, PassageState.Found), (r.Status, r.Passage!.Value)));
         Assert.Equal(PassageState.Found, (await ReportAsync(first.Id)).Passage);
     }
@@ -142,7 +149,7 @@ public sealed partial class RecheckTests : PageCheckTest
     private static partial Regex AntiforgeryField();
 }
 
-public sealed class PerOriginTests : PageCheckTest
+public sealed class PerOriginTests : RoundTest
 {
     [Fact]
     public async Task A_round_reads_no_more_than_two_pages_of_one_origin_at_once()
@@ -156,16 +163,15 @@ public sealed class PerOriginTests : PageCheckTest
         for (var i = 0; i < 6; i++)
             Article.Serve($"/a/{i}", new ServedPage(Articles.AsReported) { Delay = TimeSpan.FromMilliseconds(300) });
 
-        App.Time.Advance(reports[^1].CreatedAt.AddHours(1) - App.Time.GetUtcNow());
-        await App.WaitUntilAsync(async () =>
-            (await Data.QueryAsync(db => db.Reports.AsNoTracking().ToListAsync())).All(r => r.PageCheckClaim is null && r.NextPageCheckAt > r.CreatedAt.AddHours(1)));
+        var pages = await RoundAtAsync(reports[^1].CreatedAt, TimeSpan.FromHours(1));
 
+        Assert.Equal(6, pages);
         Assert.Equal(12, Article.Requests.Count);
         Assert.Equal(2, Article.MostOpen);
     }
 }
 
-public sealed class ClaimedRoundsTests : PageCheckTest
+public sealed class ClaimedRoundsTests : RoundTest
 {
     [Fact]
     public async Task Rounds_running_at_once_read_each_page_once_between_them()
@@ -182,9 +188,7 @@ public sealed class ClaimedRoundsTests : PageCheckTest
         var afterArrival = Article.Requests.Count;
         var now = App.Time.GetUtcNow();
         await Data.QueryAsync(db => db.Reports.ExecuteUpdateAsync(s => s.SetProperty(r => r.NextPageCheckAt, now)));
-        var rechecks = App.Services.GetServices<IHostedService>().OfType<PageRechecks>().Single();
-
-        var pages = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => rechecks.RunRoundAsync(CancellationToken.None))));
+        var pages = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => Task.Run(() => Rechecks.RunRoundAsync(CancellationToken.None))));
 
         Assert.Equal(4, pages.Sum());
         Assert.Equal(afterArrival + 4, Article.Requests.Count);
@@ -193,6 +197,21 @@ public sealed class ClaimedRoundsTests : PageCheckTest
             Assert.Null(r.PageCheckClaim);
             Assert.Equal(r.CreatedAt.AddHours(1), r.NextPageCheckAt);
         });
+    }
+}
+
+public sealed class RoundLoopTests : PageCheckTest
+{
+    [Fact]
+    public async Task Each_instance_runs_a_round_every_RoundSeconds_on_its_own()
+    {
+        Article.Serve(Articles.Path, Articles.AsReported);
+        var report = await SubmitCheckedAsync(Articles.Report(Article));
+        Article.Serve(Articles.Path, Articles.Corrected);
+
+        await App.AdvanceUntilAsync(async () => (await ReportAsync(report.Id)).Status == ReportStatus.Fixed, TimeSpan.FromSeconds(60), TimeSpan.FromHours(2));
+
+        Assert.InRange(App.Time.GetUtcNow() - report.CreatedAt, TimeSpan.FromHours(1), TimeSpan.FromHours(1) + TimeSpan.FromMinutes(3));
     }
 }
 
