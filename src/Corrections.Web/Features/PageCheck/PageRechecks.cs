@@ -102,7 +102,7 @@ public sealed class PageRechecks(
         return read;
     }
 
-    private sealed record Due(Guid Id, ReportStatus Status, DateTimeOffset? CheckedAt, string? ETag, DateTimeOffset? LastModified);
+    private sealed record Due(Guid Id, ReportStatus Status, DateTimeOffset CreatedAt, DateTimeOffset? CheckedAt, string? ETag, DateTimeOffset? LastModified);
 
     /// <summary>Claims the page's due reports and checks them; false when another instance had claimed them.</summary>
     private async Task<bool> CheckPageAsync(string siteKey, string url, DateTimeOffset now, CancellationToken cancellationToken)
@@ -122,7 +122,7 @@ public sealed class PageRechecks(
                 return false;
             reports = await db.Reports.AsNoTracking()
                 .Where(r => r.NextPageCheckAt == claimedUntil && r.PageCheckClaim == claim)
-                .Select(r => new Due(r.Id, r.Status, r.PassageCheckedAt, r.PageETag, r.PageLastModified))
+                .Select(r => new Due(r.Id, r.Status, r.CreatedAt, r.PassageCheckedAt, r.PageETag, r.PageLastModified))
                 .ToListAsync(cancellationToken);
         }
 
@@ -146,7 +146,10 @@ public sealed class PageRechecks(
             if (page.Outcome == FetchOutcome.Failed)
                 logger.LogInformation("The live page {Url} could not be read: {Reason}; its {Count} report(s) wait for their next check", url, page.Reason, reports.Count);
             foreach (var report in reports)
-                await ScheduleAsync(report.Id, claim, checkedAt, cancellationToken);
+            {
+                var next = settings.NextCheck(report.CreatedAt, checkedAt);
+                await UpdateAsync([report.Id], claim, r => r.SetProperty(x => x.NextPageCheckAt, next), cancellationToken);
+            }
             return true;
         }
 
@@ -161,17 +164,9 @@ public sealed class PageRechecks(
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
         var report = await db.Reports.AsNoTracking().SingleAsync(r => r.Id == id, cancellationToken);
-        var etag = validators?.ETag;
-        var lastModified = validators?.LastModified;
         if (text.Contains(report.Prefix, report.Exact, report.Suffix))
         {
-            var next = settings.NextCheck(report.CreatedAt, now);
-            await UpdateAsync([report.Id], claim, r => r
-                .SetProperty(x => x.Passage, PassageState.Found)
-                .SetProperty(x => x.PassageCheckedAt, now)
-                .SetProperty(x => x.NextPageCheckAt, next)
-                .SetProperty(x => x.PageETag, etag)
-                .SetProperty(x => x.PageLastModified, lastModified), cancellationToken);
+            await RecordAsync(report, claim, PassageState.Found, settings.NextCheck(report.CreatedAt, now), validators, now, cancellationToken);
             return;
         }
 
@@ -188,12 +183,7 @@ public sealed class PageRechecks(
             var outcome = await mediator.Send(new TriageReport(report.Id, TriageAction.Fixed, Actor, TriageChannel.LivePage, FixedNote, OnlyFrom: ReportStatus.New), cancellationToken);
             if (outcome.Applied)
                 logger.LogInformation("Report {ReportId} fixed on the live page {Url}", report.Id, report.Url);
-            await UpdateAsync([report.Id], claim, r => r
-                .SetProperty(x => x.Passage, PassageState.NotFound)
-                .SetProperty(x => x.PassageCheckedAt, now)
-                .SetProperty(x => x.NextPageCheckAt, (DateTimeOffset?)null)
-                .SetProperty(x => x.PageETag, etag)
-                .SetProperty(x => x.PageLastModified, lastModified), cancellationToken);
+            await RecordAsync(report, claim, PassageState.NotFound, next: null, validators, now, cancellationToken);
             return;
         }
 
@@ -201,23 +191,21 @@ public sealed class PageRechecks(
         var noted = await db.ReportEvents.AnyAsync(e => e.ReportId == report.Id && e.Channel == TriageChannel.LivePage && e.Note == ChangedNote, cancellationToken);
         if (!noted)
             await mediator.Send(new TriageReport(report.Id, TriageAction.Note, Actor, TriageChannel.LivePage, ChangedNote, OnlyFrom: ReportStatus.New), cancellationToken);
-        var later = settings.NextCheck(report.CreatedAt, now);
-        await UpdateAsync([report.Id], claim, r => r
-            .SetProperty(x => x.Passage, PassageState.NotFound)
-            .SetProperty(x => x.PassageCheckedAt, now)
-            .SetProperty(x => x.NextPageCheckAt, later)
-            .SetProperty(x => x.PageETag, etag)
-            .SetProperty(x => x.PageLastModified, lastModified), cancellationToken);
+        await RecordAsync(report, claim, PassageState.NotFound, settings.NextCheck(report.CreatedAt, now), validators, now, cancellationToken);
     }
 
-    /// <summary>Unchanged or unreadable: the report waits for the next time of its schedule.</summary>
-    private async Task ScheduleAsync(Guid id, string claim, DateTimeOffset now, CancellationToken cancellationToken)
+    private Task RecordAsync(
+        Report report, string claim, PassageState passage, DateTimeOffset? next, PageValidators? validators, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
-        var createdAt = await db.Reports.Where(r => r.Id == id).Select(r => r.CreatedAt).SingleAsync(cancellationToken);
-        var next = settings.NextCheck(createdAt, now);
-        await UpdateAsync([id], claim, r => r.SetProperty(x => x.NextPageCheckAt, next), cancellationToken);
+        var etag = validators?.ETag;
+        var lastModified = validators?.LastModified;
+        return UpdateAsync([report.Id], claim, r => r
+            .SetProperty(x => x.Passage, passage)
+            .SetProperty(x => x.PassageReason, (string?)null)
+            .SetProperty(x => x.PassageCheckedAt, now)
+            .SetProperty(x => x.NextPageCheckAt, next)
+            .SetProperty(x => x.PageETag, etag)
+            .SetProperty(x => x.PageLastModified, lastModified), cancellationToken);
     }
 
     /// <summary>Records the outcome and ends the claim, unless it ran out and another instance holds the report now.</summary>
