@@ -45,7 +45,7 @@ public abstract class PageCheckTest(TestRelay relay = TestRelay.Running) : Servi
     {
         ["PageCheck:Enabled"] = "true",
         ["PageCheck:AllowPrivateNetworks"] = "true",
-        ["PageCheck:TimeoutSeconds"] = "2",
+        ["PageCheck:TimeoutSeconds"] = "5",
         ["Sites:0:Origins:3"] = Article.Origin,
     }.Concat(PageCheckSettings).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.Last().Value);
 
@@ -192,7 +192,7 @@ public sealed class PassageAtArrivalTests : PageCheckTest
         await App.WaitUntilAsync(async () => (await ReportAsync(id)).Passage is not null);
         var report = await ReportAsync(id);
         Assert.Equal(PassageState.Unknown, report.Passage);
-        Assert.Equal("timeout (no complete answer within 2 s)", report.PassageReason);
+        Assert.Equal("timeout (no complete answer within 5 s)", report.PassageReason);
     }
 
     [Fact]

@@ -161,7 +161,7 @@ public sealed class PerOriginTests : RoundTest
             reports.Add(await SubmitCheckedAsync(Articles.Report(Article, $"/a/{i}")));
         }
         for (var i = 0; i < 6; i++)
-            Article.Serve($"/a/{i}", new ServedPage(Articles.AsReported) { Delay = TimeSpan.FromMilliseconds(300) });
+            Article.Serve($"/a/{i}", new ServedPage(Articles.AsReported) { Delay = TimeSpan.FromSeconds(1) });
 
         var pages = await RoundAtAsync(reports[^1].CreatedAt, TimeSpan.FromHours(1));
 
