@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Corrections.Data;
 using Corrections.Features.PageCheck;
@@ -84,6 +85,24 @@ public sealed partial class RecheckTests : RoundTest
         var note = Assert.Single(await HistoryAsync(report.Id));
         Assert.Equal(("note", TriageChannel.LivePage, "the passage changed", ReportStatus.New), (note.Action, note.Channel, note.Note, note.ToStatus));
         Assert.Equal(3, Reads);
+    }
+
+    [Fact]
+    public async Task A_report_an_editor_closed_meanwhile_is_left_as_the_editor_left_it_and_off_the_schedule()
+    {
+        Article.Serve(Articles.Path, Articles.AsReported);
+        var report = await SubmitCheckedAsync(Articles.Report(Article));
+        var rejected = await App.CreateAdminClient().PostAsJsonAsync($"/api/reports/{report.Id}/triage", new { action = "reject", note = "house style" });
+        Assert.Equal(HttpStatusCode.OK, rejected.StatusCode);
+
+        Article.Serve(Articles.Path, Articles.Corrected);
+        Assert.Equal(0, await RoundAtAsync(report.CreatedAt, TimeSpan.FromHours(1)));
+
+        var closed = await ReportAsync(report.Id);
+        Assert.Equal(ReportStatus.Rejected, closed.Status);
+        Assert.Null(closed.NextPageCheckAt);
+        Assert.DoesNotContain(await HistoryAsync(report.Id), e => e.Channel == TriageChannel.LivePage);
+        Assert.Equal(1, Reads);
     }
 
     [Fact]
