@@ -11,9 +11,10 @@ namespace Corrections.Features.PageCheck;
 public sealed record PassageResult(PassageState State, string? Reason);
 
 /// <summary>
-/// Checks that a new report's passage is on its article, once: the outbox row written with the report asks for it, and
-/// the editors' mail, if it goes out first, joins the same check and waits for it a while
-/// (<see cref="PageCheckOptions.MailWaitSeconds"/>). The result is stored on the report.
+/// Checks that a new report's passage is on its article, once: the editors' mail starts the check and waits for it a while
+/// (<see cref="PageCheckOptions.MailWaitSeconds"/>), and the outbox row written with the report, due after that wait,
+/// makes sure it is done (docs/decisions/0016-passage-check-starts-with-the-mail.md). Whoever asks while it is under
+/// way joins it. The result is stored on the report.
 /// </summary>
 public sealed class PassageChecks(
     IServiceScopeFactory scopes,
