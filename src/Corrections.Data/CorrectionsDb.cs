@@ -58,6 +58,20 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             report.HasIndex(r => new { r.SiteKey, r.CreatedAt, r.Id });
             report.HasIndex(r => new { r.Status, r.CreatedAt, r.Id });
             report.HasIndex(r => new { r.SiteKey, r.Status, r.CreatedAt, r.Id });
+            report.Property(r => r.Passage).HasConversion<string>().HasMaxLength(16);
+            report.Property(r => r.PassageReason).HasMaxLength(200);
+            report.Property(r => r.PageETag).HasMaxLength(200);
+            report.Property(r => r.PageCheckClaim).HasMaxLength(64);
+            // The admin list by what was seen on the article, in its order. A new report has not been read yet, so its
+            // insert writes no entry; the check writes it, off the readers' path.
+            report.HasIndex(r => new { r.Passage, r.CreatedAt, r.Id }).HasFilter(Database.ProviderName == "Microsoft.EntityFrameworkCore.SqlServer"
+                ? "[Passage] IS NOT NULL"
+                : "\"Passage\" IS NOT NULL");
+            // The live page's rounds read the reports that are due, soonest first. Only reports on the schedule are in
+            // it, so that a new report's insert, on the readers' write path, writes no entry.
+            report.HasIndex(r => r.NextPageCheckAt).HasFilter(Database.ProviderName == "Microsoft.EntityFrameworkCore.SqlServer"
+                ? "[NextPageCheckAt] IS NOT NULL"
+                : "\"NextPageCheckAt\" IS NOT NULL");
             report.Property(r => r.ReplyToken).HasMaxLength(32);
             report.HasIndex(r => r.ReplyToken).IsUnique();
             report.HasMany(r => r.Submissions).WithOne().HasForeignKey(s => s.ReportId);

@@ -53,8 +53,44 @@ public sealed class Report
     /// <summary>Set when the readers' thank-you was queued, so that it goes out once even if the report is fixed again.</summary>
     public DateTimeOffset? ThanksQueuedAt { get; set; }
 
+    /// <summary>Whether the passage was on the article when the service last read it; null until it has.</summary>
+    public PassageState? Passage { get; set; }
+
+    /// <summary>Why the article could not be read, when <see cref="Passage"/> is <see cref="PassageState.Unknown"/>.</summary>
+    public string? PassageReason { get; set; }
+
+    public DateTimeOffset? PassageCheckedAt { get; set; }
+
+    /// <summary>
+    /// When the article is read again to see whether the passage was corrected; null when it is not. While an instance
+    /// reads it, the end of its claim.
+    /// </summary>
+    public DateTimeOffset? NextPageCheckAt { get; set; }
+
+    /// <summary>The claim of the instance reading the article again, <c>{instance}/{claim}</c>, as on outbox rows.</summary>
+    public string? PageCheckClaim { get; set; }
+
+    /// <summary>The article's validators when it was last read, sent back so that an unchanged page is not sent again.</summary>
+    public string? PageETag { get; set; }
+
+    public DateTimeOffset? PageLastModified { get; set; }
+
     public List<ReportSubmission> Submissions { get; set; } = [];
     public List<ReportEvent> History { get; set; } = [];
+}
+
+/// <summary>Whether the reported passage is on the article as the service last read it.</summary>
+public enum PassageState
+{
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("found")]
+    Found,
+
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("not_found")]
+    NotFound,
+
+    /// <summary>The page could not be read; <see cref="Report.PassageReason"/> says why.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("unknown")]
+    Unknown,
 }
 
 public enum TriageChannel
@@ -65,6 +101,9 @@ public enum TriageChannel
 
     /// <summary>The service itself, e.g. a report caught by a bot trap.</summary>
     Filter,
+
+    /// <summary>The service, reading the article: the passage was corrected there.</summary>
+    LivePage,
 }
 
 /// <summary>One change to a report: who, when, how, and what.</summary>

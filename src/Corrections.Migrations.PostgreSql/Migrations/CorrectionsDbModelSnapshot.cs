@@ -129,6 +129,31 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                         .HasMaxLength(35)
                         .HasColumnType("character varying(35)");
 
+                    b.Property<DateTimeOffset?>("NextPageCheckAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PageCheckClaim")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("PageETag")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset?>("PageLastModified")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Passage")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTimeOffset?>("PassageCheckedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PassageReason")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasMaxLength(500)
@@ -178,6 +203,9 @@ namespace Corrections.Migrations.PostgreSql.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("NextPageCheckAt")
+                        .HasFilter("\"NextPageCheckAt\" IS NOT NULL");
+
                     b.HasIndex("ReplyToken")
                         .IsUnique();
 
@@ -185,6 +213,9 @@ namespace Corrections.Migrations.PostgreSql.Migrations
 
                     b.HasIndex("DuplicateKey", "Status")
                         .HasFilter("\"Status\" = 'New'");
+
+                    b.HasIndex("Passage", "CreatedAt", "Id")
+                        .HasFilter("\"Passage\" IS NOT NULL");
 
                     b.HasIndex("SiteKey", "CreatedAt", "Id");
 

@@ -129,6 +129,31 @@ namespace Corrections.Migrations.SqlServer.Migrations
                         .HasMaxLength(35)
                         .HasColumnType("nvarchar(35)");
 
+                    b.Property<DateTimeOffset?>("NextPageCheckAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("PageCheckClaim")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<string>("PageETag")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<DateTimeOffset?>("PageLastModified")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("Passage")
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<DateTimeOffset?>("PassageCheckedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("PassageReason")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasMaxLength(500)
@@ -178,6 +203,9 @@ namespace Corrections.Migrations.SqlServer.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("NextPageCheckAt")
+                        .HasFilter("[NextPageCheckAt] IS NOT NULL");
+
                     b.HasIndex("ReplyToken")
                         .IsUnique();
 
@@ -185,6 +213,9 @@ namespace Corrections.Migrations.SqlServer.Migrations
 
                     b.HasIndex("DuplicateKey", "Status")
                         .HasFilter("[Status] = N'New'");
+
+                    b.HasIndex("Passage", "CreatedAt", "Id")
+                        .HasFilter("[Passage] IS NOT NULL");
 
                     b.HasIndex("SiteKey", "CreatedAt", "Id");
 

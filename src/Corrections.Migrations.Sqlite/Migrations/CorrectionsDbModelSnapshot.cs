@@ -122,6 +122,31 @@ namespace Corrections.Migrations.Sqlite.Migrations
                         .HasMaxLength(35)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("NextPageCheckAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PageCheckClaim")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PageETag")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PageLastModified")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Passage")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PassageCheckedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PassageReason")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasMaxLength(500)
@@ -171,6 +196,9 @@ namespace Corrections.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("NextPageCheckAt")
+                        .HasFilter("\"NextPageCheckAt\" IS NOT NULL");
+
                     b.HasIndex("ReplyToken")
                         .IsUnique();
 
@@ -178,6 +206,9 @@ namespace Corrections.Migrations.Sqlite.Migrations
 
                     b.HasIndex("DuplicateKey", "Status")
                         .HasFilter("\"Status\" = 'New'");
+
+                    b.HasIndex("Passage", "CreatedAt", "Id")
+                        .HasFilter("\"Passage\" IS NOT NULL");
 
                     b.HasIndex("SiteKey", "CreatedAt", "Id");
 

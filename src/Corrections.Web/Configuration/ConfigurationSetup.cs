@@ -81,6 +81,7 @@ public static class ConfigurationCheck
         Check<PrivacyOptions>();
         Check<InstanceOptions>();
         Check<SigningKeysOptions>();
+        Check<Features.PageCheck.PageCheckOptions>();
         if (failures.Count > 0)
             throw new OptionsValidationException("Corrections", typeof(ConfigurationCheck), failures);
     }

@@ -114,6 +114,7 @@ public sealed class SiteOptions
     public List<string> Origins { get; set; } = [];
     public List<string> Editors { get; set; } = [];
     public string Language { get; set; } = "en";
+    public Features.PageCheck.SitePageCheckOptions PageCheck { get; set; } = new();
 }
 
 /// <summary>The root of the configuration, for the list of sites under <c>Sites</c>.</summary>

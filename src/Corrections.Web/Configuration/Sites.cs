@@ -5,6 +5,9 @@ namespace Corrections.Configuration;
 /// <summary>A registered site, with its origins normalised for comparison.</summary>
 public sealed record Site(string Key, string Name, IReadOnlySet<string> Origins, IReadOnlyList<string> Editors, string Language)
 {
+    /// <summary>Whether the service reads this site's articles (<c>Sites:N:PageCheck:Enabled</c>).</summary>
+    public bool ChecksPages { get; init; } = true;
+
     public bool IsOwnOrigin(Uri url) => Origins.Contains(OriginOf(url));
 
     public static string OriginOf(Uri url) => url.GetLeftPart(UriPartial.Authority).ToLowerInvariant();
@@ -20,7 +23,7 @@ public sealed class SiteDirectory(IOptions<SitesOptions> options)
             s.Name,
             s.Origins.Select(o => Site.OriginOf(new Uri(o))).ToHashSet(StringComparer.Ordinal),
             s.Editors,
-            s.Language),
+            s.Language) { ChecksPages = s.PageCheck.Enabled },
         StringComparer.OrdinalIgnoreCase);
 
     public Site? Find(string key) => sites.GetValueOrDefault(key);

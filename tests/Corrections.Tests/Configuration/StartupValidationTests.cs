@@ -22,6 +22,8 @@ public sealed class StartupValidationTests() : ServiceTest(TestRelay.None)
     [InlineData("Instance:Name", "web/1", "Instance:Name must be 1-40 letters, digits")]
     [InlineData("DataProtection:CertificatePath", "/nonexistent/keys.pfx", "DataProtection:CertificatePath must name a PKCS #12 file")]
     [InlineData("Mail:Replies:TrustedAuthServId", "mx.example.org; dkim=pass", "Mail:Replies:TrustedAuthServId must be the authserv-id")]
+    [InlineData("PageCheck:MailWaitSeconds", "61", "PageCheck:MailWaitSeconds must be between 0 and 60")]
+    [InlineData("PageCheck:Schedule:1", "00:30:00", "PageCheck:Schedule:1 must come after PageCheck:Schedule:0")]
     public async Task A_bad_configuration_value_stops_the_start_with_a_message_naming_the_key(string key, string value, string expected)
     {
         var service = RunProcess(new() { [key] = value });

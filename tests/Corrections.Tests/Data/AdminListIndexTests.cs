@@ -41,6 +41,18 @@ public sealed class AdminListIndexTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task On_SQLite_each_page_of_reports_by_their_passage_on_the_article_is_read_in_order_from_its_index(bool afterCursor)
+    {
+        var after = afterCursor ? new ReportCursor(DateTimeOffset.UtcNow, Guid.CreateVersion7()) : (ReportCursor?)null;
+
+        var plan = await PlanAsync(db => ListReportsHandler.PageQuery(db, new ListReports(null, null, after, 50, PassageState.NotFound)));
+
+        AssertReadInOrderFrom("IX_Reports_Passage_CreatedAt_Id", afterCursor ? "CreatedAt<?" : null, plan);
+    }
+
+    [Theory]
     [InlineData(OutboxState.Parked, false)]
     [InlineData(OutboxState.Pending, false)]
     [InlineData(OutboxState.Done, false)]

@@ -117,6 +117,8 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, TriageLinks li
         text.AppendLine();
         text.AppendLine("Passage:");
         Fenced(text, $"…{report.Prefix}[[{report.Exact}]]{report.Suffix}…");
+        if (LivePageLine(report) is { } livePage)
+            text.AppendLine(livePage);
         if (report.Suggestion is { Length: > 0 } suggestion)
         {
             text.AppendLine();
@@ -155,6 +157,15 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, TriageLinks li
             text.Append("  | ").AppendLine(line);
     }
 
+    /// <summary>What the service saw on the article, when it has read it.</summary>
+    public static string? LivePageLine(Report report) => report.Passage switch
+    {
+        PassageState.Found => "The passage is on the live page.",
+        PassageState.NotFound => "Not found on the live page: already fixed, or the page changed.",
+        PassageState.Unknown => $"The live page could not be read: {report.PassageReason}.",
+        _ => null,
+    };
+
     public const string ReplyCommands = "fixed, reject [reason], duplicate [of ID], spam, reopen; any other text is added as a note";
 
     private static string Html(Report report, Site site, (TriageAction Action, string Url)[] actions, bool replies)
@@ -171,6 +182,8 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, TriageLinks li
         html.Append("<h3 style=\"font-size:13px;text-transform:uppercase;letter-spacing:.05em;color:#777;margin:16px 0 4px\">Passage</h3>");
         html.Append("<blockquote style=\"margin:0;padding:8px 12px;border-left:4px solid #d0d7de;background:#f6f8fa\">");
         html.Append($"…{E(report.Prefix)}<mark style=\"background:#ffe58f;padding:0 2px\">{E(report.Exact)}</mark>{E(report.Suffix)}…</blockquote>");
+        if (LivePageLine(report) is { } livePage)
+            html.Append($"<p style=\"color:#555;font-size:13px;margin:4px 0 0\">{E(livePage)}</p>");
 
         if (report.Suggestion is { Length: > 0 } suggestion)
         {

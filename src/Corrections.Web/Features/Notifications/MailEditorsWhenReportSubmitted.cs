@@ -1,6 +1,7 @@
 using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Email;
+using Corrections.Features.PageCheck;
 using Corrections.Outbox;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
@@ -18,6 +19,7 @@ public sealed class MailEditorsWhenReportSubmitted(
     SiteDirectory sites,
     EditorMail mail,
     IMailTransport transport,
+    PassageChecks passageChecks,
     ILogger<MailEditorsWhenReportSubmitted> logger) : INotificationHandler<ReportSubmitted>
 {
     public async ValueTask Handle(ReportSubmitted notification, CancellationToken cancellationToken)
@@ -33,6 +35,7 @@ public sealed class MailEditorsWhenReportSubmitted(
             logger.LogInformation("Report {ReportId} on {Site} was {Status} before its mail went out; not mailed", report.Id, site.Key, report.Status);
             return;
         }
+        await passageChecks.WaitForMailAsync(report, site, cancellationToken);
         await transport.SendAsync(mail.Compose(report, site, notification.Editor), cancellationToken);
     }
 }

@@ -5,6 +5,7 @@ using Corrections.Pipeline;
 using Mediator;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.EntityFrameworkCore;
+using Corrections.Features.PageCheck;
 using static Corrections.Pages.HtmlPage;
 
 namespace Corrections.Features.Triage;
@@ -47,7 +48,7 @@ public static class TriagePageEndpoints
         return Render(200, $"{link.Action.Label()} this report?", body);
     }
 
-    private static async Task<IResult> ApplyAsync(string token, HttpContext context, TriageLinks links, SiteDirectory sites, CorrectionsDb db, IMediator mediator, IAntiforgery antiforgery, CancellationToken cancellationToken)
+    private static async Task<IResult> ApplyAsync(string token, HttpContext context, TriageLinks links, SiteDirectory sites, CorrectionsDb db, IMediator mediator, IAntiforgery antiforgery, PassageChecks passageChecks, CancellationToken cancellationToken)
     {
         var (link, _, _, failure) = await CheckAsync(token, links, db, sites, cancellationToken);
         if (failure is not null)
@@ -82,8 +83,12 @@ public static class TriagePageEndpoints
         var report = await db.Reports.AsNoTracking().SingleAsync(r => r.Id == outcome.ReportId, cancellationToken);
         if (!outcome.Applied)
             return Render(200, $"Already {StatusName(report.Status)}", await AlreadyAppliedAsync(db, report, cancellationToken));
+        // The editor's word stands; the page only says what the article still shows.
+        var stillShown = outcome.Status == ReportStatus.Fixed && await passageChecks.IsOnPageNowAsync(report, cancellationToken)
+            ? """<p class="notice">The live page still shows the passage. It may be cached, or the change not yet published.</p>"""
+            : "";
         return Render(200, $"Marked as {StatusName(outcome.Status)}",
-            $"""<p class="notice">The report is now <span class="status">{E(StatusName(outcome.Status))}</span>. Thank you.</p><p class="meta">Report {report.Id}</p>""");
+            $"""<p class="notice">The report is now <span class="status">{E(StatusName(outcome.Status))}</span>. Thank you.</p>{stillShown}<p class="meta">Report {report.Id}</p>""");
     }
 
     private static async Task<(TriageLink? Link, Report? Report, Site? Site, IResult? Failure)> CheckAsync(

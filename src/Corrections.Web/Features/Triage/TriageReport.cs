@@ -8,7 +8,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Corrections.Features.Triage;
 
-/// <summary>An editor's decision on a report, from a signed link, a reply or the admin API.</summary>
+/// <summary>
+/// An editor's decision on a report, from a signed link, a reply or the admin API, or the service's own from the live
+/// page. With <paramref name="OnlyFrom"/>, nothing changes unless the report still has that status.
+/// </summary>
 public sealed record TriageReport(
     Guid ReportId,
     TriageAction Action,
@@ -16,7 +19,8 @@ public sealed record TriageReport(
     TriageChannel Channel,
     string? Note = null,
     Guid? DuplicateOfId = null,
-    string? SourceMessageId = null) : ICommand<TriageOutcome>, ITransactionalCommand;
+    string? SourceMessageId = null,
+    ReportStatus? OnlyFrom = null) : ICommand<TriageOutcome>, ITransactionalCommand;
 
 /// <param name="Applied">False when the report already had the status: nothing changed, and <paramref name="LastChange"/> says who set it.</param>
 public sealed record TriageOutcome(Guid ReportId, ReportStatus Status, bool Applied, ReportEvent? LastChange);
@@ -51,7 +55,7 @@ public sealed class TriageReportHandler(CorrectionsDb db, TimeProvider time) : I
         var report = await db.Reports.SingleAsync(r => r.Id == command.ReportId, cancellationToken);
         var target = command.Action.TargetStatus();
 
-        if (target == report.Status)
+        if (target == report.Status || (command.OnlyFrom is { } expected && report.Status != expected))
         {
             var last = await db.ReportEvents.AsNoTracking()
                 .Where(e => e.ReportId == report.Id && e.ToStatus == report.Status && e.FromStatus != e.ToStatus)

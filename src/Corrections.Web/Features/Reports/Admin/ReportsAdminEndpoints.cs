@@ -19,7 +19,7 @@ public static class ReportsAdminEndpoints
         var admin = routes.MapGroup("/api/reports").RequireAuthorization(ApiKeyAuthenticationHandler.Policy).WithTags("Admin: reports");
 
         admin.MapGet("/", ListAsync)
-            .WithSummary("List reports, newest first, by status and site, a page at a time: pass a page's next as cursor for the one after")
+            .WithSummary("List reports, newest first, by status, site and passage on the live page, a page at a time: pass a page's next as cursor for the one after")
             .Produces<ReportPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
 
         admin.MapGet("/export", Export)
@@ -55,20 +55,22 @@ public static class ReportsAdminEndpoints
     }
 
     /// <param name="status">new, fixed, rejected, duplicate or spam</param>
+    /// <param name="passage">found, not_found or unknown: what the service saw on the article</param>
     /// <param name="cursor">the previous page's next; left out for the first page</param>
     /// <param name="pageSize">1 to 200; 50 when left out</param>
     /// <param name="page">no longer accepted: follow next instead</param>
     private static async Task<IResult> ListAsync(
-        string? status, string? site, string? cursor, string? pageSize, string? page, IMediator mediator, CancellationToken cancellationToken)
+        string? status, string? site, string? passage, string? cursor, string? pageSize, string? page, IMediator mediator, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var parsedStatus = ReadStatus(status, errors);
+        var parsedPassage = ReadPassage(passage, errors);
         var after = ReportCursor.Decode(cursor, errors);
         var size = Paging.ReadPageSize(pageSize, errors);
         Paging.RefusePageNumber(page, errors);
         if (errors.Any)
             return Invalid(errors);
-        return Results.Ok(await mediator.Send(new ListReports(parsedStatus, site, after, size), cancellationToken));
+        return Results.Ok(await mediator.Send(new ListReports(parsedStatus, site, after, size, parsedPassage), cancellationToken));
     }
 
     /// <param name="format">csv (the default) or json</param>
@@ -124,6 +126,24 @@ public static class ReportsAdminEndpoints
         errors.Add(parameter, $"The parameter {parameter} must be an ISO 8601 date such as 2026-11-01 or date-time such as 2026-11-01T09:30:00Z "
             + "(write an offset's + as %2B in a URL).");
         return null;
+    }
+
+    private static PassageState? ReadPassage(string? passage, ValidationErrors errors)
+    {
+        switch (passage)
+        {
+            case null or "":
+                return null;
+            case "found":
+                return PassageState.Found;
+            case "not_found":
+                return PassageState.NotFound;
+            case "unknown":
+                return PassageState.Unknown;
+            default:
+                errors.Add("passage", "The passage must be one of found, not_found, unknown.");
+                return null;
+        }
     }
 
     private static IResult Invalid(ValidationErrors errors) =>

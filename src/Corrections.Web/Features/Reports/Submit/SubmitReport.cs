@@ -1,4 +1,5 @@
 using Corrections.Features.Notifications;
+using Corrections.Features.PageCheck;
 using System.Security.Cryptography;
 using System.Text;
 using Corrections.Configuration;
@@ -42,6 +43,7 @@ public sealed class SubmitReportHandler(
     SubmissionsInFlight inFlight,
     OutboxSignal outbox,
     IOptions<AbuseOptions> abuse,
+    PassageChecks passageChecks,
     ILogger<SubmitReportHandler> logger) : ICommandHandler<SubmitReport, SubmitReportResult>
 {
     public async ValueTask<SubmitReportResult> Handle(SubmitReport command, CancellationToken cancellationToken)
@@ -114,8 +116,10 @@ public sealed class SubmitReportHandler(
             };
             return new PreparedSubmission(submission, report, [caught], []);
         }
-        var mail = site.Editors.Select(editor => OutboxNotifications.Create(new ReportSubmitted(report.Id, editor), now)).ToList();
-        return new PreparedSubmission(submission, report, [], mail);
+        var afterCommit = site.Editors.Select(editor => OutboxNotifications.Create(new ReportSubmitted(report.Id, editor), now)).ToList();
+        if (passageChecks.ChecksPagesOf(site))
+            afterCommit.Add(passageChecks.ArrivalCheck(report.Id, now));
+        return new PreparedSubmission(submission, report, [], afterCommit);
     }
 
     /// <summary>Why a bot trap caught the submission, or null for a reader's.</summary>

@@ -82,7 +82,14 @@ namespace Corrections.Migrations.SqlServer.Migrations
                     ClosedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
                     DuplicateOfId = table.Column<Guid>(type: "uniqueidentifier", nullable: true),
                     ReplyToken = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false),
-                    ThanksQueuedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
+                    ThanksQueuedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    Passage = table.Column<string>(type: "nvarchar(16)", maxLength: 16, nullable: true),
+                    PassageReason = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    PassageCheckedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    NextPageCheckAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
+                    PageCheckClaim = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
+                    PageETag = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    PageLastModified = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -172,6 +179,18 @@ namespace Corrections.Migrations.SqlServer.Migrations
                 table: "Reports",
                 columns: new[] { "DuplicateKey", "Status" },
                 filter: "[Status] = N'New'");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_NextPageCheckAt",
+                table: "Reports",
+                column: "NextPageCheckAt",
+                filter: "[NextPageCheckAt] IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_Passage_CreatedAt_Id",
+                table: "Reports",
+                columns: new[] { "Passage", "CreatedAt", "Id" },
+                filter: "[Passage] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_ReplyToken",

@@ -83,7 +83,14 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                     ClosedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     DuplicateOfId = table.Column<Guid>(type: "uuid", nullable: true),
                     ReplyToken = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    ThanksQueuedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                    ThanksQueuedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    Passage = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: true),
+                    PassageReason = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    PassageCheckedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    NextPageCheckAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    PageCheckClaim = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    PageETag = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    PageLastModified = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -173,6 +180,18 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                 table: "Reports",
                 columns: new[] { "DuplicateKey", "Status" },
                 filter: "\"Status\" = 'New'");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_NextPageCheckAt",
+                table: "Reports",
+                column: "NextPageCheckAt",
+                filter: "\"NextPageCheckAt\" IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_Passage_CreatedAt_Id",
+                table: "Reports",
+                columns: new[] { "Passage", "CreatedAt", "Id" },
+                filter: "\"Passage\" IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_ReplyToken",

@@ -82,7 +82,14 @@ namespace Corrections.Migrations.Sqlite.Migrations
                     ClosedAt = table.Column<long>(type: "INTEGER", nullable: true),
                     DuplicateOfId = table.Column<Guid>(type: "TEXT", nullable: true),
                     ReplyToken = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
-                    ThanksQueuedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                    ThanksQueuedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    Passage = table.Column<string>(type: "TEXT", maxLength: 16, nullable: true),
+                    PassageReason = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    PassageCheckedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    NextPageCheckAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    PageCheckClaim = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
+                    PageETag = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    PageLastModified = table.Column<long>(type: "INTEGER", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -172,6 +179,18 @@ namespace Corrections.Migrations.Sqlite.Migrations
                 table: "Reports",
                 columns: new[] { "DuplicateKey", "Status" },
                 filter: "\"Status\" = 'New'");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_NextPageCheckAt",
+                table: "Reports",
+                column: "NextPageCheckAt",
+                filter: "\"NextPageCheckAt\" IS NOT NULL");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_Passage_CreatedAt_Id",
+                table: "Reports",
+                columns: new[] { "Passage", "CreatedAt", "Id" },
+                filter: "\"Passage\" IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_ReplyToken",

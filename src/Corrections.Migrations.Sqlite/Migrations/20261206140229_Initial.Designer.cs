@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Corrections.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(CorrectionsDb))]
-    [Migration("20261206114806_Initial")]
+    [Migration("20261206140229_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -125,6 +125,31 @@ namespace Corrections.Migrations.Sqlite.Migrations
                         .HasMaxLength(35)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("NextPageCheckAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PageCheckClaim")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PageETag")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PageLastModified")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Passage")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PassageCheckedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PassageReason")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Prefix")
                         .IsRequired()
                         .HasMaxLength(500)
@@ -174,6 +199,9 @@ namespace Corrections.Migrations.Sqlite.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("NextPageCheckAt")
+                        .HasFilter("\"NextPageCheckAt\" IS NOT NULL");
+
                     b.HasIndex("ReplyToken")
                         .IsUnique();
 
@@ -181,6 +209,9 @@ namespace Corrections.Migrations.Sqlite.Migrations
 
                     b.HasIndex("DuplicateKey", "Status")
                         .HasFilter("\"Status\" = 'New'");
+
+                    b.HasIndex("Passage", "CreatedAt", "Id")
+                        .HasFilter("\"Passage\" IS NOT NULL");
 
                     b.HasIndex("SiteKey", "CreatedAt", "Id");
 
