@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Corrections.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(CorrectionsDb))]
-    [Migration("20261206140229_Initial")]
+    [Migration("20261206143847_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
