@@ -107,6 +107,7 @@ public sealed class KeyboardTests(WidgetHarness harness)
         await reader.SelectAsync("#cost", "goverment");
 
         await keyboard.PressAsync("Control+Enter");
+        await Expect(reader.Correction).ToBeFocusedAsync(); // the first dialog of a page waits for its site's settings
         Assert.Equal("s", await reader.FocusedAsync());
         var order = new List<string?>();
         for (var i = 0; i < 5; i++)

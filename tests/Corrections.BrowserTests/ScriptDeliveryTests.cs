@@ -76,6 +76,7 @@ public sealed class ScriptDeliveryTests(WidgetHarness harness) : IDisposable
         Assert.Equal(["/widget.js", .. onOpen], requests);
 
         await reader.Page.Keyboard.PressAsync("Escape");
+        await Microsoft.Playwright.Assertions.Expect(reader.Dialog).ToHaveCountAsync(0);
         await reader.Page.Keyboard.PressAsync("Control+Enter");
         await Microsoft.Playwright.Assertions.Expect(reader.Dialog).ToBeVisibleAsync();
         Assert.Equal(1 + onOpen.Length, requests.Count); // once a page
