@@ -164,7 +164,7 @@ async function open(q) {
   if (dlg) return;
   if (btn) btn.hidden = true;
   dlg = 1;
-  const prev = d.activeElement, lang = await prepare(q.el), rt = shadow(), t0 = Date.now(), typed = !q.exact, long = !typed && q.exact.length > MAX;
+  const prev = d.activeElement, lang = await prepare(q.el).catch(() => 'en'), rt = shadow(), t0 = Date.now(), typed = !q.exact, long = !typed && q.exact.length > MAX;
   const status = $('p', { class: 'st', id: 'st', role: 'status', 'aria-live': 'polite' }), say = m => status.textContent = m;
   const close = $('button', { type: 'button', 'aria-describedby': 'st', click: () => dlg.close() }, tx.z);
   const head = [$('h2', { id: 't' }, tx.t), name && $('p', { class: 'n' }, name)];
