@@ -183,7 +183,7 @@ async function open(q) {
     const [wrong, wrongs] = field('textarea', 'q', { rows: 2, maxlength: MAX }, tx.q), [sug, sugs] = field('textarea', 's', area, tx.s);
     const [com, coms] = field('textarea', 'c', area, tx.c), [em, ems] = field('input', 'e', { type: 'email', autocomplete: 'email', maxlength: 254 }, tx.e, note);
     const go = $('button', { class: 'k' }, tx.k), trap = $('input', { name: 'website', tabindex: -1, autocomplete: 'off' });
-    const cut = (s, n) => s.length > 40 ? (n ? s.slice(0, 40).replace(/\S*$/, '') + '…' : '…' + s.slice(-40).replace(/^\S*/, '')) : s;
+    const cut = (s, n) => (s = n ? s.split('\n')[0] : s.split('\n').pop()).length > 40 ? (n ? s.slice(0, 40).replace(/\S*$/, '') + '…' : '…' + s.slice(-40).replace(/^\S*/, '')) : s;
     const fields = $('div', {}, ...(typed ? wrongs : [$('blockquote', { dir: 'auto' }, cut(q.prefix), $('mark', {}, q.exact), cut(q.suffix, 1))]),
       ...sugs, ...coms, ...ems, $('div', { hidden: '' }, trap));
     const buttons = $('div', { class: 'b' }, $('button', { type: 'button', click: () => dlg.close() }, tx.x), go);
