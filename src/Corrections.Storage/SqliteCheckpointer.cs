@@ -38,14 +38,8 @@ public sealed class SqliteCheckpointer(IServiceScopeFactory scopes, ILogger<Sqli
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await using (var scope = scopes.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
-            if (!db.Database.IsSqlite())
-                return;
-            // A connection of its own, outside the pool: its shorter wait for locks must not be handed to a request.
-            connectionString = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()) { Pooling = false }.ToString();
-        }
+        if (await ConnectionStringAsync() is null)
+            return;
         // The wall clock, not the service's TimeProvider: the log grows with real writes.
         using var timer = new PeriodicTimer(Interval);
         try
@@ -55,6 +49,48 @@ public sealed class SqliteCheckpointer(IServiceScopeFactory scopes, ILogger<Sqli
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>The connection string of its own connections, outside the pool: their shorter wait for locks must not be handed to a request.</summary>
+    private async Task<string?> ConnectionStringAsync()
+    {
+        if (connectionString is not null)
+            return connectionString;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
+        if (!db.Database.IsSqlite())
+            return null;
+        return connectionString = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()) { Pooling = false }.ToString();
+    }
+
+    /// <summary>
+    /// Copies all of the log into the database file and truncates the log to nothing, so that older copies of erased
+    /// pages are gone from it. Each try holds writers off for at most <see cref="MaxWaitForRestart"/>; a reader of an
+    /// older snapshot that outlasts <paramref name="tries"/> tries, a second apart, leaves it undone (false).
+    /// </summary>
+    public async Task<bool> TruncateLogAsync(int tries, CancellationToken cancellationToken)
+    {
+        if (await ConnectionStringAsync() is not { } connectionString)
+            return true;
+        for (var attempt = 1; ; attempt++)
+        {
+            await oneAtATime.WaitAsync(cancellationToken);
+            try
+            {
+                await using var connection = new SqliteConnection(connectionString);
+                await connection.OpenAsync(cancellationToken);
+                restartWait.SetFor(connection);
+                if (!(await CheckpointAsync(connection, "TRUNCATE", cancellationToken)).Busy)
+                    return true;
+            }
+            finally
+            {
+                oneAtATime.Release();
+            }
+            if (attempt >= tries)
+                return false;
+            await Task.Delay(Interval, cancellationToken);
         }
     }
 

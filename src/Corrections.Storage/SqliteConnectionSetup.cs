@@ -15,6 +15,8 @@ namespace Corrections.Storage;
 /// <c>busyTimeout</c>; the request then answers 503.</item>
 /// <item>It never copies the log into the database itself: <see cref="SqliteCheckpointer"/> does, in the background.</item>
 /// <item>A log that grew past 64 MB (a long reader kept it from starting again) is cut back to that when it starts again.</item>
+/// <item>It overwrites what it deletes or moves with zeros (<c>secure_delete</c>), so that an erased reader's address
+/// leaves no copy in a page's free space (<see cref="SecureErasure"/>, docs/decisions/0016-secure-delete-everywhere.md).</item>
 /// </list>
 /// </summary>
 public sealed class SqliteConnectionSetup(TimeSpan busyTimeout) : DbConnectionInterceptor
@@ -47,7 +49,7 @@ public sealed class SqliteConnectionSetup(TimeSpan busyTimeout) : DbConnectionIn
     {
         busyWait.SetFor(connection);
         using var command = connection.CreateCommand();
-        command.CommandText = $"PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit={LogSizeLimitBytes}";
+        command.CommandText = $"PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit={LogSizeLimitBytes}; PRAGMA secure_delete=ON";
         command.ExecuteNonQuery();
     }
 }

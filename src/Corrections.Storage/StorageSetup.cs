@@ -5,8 +5,8 @@ namespace Corrections.Storage;
 public static class StorageSetup
 {
     /// <summary>
-    /// The group-commit store for submissions, and on SQLite the background checkpoints of its log (the checkpointer
-    /// does nothing on a database server).
+    /// The group-commit store for submissions, on SQLite the background checkpoints of its log (the checkpointer does
+    /// nothing on a database server), and the erasure of personal data.
     /// </summary>
     public static IServiceCollection AddSubmissionStore(this IServiceCollection services)
     {
@@ -14,7 +14,9 @@ public static class StorageSetup
         services.AddSingleton<GroupCommitStore>();
         services.AddSingleton<ISubmissionStore>(provider => provider.GetRequiredService<GroupCommitStore>());
         services.AddHostedService(provider => provider.GetRequiredService<GroupCommitStore>());
-        services.AddHostedService<SqliteCheckpointer>();
+        services.AddSingleton<SqliteCheckpointer>();
+        services.AddHostedService(provider => provider.GetRequiredService<SqliteCheckpointer>());
+        services.AddSingleton<SecureErasure>();
         return services;
     }
 }

@@ -36,7 +36,9 @@ public sealed class ServiceSettings
         .Set("Mail:Smtp:Security", "None")
         .Set("Mail:Smtp:TimeoutSeconds", "5");
 
-    public ServiceSettings WithoutRateLimits() => Set("Abuse:ReportsPerClientPerMinute", "0").Set("Abuse:ReportsPerSitePerMinute", "0");
+    public ServiceSettings WithoutRateLimits() => Set("Abuse:ReportsPerClientPerMinute", "0")
+        .Set("Abuse:ReportsPerNetworkPerMinute", "0")
+        .Set("Abuse:ReportsPerSitePerMinute", "0");
 
     public ServiceSettings WithAdminKey() => Set("Admin:ApiKeys:0:Name", AdminKeyName).Set("Admin:ApiKeys:0:Key", AdminKey);
 

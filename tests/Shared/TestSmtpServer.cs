@@ -21,7 +21,7 @@ namespace Corrections.Testing;
 public sealed partial class TestSmtpServer : IAsyncDisposable
 {
     private readonly bool keepMessages;
-    private readonly ConcurrentQueue<int> scriptedReplies = new();
+    private readonly ConcurrentQueue<(int Code, string? Text)> scriptedReplies = new();
     private readonly ConcurrentQueue<MimeMessage> received = new();
     private readonly ConcurrentQueue<DateTimeOffset> deliveryTimes = new();
     private CancellationTokenSource? running;
@@ -125,8 +125,11 @@ public sealed partial class TestSmtpServer : IAsyncDisposable
     public void ReplyNext(params int[] codes)
     {
         foreach (var code in codes)
-            scriptedReplies.Enqueue(code);
+            scriptedReplies.Enqueue((code, null));
     }
+
+    /// <summary>The next message gets this reply, e.g. <c>550</c> with <c>5.1.1 &lt;reader@example.net&gt;: Recipient address rejected</c>.</summary>
+    public void ReplyNext(int code, string text) => scriptedReplies.Enqueue((code, text));
 
     public void Start()
     {
@@ -222,8 +225,8 @@ public sealed partial class TestSmtpServer : IAsyncDisposable
         }
         if (DelayEachMessage > TimeSpan.Zero)
             await Task.Delay(DelayEachMessage, cancellationToken);
-        if (scriptedReplies.TryDequeue(out var code) && code != 250)
-            return new SmtpResponse((SmtpReplyCode)code, code >= 500 ? "5.1.1 Mailbox unavailable" : "4.3.0 Try again later");
+        if (scriptedReplies.TryDequeue(out var reply) && reply.Code != 250)
+            return new SmtpResponse((SmtpReplyCode)reply.Code, reply.Text ?? (reply.Code >= 500 ? "5.1.1 Mailbox unavailable" : "4.3.0 Try again later"));
         if (keepMessages)
         {
             await using var stream = new MemoryStream(buffer.ToArray());

@@ -15,6 +15,7 @@ public static class AbuseSetup
     {
         services.AddSingleton<ClientAddressHasher>();
         services.AddSingleton<SiteRateLimiter>();
+        services.AddSingleton<NetworkRateLimiter>();
 
         services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<AbuseOptions>>((forwarded, abuse) =>
         {
@@ -38,20 +39,9 @@ public static class AbuseSetup
                 context.HttpContext.RequestServices.GetRequiredService<Telemetry.CorrectionsMetrics>().ReportRejected("client_rate_limit", null);
                 return TooManyRequests.WriteAsync(context.HttpContext, context.Lease, "from your address", cancellationToken);
             };
-            limiter.AddPolicy(PerClientPolicy, context =>
-            {
-                var perMinute = context.RequestServices.GetRequiredService<IOptions<AbuseOptions>>().Value.ReportsPerClientPerMinute;
-                var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-                return perMinute == 0
-                    ? RateLimitPartition.GetNoLimiter(client)
-                    : RateLimitPartition.GetSlidingWindowLimiter(client, _ => new SlidingWindowRateLimiterOptions
-                    {
-                        PermitLimit = perMinute,
-                        Window = TimeSpan.FromMinutes(1),
-                        SegmentsPerWindow = 6,
-                        QueueLimit = 0,
-                    });
-            });
+            limiter.AddPolicy(PerClientPolicy, context => PerMinute.Partition(
+                ClientNetworks.ClientOf(context.Connection.RemoteIpAddress),
+                context.RequestServices.GetRequiredService<IOptions<AbuseOptions>>().Value.ReportsPerClientPerMinute));
         });
         return services;
     }
@@ -60,20 +50,40 @@ public static class AbuseSetup
 /// <summary>Limits the reports one site receives, whoever sends them: a viral article must not bury the editors.</summary>
 public sealed class SiteRateLimiter(IOptions<AbuseOptions> options) : IDisposable
 {
-    private readonly PartitionedRateLimiter<string> limiter = PartitionedRateLimiter.Create<string, string>(site =>
-        options.Value.ReportsPerSitePerMinute == 0
-            ? RateLimitPartition.GetNoLimiter(site)
-            : RateLimitPartition.GetSlidingWindowLimiter(site, _ => new SlidingWindowRateLimiterOptions
-            {
-                PermitLimit = options.Value.ReportsPerSitePerMinute,
-                Window = TimeSpan.FromMinutes(1),
-                SegmentsPerWindow = 6,
-                QueueLimit = 0,
-            }), StringComparer.OrdinalIgnoreCase);
+    private readonly PartitionedRateLimiter<string> limiter = PartitionedRateLimiter.Create<string, string>(
+        site => PerMinute.Partition(site, options.Value.ReportsPerSitePerMinute), StringComparer.OrdinalIgnoreCase);
 
     public RateLimitLease Acquire(string site) => limiter.AttemptAcquire(site);
 
     public void Dispose() => limiter.Dispose();
+}
+
+/// <summary>
+/// Limits the reports of the clients of one network together (<see cref="ClientNetworks.NetworkOf"/>), more loosely
+/// than each client's own limit: one who moves from address to address within it is still held back.
+/// </summary>
+public sealed class NetworkRateLimiter(IOptions<AbuseOptions> options) : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> limiter = PartitionedRateLimiter.Create<string, string>(
+        network => PerMinute.Partition(network, options.Value.ReportsPerNetworkPerMinute));
+
+    public RateLimitLease Acquire(IPAddress? client) => limiter.AttemptAcquire(ClientNetworks.NetworkOf(client));
+
+    public void Dispose() => limiter.Dispose();
+}
+
+internal static class PerMinute
+{
+    /// <summary>A sliding window of a minute in six steps, refusing at once rather than queueing; 0 is no limit.</summary>
+    public static RateLimitPartition<string> Partition(string key, int perMinute) => perMinute == 0
+        ? RateLimitPartition.GetNoLimiter(key)
+        : RateLimitPartition.GetSlidingWindowLimiter(key, _ => new SlidingWindowRateLimiterOptions
+        {
+            PermitLimit = perMinute,
+            Window = TimeSpan.FromMinutes(1),
+            SegmentsPerWindow = 6,
+            QueueLimit = 0,
+        });
 }
 
 public static class TooManyRequests

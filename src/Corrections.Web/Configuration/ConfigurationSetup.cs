@@ -34,6 +34,7 @@ public static class ConfigurationSetup
         services.AddSingleton<IValidateOptions<TriageOptions>>(validation);
         services.AddSingleton<IValidateOptions<PrivacyOptions>>(validation);
         services.AddSingleton<IValidateOptions<InstanceOptions>>(validation);
+        services.AddSingleton<IValidateOptions<SigningKeysOptions>>(validation);
         services.AddSingleton<InstanceIdentity>();
 
         // Read unvalidated: the host reads its options while it is built, before ConfigurationCheck can name every bad key.
@@ -79,6 +80,7 @@ public static class ConfigurationCheck
         Check<TriageOptions>();
         Check<PrivacyOptions>();
         Check<InstanceOptions>();
+        Check<SigningKeysOptions>();
         if (failures.Count > 0)
             throw new OptionsValidationException("Corrections", typeof(ConfigurationCheck), failures);
     }

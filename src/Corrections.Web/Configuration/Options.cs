@@ -54,6 +54,19 @@ public sealed class RepliesOptions
 {
     /// <summary>The mailbox that receives editors' replies; each report's Reply-To is its plus-address. Empty: no triage by reply.</summary>
     public string Address { get; set; } = "";
+
+    /// <summary>
+    /// The authserv-id of the server that receives the replies, as it writes it first in its <c>Authentication-Results</c>
+    /// headers (RFC 8601), such as <c>mx.example.org</c>. A reply triages only when that server's topmost header shows
+    /// <c>dmarc=pass</c>, or <c>dkim=pass</c> for the From's own domain.
+    /// </summary>
+    public string TrustedAuthServId { get; set; } = "";
+
+    /// <summary>Takes replies whose sender nobody vouches for, when no <see cref="TrustedAuthServId"/> is set: a forged From can then triage.</summary>
+    public bool AllowUnauthenticated { get; set; }
+
+    /// <summary>Whether editors may triage by reply: a reply address, and either a server that vouches for senders or the risk taken.</summary>
+    public bool TakesCommands => Address.Length > 0 && (TrustedAuthServId.Length > 0 || AllowUnauthenticated);
 }
 
 public sealed class ImapOptions
@@ -112,7 +125,12 @@ public sealed class SitesOptions
 public sealed class AbuseOptions
 {
     public const string Section = "Abuse";
+    /// <summary>Per client: an IPv4 address, or an IPv6 /64 (<see cref="Abuse.ClientNetworks"/>).</summary>
     public int ReportsPerClientPerMinute { get; set; } = 20;
+
+    /// <summary>Per network, all its clients together: an IPv4 /24, or an IPv6 /48.</summary>
+    public int ReportsPerNetworkPerMinute { get; set; } = 200;
+
     public int ReportsPerSitePerMinute { get; set; } = 600;
 
     /// <summary>Proxies whose X-Forwarded-For is believed; from anyone else the connection's address counts.</summary>
@@ -130,6 +148,12 @@ public sealed class PrivacyOptions
     public string IpHashSecret { get; set; } = "";
 
     public int ReaderEmailRetentionDays { get; set; } = 30;
+
+    /// <summary>
+    /// Takes readers' addresses at reserved domains (<c>localhost</c>, <c>.local</c>, <c>.test</c>, <c>.example</c> …),
+    /// which no mail from the internet reaches; for test set-ups only.
+    /// </summary>
+    public bool AllowReservedReaderDomains { get; set; }
 }
 
 public sealed class OutboxOptions

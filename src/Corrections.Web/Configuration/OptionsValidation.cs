@@ -1,11 +1,12 @@
-using Microsoft.Extensions.Options;
+using System.Text.RegularExpressions;
 using Corrections.Admin;
+using Microsoft.Extensions.Options;
 using MimeKit;
 
 namespace Corrections.Configuration;
 
 /// <summary>Checks the configuration at start-up; every message names the key to fix.</summary>
-public sealed class OptionsValidation :
+public sealed partial class OptionsValidation :
     IValidateOptions<ServiceOptions>,
     IValidateOptions<DatabaseOptions>,
     IValidateOptions<MailOptions>,
@@ -15,7 +16,8 @@ public sealed class OptionsValidation :
     IValidateOptions<AdminOptions>,
     IValidateOptions<TriageOptions>,
     IValidateOptions<PrivacyOptions>,
-    IValidateOptions<InstanceOptions>
+    IValidateOptions<InstanceOptions>,
+    IValidateOptions<SigningKeysOptions>
 {
     /// <summary>An API key's name is the actor in the history, whose column also holds editors' addresses (254).</summary>
     public const int MaxApiKeyName = 100;
@@ -56,6 +58,8 @@ public sealed class OptionsValidation :
             errors.Add($"Mail:Smtp:TimeoutSeconds must be between 1 and 600, not {options.Smtp.TimeoutSeconds}");
         if (options.Replies.Address.Length > 0 && (!IsEmailAddress(options.Replies.Address) || options.Replies.Address.Split('@')[0].Length > 30))
             errors.Add($"Mail:Replies:Address must be an email address whose local part leaves room for a token (at most 30 characters): '{options.Replies.Address}'");
+        if (options.Replies.TrustedAuthServId.Length > 0 && !AuthServId().IsMatch(options.Replies.TrustedAuthServId))
+            errors.Add($"Mail:Replies:TrustedAuthServId must be the authserv-id of the receiving server, a name such as mx.example.org as it begins its Authentication-Results headers: '{options.Replies.TrustedAuthServId}'");
         if (options.Imap.Host.Length > 0)
         {
             if (options.Replies.Address.Length == 0)
@@ -111,6 +115,11 @@ public sealed class OptionsValidation :
         var errors = new List<string>();
         if (options.ReportsPerClientPerMinute < 0)
             errors.Add($"Abuse:ReportsPerClientPerMinute must be 0 (off) or more, not {options.ReportsPerClientPerMinute}");
+        if (options.ReportsPerNetworkPerMinute < 0)
+            errors.Add($"Abuse:ReportsPerNetworkPerMinute must be 0 (off) or more, not {options.ReportsPerNetworkPerMinute}");
+        else if (options.ReportsPerNetworkPerMinute > 0 && options.ReportsPerNetworkPerMinute < options.ReportsPerClientPerMinute)
+            errors.Add($"Abuse:ReportsPerNetworkPerMinute must be 0 (off) or at least Abuse:ReportsPerClientPerMinute ({options.ReportsPerClientPerMinute}), "
+                + $"not {options.ReportsPerNetworkPerMinute}: a network holds many clients");
         if (options.ReportsPerSitePerMinute < 0)
             errors.Add($"Abuse:ReportsPerSitePerMinute must be 0 (off) or more, not {options.ReportsPerSitePerMinute}");
         if (options.MinimumFillMilliseconds is < 0 or > 60_000)
@@ -193,4 +202,17 @@ public sealed class OptionsValidation :
 
     private static ValidateOptionsResult Result(IReadOnlyList<string> errors) =>
         errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+
+    public ValidateOptionsResult Validate(string? name, SigningKeysOptions options)
+    {
+        if (options.CertificatePath.Length == 0)
+            return ValidateOptionsResult.Success;
+        return SigningKeys.TryLoad(options, out _, out var problem)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"DataProtection:CertificatePath must name a PKCS #12 file with an RSA private key (and DataProtection:CertificatePassword its password): '{options.CertificatePath}': {problem}");
+    }
+
+    /// <summary>RFC 8601's authserv-id as servers write it: a host name.</summary>
+    [GeneratedRegex("^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")]
+    private static partial Regex AuthServId();
 }

@@ -96,6 +96,10 @@ public sealed class StartupTasks(IServiceProvider services) : IHostedService
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         ConfigurationCheck.ValidateAll(services);
+        if (services.GetRequiredService<IOptions<SigningKeysOptions>>().Value.CertificatePath.Length == 0)
+            services.GetRequiredService<ILogger<StartupTasks>>().LogWarning(
+                "The keys that sign triage links are stored in the database in clear: a copy of it (a backup) can make links that triage any report. "
+                + "Set DataProtection:CertificatePath (and DataProtection:CertificatePassword) to a PKCS #12 certificate to encrypt them");
         await DatabaseSetup.PrepareAsync(services, cancellationToken);
     }
 

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Corrections.Email;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -37,13 +38,21 @@ public static class Failures
         return TimeSpan.FromSeconds(capped * (0.8 + 0.4 * random.NextDouble()));
     }
 
+    /// <summary>
+    /// One line for the outbox's <c>lastError</c>, the health check and the logs, with email addresses redacted: a relay's
+    /// <c>550 … &lt;reader@…&gt;</c> names the reader it refused.
+    /// </summary>
     public static string Describe(Exception exception)
     {
-        var text = exception switch
+        var text = EmailAddresses.Redact(exception switch
         {
             SmtpCommandException smtp => $"SMTP {(int)smtp.StatusCode} {smtp.ErrorCode}: {smtp.Message}",
             _ => $"{exception.GetType().Name}: {exception.Message}",
-        };
+        });
         return text.Length <= 2000 ? text : text[..2000];
     }
+
+    /// <summary>The exception with its stack, addresses redacted, where it is a fault of the service rather than an answer of the relay.</summary>
+    public static string? StackOfFault(Exception exception) =>
+        exception is SmtpCommandException or PermanentFailureException ? null : EmailAddresses.Redact(exception.ToString());
 }

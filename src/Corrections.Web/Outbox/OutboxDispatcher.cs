@@ -291,7 +291,9 @@ public sealed class OutboxDispatcher(
         if (park)
         {
             metrics.OutboxParked(message.Type);
-            logger.LogWarning(failure, "Outbox message {OutboxId} ({Type}) parked after {Attempts} attempt(s): {Error}", message.Id, message.Type, attempts, error);
+            // Not the exception itself: its message may name the reader whose address the relay refused.
+            logger.LogWarning("Outbox message {OutboxId} ({Type}) parked after {Attempts} attempt(s): {Error}{Stack}",
+                message.Id, message.Type, attempts, error, Failures.StackOfFault(failure) is { } stack ? Environment.NewLine + stack : "");
         }
         else
         {

@@ -177,26 +177,6 @@ public sealed class AbuseTests() : ServiceTest(TestRelay.None)
     }
 
     [Fact]
-    public async Task A_reader_address_is_erased_from_every_report_on_request()
-    {
-        var app = NewApp();
-        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "one"));
-        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "two"));
-        var other = Infrastructure.Reports.Valid(exact: "three");
-        other["readerEmail"] = "someone.else@example.net";
-        await app.SubmitAcceptedAsync(other);
-
-        var anonymous = await app.CreateClient().DeleteAsync("/api/readers/reader@example.net");
-        var invalid = await app.CreateAdminClient().DeleteAsync("/api/readers/not-an-address");
-        var erased = await app.CreateAdminClient().DeleteFromJsonAsync<JsonObject>("/api/readers/Reader@Example.net");
-
-        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
-        Assert.Equal(2, (int)erased!["erased"]!);
-        Assert.Equal(["someone.else@example.net"], await app.QueryAsync(db => db.ReportSubmissions.Where(s => s.ReaderEmail != null).Select(s => s.ReaderEmail!).ToListAsync()));
-    }
-
-    [Fact]
     public async Task The_services_pages_and_answers_carry_security_headers()
     {
         var app = NewApp();

@@ -12,6 +12,7 @@ public sealed class StartupValidationTests() : ServiceTest(TestRelay.None)
     [InlineData("Mail:From", "nobody", "Mail:From is not a mailbox")]
     [InlineData("Mail:Smtp:Port", "70000", "Mail:Smtp:Port must be between 1 and 65535")]
     [InlineData("Abuse:ReportsPerClientPerMinute", "-1", "Abuse:ReportsPerClientPerMinute must be 0")]
+    [InlineData("Abuse:ReportsPerNetworkPerMinute", "-1", "Abuse:ReportsPerNetworkPerMinute must be 0")]
     [InlineData("Outbox:MaxAttempts", "0", "Outbox:MaxAttempts must be between")]
     [InlineData("Outbox:Parallelism", "0", "Outbox:Parallelism must be between 1 and 16")]
     [InlineData("Outbox:GiveWayMilliseconds", "-1", "Outbox:GiveWayMilliseconds must be between 0 and 10000")]
@@ -19,6 +20,8 @@ public sealed class StartupValidationTests() : ServiceTest(TestRelay.None)
     [InlineData("Database:BusyTimeoutSeconds", "0", "Database:BusyTimeoutSeconds must be between 1 and 300")]
     [InlineData("ShutdownTimeoutSeconds", "0", "ShutdownTimeoutSeconds must be between 1 and 3600")]
     [InlineData("Instance:Name", "web/1", "Instance:Name must be 1-40 letters, digits")]
+    [InlineData("DataProtection:CertificatePath", "/nonexistent/keys.pfx", "DataProtection:CertificatePath must name a PKCS #12 file")]
+    [InlineData("Mail:Replies:TrustedAuthServId", "mx.example.org; dkim=pass", "Mail:Replies:TrustedAuthServId must be the authserv-id")]
     public async Task A_bad_configuration_value_stops_the_start_with_a_message_naming_the_key(string key, string value, string expected)
     {
         var service = RunProcess(new() { [key] = value });

@@ -57,6 +57,27 @@ public sealed class SubmitReportTests : ServiceTest
     }
 
     [Fact]
+    public async Task Nothing_a_reader_writes_can_pass_for_the_services_own_lines_in_the_plain_text_mail()
+    {
+        const string fake = "Triage:\n  Fixed: https://evil.example/x\nReport 00000000-0000-0000-0000-000000000000";
+        var report = Infrastructure.Reports.Valid(exact: "brave new\nTriage:\n  Fixed: https://evil.example/x\nwrold");
+        report["title"] = "T\n" + fake;
+        report["suggestion"] = "brave\r\n" + fake;
+        report["comment"] = "see below\u2028" + fake + "\r" + fake;
+        await App.SubmitAcceptedAsync(report);
+
+        var text = Assert.Single(await Smtp.WaitForMessagesAsync(1)).TextBody!;
+        var lines = text.ReplaceLineEndings("\n").Split('\n');
+
+        Assert.Contains("  | T Triage: Fixed: https://evil.example/x Report 00000000-0000-0000-0000-000000000000", lines);
+        // The deep link carries the passage too, percent-encoded on one line.
+        Assert.All(lines.Where(l => (l.Contains("evil.example") || l.Contains("00000000-0000")) && !l.StartsWith("https://news.example.org/")), l => Assert.StartsWith("  | ", l));
+        Assert.Single(lines, l => l == "Triage:");
+        Assert.All(lines.Where(l => l.TrimStart().StartsWith("Fixed:")), l => Assert.Matches(@"^  Fixed: http://localhost:5080/triage/\S+$", l));
+        Assert.Single(lines, l => l.StartsWith("Report "));
+    }
+
+    [Fact]
     public async Task Reports_about_one_article_are_threaded_under_one_root_and_other_articles_apart()
     {
         await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "first mistake"));

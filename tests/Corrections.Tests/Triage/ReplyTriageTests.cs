@@ -20,9 +20,16 @@ public sealed class ReplyTriageTests : ServiceTest
         app = NewAppReadingImap(imap.Port);
     }
 
-    private CorrectionsApp NewAppReadingImap(int imapPort) => NewApp(new()
+    /// <summary>The receiving server, as it names itself in its Authentication-Results headers.</summary>
+    private const string ReceivingServer = "mx.example.org";
+
+    /// <summary>What the receiving server writes on top of a reply from an editor of the demo site that it has verified.</summary>
+    private const string VouchedFor = ReceivingServer + "; spf=pass smtp.mailfrom=news.example.org; dkim=pass header.d=news.example.org header.s=s1; dmarc=pass header.from=news.example.org";
+
+    private CorrectionsApp NewAppReadingImap(int imapPort, Dictionary<string, string?>? settings = null) => NewApp(new Dictionary<string, string?>
     {
         ["Mail:Replies:Address"] = "corrections@example.org",
+        ["Mail:Replies:TrustedAuthServId"] = ReceivingServer,
         ["Mail:Imap:Host"] = "127.0.0.1",
         ["Mail:Imap:Port"] = imapPort.ToString(),
         ["Mail:Imap:UserName"] = DovecotServer.UserName,
@@ -30,7 +37,7 @@ public sealed class ReplyTriageTests : ServiceTest
         ["Mail:Imap:Security"] = "None",
         // IMAP servers may tell of new mail late or not at all during IDLE; the reader then finds it at its next look.
         ["Mail:Imap:PollSeconds"] = "2",
-    });
+    }.Concat(settings ?? []).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.Last().Value));
 
     private async Task<(Guid Id, MimeMessage Mail)> SubmitAsync()
     {
@@ -38,9 +45,11 @@ public sealed class ReplyTriageTests : ServiceTest
         return (id, (await Smtp.WaitForMessagesAsync(1)).Single());
     }
 
-    private static MimeMessage ReplyTo(MimeMessage mail, string text, string from = "editors@news.example.org", string? to = null)
+    private static MimeMessage ReplyTo(MimeMessage mail, string text, string from = "editors@news.example.org", string? to = null, params string[] authenticationResults)
     {
         var reply = new MimeMessage();
+        foreach (var header in authenticationResults.Length > 0 ? authenticationResults : [VouchedFor])
+            reply.Headers.Add("Authentication-Results", header);
         reply.From.Add(MailboxAddress.Parse(from));
         reply.To.Add(to is null ? mail.ReplyTo.Mailboxes.Single() : MailboxAddress.Parse(to));
         reply.Subject = "Re: " + mail.Subject;
@@ -123,6 +132,57 @@ public sealed class ReplyTriageTests : ServiceTest
         await WaitUntilProcessedAsync(1);
 
         Assert.Equal(ReportStatus.New, (await app.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status);
+    }
+
+    [Theory]
+    [InlineData(ReceivingServer + "; dkim=fail header.d=news.example.org; dmarc=fail header.from=news.example.org")]
+    [InlineData(ReceivingServer + "; spf=pass smtp.mailfrom=news.example.org; dkim=pass header.d=mailer.example.com; dmarc=none header.from=news.example.org")]
+    [InlineData("mx.elsewhere.example.com; dkim=pass header.d=news.example.org; dmarc=pass header.from=news.example.org")]
+    [InlineData(ReceivingServer + "; dmarc=fail header.from=news.example.org", VouchedFor)]
+    public async Task A_reply_whose_sender_the_receiving_server_does_not_vouch_for_changes_nothing_and_the_editor_is_pointed_to_the_signed_links(params string[] authenticationResults)
+    {
+        var (id, mail) = await SubmitAsync();
+
+        await imap.DeliverAsync(ReplyTo(mail, "Fixed", authenticationResults: authenticationResults));
+        await WaitForReaderAsync(() => Task.FromResult(Smtp.Messages.Count >= 2));
+        await WaitUntilProcessedAsync(1);
+
+        Assert.Equal(ReportStatus.New, (await app.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status);
+        Assert.Empty(await app.QueryAsync(db => db.ReportEvents.ToListAsync()));
+        var answer = Smtp.Messages.Single(m => m.MessageId != mail.MessageId);
+        Assert.Equal("editors@news.example.org", answer.To.Mailboxes.Single().Address);
+        Assert.Empty(answer.ReplyTo);
+        Assert.Contains("use the links in the report's mail", answer.TextBody);
+        Assert.Contains(app.Logs.Lines, l => l.Level == LogLevel.Warning && l.Message.Contains("is not vouched for by the receiving server"));
+    }
+
+    [Fact]
+    public async Task Without_a_trusted_receiving_server_triage_by_reply_stays_off_and_the_start_up_log_says_how_to_turn_it_on()
+    {
+        app = NewAppReadingImap(imap.Port, new() { ["Mail:Replies:TrustedAuthServId"] = "" });
+        var (id, mail) = await SubmitAsync();
+
+        await imap.DeliverAsync(ReplyTo(mail, "Fixed", to: "corrections@example.org"));
+        await app.WaitUntilAsync(() => Task.FromResult(app.Logs.Lines.Any(l => l.Message.Contains("Triage by reply is off"))));
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        Assert.Contains(app.Logs.Lines, l => l.Level == LogLevel.Warning && l.Message.Contains("Mail:Replies:TrustedAuthServId"));
+        Assert.Empty(mail.ReplyTo);
+        Assert.DoesNotContain("reply with one word", mail.TextBody, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal((1, 0), await imap.CountAsync());
+        Assert.Equal(ReportStatus.New, (await app.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status);
+    }
+
+    [Fact]
+    public async Task With_unauthenticated_replies_allowed_a_reply_triages_without_a_verdict_and_the_start_up_log_names_the_risk()
+    {
+        app = NewAppReadingImap(imap.Port, new() { ["Mail:Replies:TrustedAuthServId"] = "", ["Mail:Replies:AllowUnauthenticated"] = "true" });
+        var (id, mail) = await SubmitAsync();
+
+        await imap.DeliverAsync(ReplyTo(mail, "Fixed", authenticationResults: ["mx.elsewhere.example.com; none"]));
+        await WaitForReaderAsync(async () => (await app.QueryAsync(db => db.Reports.SingleAsync(r => r.Id == id))).Status == ReportStatus.Fixed);
+
+        Assert.Contains(app.Logs.Lines, l => l.Level == LogLevel.Warning && l.Message.Contains("Mail:Replies:AllowUnauthenticated is true") && l.Message.Contains("forging"));
     }
 
     [Fact]

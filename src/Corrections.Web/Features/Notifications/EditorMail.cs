@@ -4,6 +4,7 @@ using System.Text;
 using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Email;
+using Corrections.Features.Reports.Submit;
 using Corrections.Features.Triage;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -17,7 +18,7 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, TriageLinks li
     private const int SubjectTitleLength = 80;
 
     private readonly MailboxAddress from = MailboxAddress.Parse(mailOptions.Value.From);
-    private readonly string replyAddress = mailOptions.Value.Replies.Address;
+    private readonly string replyAddress = mailOptions.Value.Replies.TakesCommands ? mailOptions.Value.Replies.Address : "";
 
     /// <summary>One mail per editor, because its action links are signed for that editor.</summary>
     public MimeMessage Compose(Report report, Site site, string editor)
@@ -99,33 +100,39 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, TriageLinks li
     private static string ReadersLine(Report report) =>
         report.ReaderCount == 1 ? "1 reader reported" : $"{report.ReaderCount} readers reported";
 
+    /// <summary>
+    /// The text part. Every line that a reader wrote (title, passage, suggestion, comment; the URL too) is indented and
+    /// fenced with <c>  | </c>, and the title is one line, so that nothing a reader writes can pass for the service's
+    /// own lines, such as the triage links.
+    /// </summary>
     private static string PlainText(Report report, Site site, (TriageAction Action, string Url)[] actions, bool replies)
     {
         var text = new StringBuilder();
-        text.AppendLine($"{ReadersLine(report)} a mistake on {site.Name}:");
-        text.AppendLine(report.Title is { Length: > 0 } title ? $"{title}\n{report.Url}" : report.Url);
+        text.AppendLine($"{ReadersLine(report)} a mistake on {OneLine(site.Name, 200)}.");
+        text.AppendLine();
+        text.AppendLine("Article:");
+        if (report.Title is { Length: > 0 } title)
+            Fenced(text, OneLine(title, SubmitReportValidator.MaxTitle));
+        Fenced(text, report.Url);
         text.AppendLine();
         text.AppendLine("Passage:");
-        text.AppendLine($"  …{report.Prefix}[[{report.Exact}]]{report.Suffix}…");
+        Fenced(text, $"…{report.Prefix}[[{report.Exact}]]{report.Suffix}…");
         if (report.Suggestion is { Length: > 0 } suggestion)
         {
             text.AppendLine();
             text.AppendLine("Suggested correction ([-deleted-] {+inserted+}):");
-            text.Append("  ");
-            foreach (var part in WordDiff.Compare(report.Exact, suggestion))
-                text.Append(part.Kind switch
-                {
-                    DiffKind.Deleted => $"[-{part.Text}-]",
-                    DiffKind.Inserted => $"{{+{part.Text}+}}",
-                    _ => part.Text,
-                });
-            text.AppendLine();
+            Fenced(text, string.Concat(WordDiff.Compare(report.Exact, suggestion).Select(part => part.Kind switch
+            {
+                DiffKind.Deleted => $"[-{part.Text}-]",
+                DiffKind.Inserted => $"{{+{part.Text}+}}",
+                _ => part.Text,
+            })));
         }
         if (report.Comment is { Length: > 0 } comment)
         {
             text.AppendLine();
             text.AppendLine("Comment:");
-            text.AppendLine("  " + comment.ReplaceLineEndings("\n  "));
+            Fenced(text, comment);
         }
         text.AppendLine();
         text.AppendLine("Open the article at the passage:");
@@ -139,6 +146,13 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, TriageLinks li
         text.AppendLine();
         text.AppendLine($"Report {report.Id}");
         return text.ToString();
+    }
+
+    /// <summary>A reader's text as lines that each begin with <c>  | </c>, whatever line breaks it holds.</summary>
+    private static void Fenced(StringBuilder text, string readerText)
+    {
+        foreach (var line in readerText.ReplaceLineEndings("\n").Split('\n'))
+            text.Append("  | ").AppendLine(line);
     }
 
     public const string ReplyCommands = "fixed, reject [reason], duplicate [of ID], spam, reopen; any other text is added as a note";

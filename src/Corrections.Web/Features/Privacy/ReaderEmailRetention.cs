@@ -1,5 +1,6 @@
 using Corrections.Configuration;
 using Corrections.Data;
+using Corrections.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -89,9 +90,9 @@ public sealed class ReaderEmailRetention(
         var closedBefore = time.GetUtcNow().AddDays(-options.Value.ReaderEmailRetentionDays);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<CorrectionsDb>();
-        var erased = await db.ReportSubmissions
+        var erased = await scope.ServiceProvider.GetRequiredService<SecureErasure>().RunAsync(db, cancel => db.ReportSubmissions
             .Where(s => s.ReaderEmail != null && db.Reports.Any(r => r.Id == s.ReportId && r.ClosedAt != null && r.ClosedAt < closedBefore))
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.ReaderEmail, (string?)null), cancellationToken);
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.ReaderEmail, (string?)null), cancel), cancellationToken);
         if (erased > 0)
             logger.LogInformation("Erased the addresses of {Count} reader submission(s) closed more than {Days} days ago", erased, options.Value.ReaderEmailRetentionDays);
         return erased;

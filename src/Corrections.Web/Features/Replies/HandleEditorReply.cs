@@ -17,12 +17,14 @@ public enum ReplyOutcome
     UnknownCommand,
     NotForAReport,
     NotAnEditor,
+    NotVouchedFor,
     Repeat,
     Invalid,
 }
 
 /// <summary>A reply read from the mailbox, reduced to what decides its fate.</summary>
-public sealed record HandleEditorReply(string MessageId, string? Token, string From, string? FirstLine, string? Subject) : ICommand<ReplyOutcome>;
+/// <param name="Sender">Whether the receiving server vouches for <paramref name="From"/>: without that, the reply changes nothing.</param>
+public sealed record HandleEditorReply(string MessageId, string? Token, string From, string? FirstLine, string? Subject, SenderCheck Sender) : ICommand<ReplyOutcome>;
 
 public sealed class HandleEditorReplyHandler(CorrectionsDb db, SiteDirectory sites, IMediator mediator, ILogger<HandleEditorReplyHandler> logger)
     : ICommandHandler<HandleEditorReply, ReplyOutcome>
@@ -52,11 +54,18 @@ public sealed class HandleEditorReplyHandler(CorrectionsDb db, SiteDirectory sit
         }
         if (await db.ReportEvents.AnyAsync(e => e.SourceMessageId == reply.MessageId, cancellationToken))
             return ReplyOutcome.Repeat;
+        if (!reply.Sender.Vouched)
+        {
+            logger.LogWarning("Reply {MessageId} about report {ReportId} from {From} is not vouched for by the receiving server ({Reason}); nothing changed, the editor is pointed to the signed links",
+                reply.MessageId, report.Id, reply.From, reply.Sender.Reason);
+            await mediator.Send(new AnswerReply(report.Id, reply.From, reply.MessageId, reply.Subject, reply.FirstLine, ReplyAnswer.NotVouchedFor), cancellationToken);
+            return ReplyOutcome.NotVouchedFor;
+        }
 
         var command = ReplyText.Parse(reply.FirstLine);
         if (command.Unknown)
         {
-            await mediator.Send(new SendReplyHelp(report.Id, reply.From, reply.MessageId, reply.Subject, reply.FirstLine), cancellationToken);
+            await mediator.Send(new AnswerReply(report.Id, reply.From, reply.MessageId, reply.Subject, reply.FirstLine, ReplyAnswer.NotUnderstood), cancellationToken);
             return ReplyOutcome.UnknownCommand;
         }
         try
@@ -76,14 +85,14 @@ public sealed class HandleEditorReplyHandler(CorrectionsDb db, SiteDirectory sit
     }
 }
 
-/// <summary>Answers an editor's reply that the service did not understand with the list of commands, through the outbox.</summary>
-public sealed record SendReplyHelp(Guid ReportId, string Editor, string InReplyTo, string? Subject, string? Line) : ICommand<Unit>, ITransactionalCommand;
+/// <summary>Answers an editor's reply that changed nothing, through the outbox.</summary>
+public sealed record AnswerReply(Guid ReportId, string Editor, string InReplyTo, string? Subject, string? Line, ReplyAnswer Answer) : ICommand<Unit>, ITransactionalCommand;
 
-public sealed class SendReplyHelpHandler(CorrectionsDb db, TimeProvider time) : ICommandHandler<SendReplyHelp, Unit>
+public sealed class AnswerReplyHandler(CorrectionsDb db, TimeProvider time) : ICommandHandler<AnswerReply, Unit>
 {
-    public ValueTask<Unit> Handle(SendReplyHelp command, CancellationToken cancellationToken)
+    public ValueTask<Unit> Handle(AnswerReply command, CancellationToken cancellationToken)
     {
-        db.Outbox.Add(OutboxNotifications.Create(new ReplyNotUnderstood(command.ReportId, command.Editor, command.InReplyTo, command.Subject, command.Line), time.GetUtcNow()));
+        db.Outbox.Add(OutboxNotifications.Create(new ReplyChangedNothing(command.ReportId, command.Editor, command.InReplyTo, command.Subject, command.Line, command.Answer), time.GetUtcNow()));
         return ValueTask.FromResult(Unit.Value);
     }
 }

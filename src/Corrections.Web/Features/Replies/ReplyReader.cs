@@ -31,7 +31,7 @@ public sealed class ReplyReader(
     private const int MaxMessageIdLength = 500;
 
     private readonly ImapOptions imap = options.Value.Imap;
-    private readonly string repliesAddress = options.Value.Replies.Address;
+    private readonly RepliesOptions replies = options.Value.Replies;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -40,6 +40,17 @@ public sealed class ReplyReader(
             logger.LogInformation("No Mail:Imap:Host is set: triage by reply is off");
             return;
         }
+        if (!replies.TakesCommands)
+        {
+            logger.LogWarning("Triage by reply is off: Mail:Imap:Host is set, but no Mail:Replies:TrustedAuthServId names the server that vouches for "
+                + "the senders of replies. Set it to the authserv-id that your receiving server writes in its Authentication-Results headers; "
+                + "Mail:Replies:AllowUnauthenticated=true takes replies without that check, and lets a forged From triage");
+            return;
+        }
+        if (replies.TrustedAuthServId.Length == 0)
+            logger.LogWarning("Mail:Replies:AllowUnauthenticated is true: replies are taken without asking the receiving server who sent them. Anyone "
+                + "who has a report's reply address (a forwarded mail, a list archive) can triage it by forging an editor's From, and 'fixed' mails "
+                + "its readers. Set Mail:Replies:TrustedAuthServId to check senders");
 
         try
         {
@@ -173,7 +184,10 @@ public sealed class ReplyReader(
             messageId = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(messageId)));
         await using var scope = scopes.CreateAsyncScope();
         var mediator = scope.ServiceProvider.GetRequiredService<IMediator>();
-        var outcome = await mediator.Send(new HandleEditorReply(messageId, ReplyText.FindToken(message, repliesAddress), from, ReplyText.FirstLine(message), message.Subject), cancellationToken);
+        var sender = replies.TrustedAuthServId.Length > 0 ? ReplyAuthentication.Check(message, replies.TrustedAuthServId) : SenderCheck.NotRequired;
+        var outcome = await mediator.Send(
+            new HandleEditorReply(messageId, ReplyText.FindToken(message, replies.Address), from, ReplyText.FirstLine(message), message.Subject, sender),
+            cancellationToken);
         scope.ServiceProvider.GetRequiredService<Telemetry.CorrectionsMetrics>().ReplyHandled(outcome.ToString().ToLowerInvariant());
     }
 

@@ -7,7 +7,7 @@ public static class ReportsEndpoints
 {
     /// <summary>
     /// Any page may ask, and read the answer; the endpoint takes reports for a site only from that site's origins and
-    /// answers others 403, which the widget can then show its reader (docs/decisions/0016-refused-origins-are-told.md).
+    /// answers others 403, which the widget can then show its reader (docs/decisions/0017-refused-origins-are-told.md).
     /// </summary>
     public const string SitesCorsPolicy = "any-page";
 

@@ -6,8 +6,12 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Corrections.Features.Reports.Admin;
 
-/// <summary>Every report, oldest first, optionally of one status and one site; read as it is written out, so memory stays flat at any size.</summary>
-public sealed record ExportReports(ReportStatus? Status, string? Site) : IStreamQuery<ReportExportRow>;
+/// <summary>
+/// Every report, oldest first, optionally of one status, one site, and made from <paramref name="From"/> (inclusive) until
+/// <paramref name="To"/> (exclusive); read as it is written out, so memory stays flat at any size.
+/// </summary>
+public sealed record ExportReports(ReportStatus? Status, string? Site, DateTimeOffset? From = null, DateTimeOffset? To = null)
+    : IStreamQuery<ReportExportRow>;
 
 public sealed record ReportExportRow(
     Guid Id, string Site, string Url, string? Title, string? Lang, string Exact, string Prefix, string Suffix,
@@ -23,6 +27,10 @@ public sealed class ExportReportsHandler(CorrectionsDb db) : IStreamQueryHandler
             reports = reports.Where(r => r.Status == status);
         if (!string.IsNullOrEmpty(query.Site))
             reports = reports.Where(r => r.SiteKey == query.Site);
+        if (query.From is { } from)
+            reports = reports.Where(r => r.CreatedAt >= from);
+        if (query.To is { } to)
+            reports = reports.Where(r => r.CreatedAt < to);
         return reports
             .OrderBy(r => r.CreatedAt).ThenBy(r => r.Id)
             .Select(r => new ReportExportRow(r.Id, r.SiteKey, r.Url, r.Title, r.Language, r.Exact, r.Prefix, r.Suffix,

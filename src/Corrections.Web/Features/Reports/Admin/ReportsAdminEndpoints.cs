@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using Corrections.Admin;
 using Corrections.Data;
@@ -22,9 +23,15 @@ public static class ReportsAdminEndpoints
             .Produces<ReportPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
 
         admin.MapGet("/export", Export)
+            .RequireRateLimiting(ExportsPerKey.Policy)
             .WithSummary("Export reports as CSV (default) or JSON, oldest first, written as they are read")
+            .WithDescription("Filters by status, site, and creation time: from (inclusive) and to (exclusive), each an ISO 8601 date "
+                + "(2026-11-01, midnight UTC) or date-time (2026-11-01T09:30:00Z, or with an offset such as +02:00, written %2B02:00 in a URL; "
+                + "without an offset, UTC). "
+                + $"At most {ExportsPerKey.AtOnce} exports run at once per API key; another gets 429 with Retry-After.")
             .Produces<IReadOnlyList<ReportExportRow>>().Produces(StatusCodes.Status200OK, contentType: "text/csv")
-            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         admin.MapGet("/stats", async (IMediator mediator, CancellationToken cancellationToken) =>
                 Results.Ok(await mediator.Send(new GetReportStats(), cancellationToken)))
@@ -65,15 +72,23 @@ public static class ReportsAdminEndpoints
     }
 
     /// <param name="format">csv (the default) or json</param>
-    private static IResult Export(string? format, string? status, string? site, IMediator mediator, CancellationToken cancellationToken)
+    /// <param name="status">new, fixed, rejected, duplicate or spam</param>
+    /// <param name="from">reports made at or after this ISO 8601 date (midnight UTC) or date-time (UTC when it has no offset)</param>
+    /// <param name="to">reports made before this ISO 8601 date or date-time: the end is exclusive</param>
+    private static IResult Export(
+        string? format, string? status, string? site, string? from, string? to, IMediator mediator, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var parsedStatus = ReadStatus(status, errors);
         if (format is not (null or "csv" or "json"))
             errors.Add("format", "The format must be csv or json.");
+        var start = ReadInstant(from, "from", errors);
+        var end = ReadInstant(to, "to", errors);
+        if (start >= end)
+            errors.Add("to", $"The end (to, exclusive) must be after the start (from): {end:O} is not after {start:O}.");
         if (errors.Any)
             return Invalid(errors);
-        var rows = mediator.CreateStream(new ExportReports(parsedStatus, site), cancellationToken);
+        var rows = mediator.CreateStream(new ExportReports(parsedStatus, site, start, end), cancellationToken);
         return format == "json"
             ? Results.Ok(rows)
             : Results.Stream(body => ReportCsv.WriteAsync(rows, body, cancellationToken), "text/csv; charset=utf-8", "reports.csv");
@@ -86,6 +101,28 @@ public static class ReportsAdminEndpoints
         if (Enum.TryParse<ReportStatus>(status, ignoreCase: true, out var value) && Enum.IsDefined(value) && !char.IsDigit(status[0]))
             return value;
         errors.Add("status", "The status must be one of new, fixed, rejected, duplicate, spam.");
+        return null;
+    }
+
+    private static readonly string[] InstantFormats =
+    [
+        "yyyy-MM-dd",
+        .. from time in new[] { "HH:mm", "HH:mm:ss", "HH:mm:ss.FFFFFFF" }
+           from offset in new[] { "", "'Z'", "zzz" }
+           select $"yyyy-MM-dd'T'{time}{offset}",
+    ];
+
+    /// <summary>An ISO 8601 date (midnight UTC) or date-time (UTC without an offset), in UTC.</summary>
+    private static DateTimeOffset? ReadInstant(string? value, string parameter, ValidationErrors errors)
+    {
+        if (string.IsNullOrEmpty(value))
+            return null;
+        // A '+' written unencoded in a query string arrives as a space; no ISO 8601 date-time has one.
+        if (DateTimeOffset.TryParseExact(value.Replace(' ', '+'), InstantFormats, CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var instant))
+            return instant;
+        errors.Add(parameter, $"The parameter {parameter} must be an ISO 8601 date such as 2026-11-01 or date-time such as 2026-11-01T09:30:00Z "
+            + "(write an offset's + as %2B in a URL).");
         return null;
     }
 

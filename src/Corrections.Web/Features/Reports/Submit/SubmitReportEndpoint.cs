@@ -54,11 +54,21 @@ public static class SubmitReportEndpoint
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
     private static async Task<Results<Accepted<SubmitReportResponse>, ValidationProblem, ProblemHttpResult, EmptyHttpResult>> SubmitAsync(
-        HttpContext context, IMediator mediator, SiteDirectory sites, SiteRateLimiter siteLimiter, ClientAddressHasher hasher,
+        HttpContext context, IMediator mediator, SiteDirectory sites, SiteRateLimiter siteLimiter, NetworkRateLimiter networkLimiter, ClientAddressHasher hasher,
         CorrectionsMetrics metrics, RefusedOrigins refusedOrigins, IOptions<AbuseOptions> abuse, ILogger<SubmitReportRequest> logger,
         CancellationToken cancellationToken)
     {
         metrics.ReportReceived();
+        // After the client's own limit (the rate limiter's policy), so that one client over it does not use up its neighbours'.
+        using (var networkLease = networkLimiter.Acquire(context.Connection.RemoteIpAddress))
+        {
+            if (!networkLease.IsAcquired)
+            {
+                metrics.ReportRejected("network_rate_limit", null);
+                await TooManyRequests.WriteAsync(context, networkLease, "from your network", cancellationToken);
+                return TypedResults.Empty;
+            }
+        }
         var request = context.Request;
         if (!request.HasJsonContentType())
         {

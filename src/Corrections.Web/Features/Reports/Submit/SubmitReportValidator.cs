@@ -1,10 +1,12 @@
 using System.Text.RegularExpressions;
 using Corrections.Configuration;
+using Corrections.Email;
 using Corrections.Pipeline;
+using Microsoft.Extensions.Options;
 
 namespace Corrections.Features.Reports.Submit;
 
-public sealed partial class SubmitReportValidator(SiteDirectory sites) : IValidator<SubmitReport>
+public sealed partial class SubmitReportValidator(SiteDirectory sites, IOptions<PrivacyOptions> privacy) : IValidator<SubmitReport>
 {
     public const int MaxExact = 1000;
     public const int MaxContext = 500;
@@ -42,8 +44,8 @@ public sealed partial class SubmitReportValidator(SiteDirectory sites) : IValida
             errors.Add("title", $"The title must be at most {MaxTitle} characters.");
         if (report.Lang is { } lang && !LanguageTag().IsMatch(lang))
             errors.Add("lang", "The language must be a language tag such as 'en' or 'pt-BR'.");
-        if (report.ReaderEmail is { } email && !OptionsValidation.IsEmailAddress(email))
-            errors.Add("readerEmail", "The email address is not valid; leave it empty to stay anonymous.");
+        if (report.ReaderEmail is { } email && !EmailAddresses.IsReaderAddress(email, privacy.Value.AllowReservedReaderDomains))
+            errors.Add("readerEmail", "The email address is not valid or cannot receive mail from the internet; leave it empty to stay anonymous.");
         if (report.ClientRequestId is { } id && !ClientRequestId().IsMatch(id))
             errors.Add("clientRequestId", "The client request id must be 1-100 letters, digits, '-', '_', '.' or ':'.");
         return ValueTask.CompletedTask;
