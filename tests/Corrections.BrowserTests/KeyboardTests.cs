@@ -56,7 +56,9 @@ public sealed class KeyboardTests(WidgetHarness harness)
         Assert.Equal("reader@example.net", submission.ReaderEmail);
 
         var mail = await harness.Service.WaitForMailAsync(id);
-        Assert.Contains($"{report.Prefix}[[{exact}]]{report.Suffix}", mail.TextBody, StringComparison.Ordinal);
+        // The passage in its context, a line a block of the page, each line fenced as the reader's.
+        var passage = $"  | …{report.Prefix}[[{exact}]]{report.Suffix}…".Replace("\n", "\n  | ", StringComparison.Ordinal);
+        Assert.Contains(passage, mail.TextBody?.Replace("\r", "", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.Contains("American spelling, please", mail.TextBody, StringComparison.Ordinal);
         Assert.Equal("editors@news.example.org", mail.To.Mailboxes.Single().Address);
         Assert.Empty(reader.Errors);
