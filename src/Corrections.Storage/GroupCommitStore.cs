@@ -138,7 +138,8 @@ public sealed class GroupCommitStore(IServiceScopeFactory scopes, StorageMetrics
                 repeats[(site.Key, clientRequestId)] = repeat;
         }
 
-        var duplicateKeys = group.Where(s => s.Report.Status == ReportStatus.New).Select(s => s.Report.DuplicateKey).Distinct(StringComparer.Ordinal).ToList();
+        var duplicateKeys = group.Where(s => s.Report.Status == ReportStatus.New && s.Passage is not null)
+            .Select(s => s.Report.DuplicateKey).Distinct(StringComparer.Ordinal).ToList();
         if (duplicateKeys.Count == 0)
             return new StoredBefore(repeats, []);
         var open = await OpenReports(db, duplicateKeys).ToListAsync(CancellationToken.None);

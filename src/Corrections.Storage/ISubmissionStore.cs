@@ -29,8 +29,12 @@ public sealed record PreparedSubmission(
     IReadOnlyList<ReportEvent> History,
     IReadOnlyList<OutboxMessage> Outbox)
 {
-    /// <summary>The passage as the decision compares it: site, page (the URL without its query), prefix, exact, suffix.</summary>
-    public Passage Passage { get; } = Passage.Of(Report);
+    /// <summary>
+    /// The passage as the decision compares it: site, page (the URL without its query), prefix, exact, suffix; null for
+    /// a report without context (a reader typed the words rather than selecting them), which joins no report and which
+    /// none joins, as the same few words may stand anywhere in an article.
+    /// </summary>
+    public Passage? Passage { get; } = Report.Prefix.Length == 0 && Report.Suffix.Length == 0 ? null : Passage.Of(Report);
 }
 
 public enum SubmissionOutcome

@@ -28,7 +28,7 @@ public sealed class GroupRows
 
 /// <summary>
 /// Decides, for each submission of a group in order, whether it repeats one stored before (same site and client
-/// request id), joins an open report about the same passage, or makes its report; later submissions of the group see
+/// request id), joins an open report about the same passage (never one without context), or makes its report; later submissions of the group see
 /// what earlier ones made. Pure: what was stored comes in, rows to write go out.
 /// </summary>
 public static class SubmissionDecision
@@ -55,7 +55,7 @@ public static class SubmissionDecision
 
             var report = prepared.Report;
             StoredSubmission result;
-            if (report.Status == ReportStatus.New && open.TryGetValue(prepared.Passage, out var joined))
+            if (report.Status == ReportStatus.New && prepared.Passage is { } passage && open.TryGetValue(passage, out var joined))
             {
                 if (joined.MadeByGroup is { } made)
                 {
@@ -79,8 +79,8 @@ public static class SubmissionDecision
                 rows.Reports.Add(report);
                 rows.History.AddRange(prepared.History);
                 rows.Outbox.AddRange(prepared.Outbox);
-                if (report.Status == ReportStatus.New)
-                    open[prepared.Passage] = (report.Id, report);
+                if (report.Status == ReportStatus.New && prepared.Passage is { } made)
+                    open[made] = (report.Id, report);
                 result = new StoredSubmission(report.Id, report.Status, SubmissionOutcome.Created, WroteOutbox: prepared.Outbox.Count > 0);
             }
             rows.Submissions.Add(submission);

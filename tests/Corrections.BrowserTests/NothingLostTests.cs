@@ -102,6 +102,54 @@ public sealed class NothingLostTests(WidgetHarness harness)
         Assert.InRange(made, before, DateTimeOffset.UtcNow.AddSeconds(1));
     }
 
+    public static TheoryData<string, string> BlockedStorage => new()
+    {
+        { "blocked", "Object.defineProperty(window, 'localStorage', { configurable: true, get() { throw new DOMException('The operation is insecure.', 'SecurityError') } })" },
+        { "full", "Storage.prototype.setItem = function () { throw new DOMException('The quota has been exceeded.', 'QuotaExceededError') }" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BlockedStorage))]
+    public async Task Without_storage_a_report_is_sent_directly(string storage, string script)
+    {
+        await using var reader = await OpenWithoutStorageAsync($"/news/storage-{storage}", script);
+        await reader.SelectAsync("#cost", "goverment");
+        await reader.Page.Keyboard.PressAsync("Control+Enter");
+
+        var id = await reader.SendAsync();
+
+        await Expect(reader.Status).ToHaveTextAsync(Thanks);
+        Assert.Equal("goverment", (await harness.Service.ReportAsync(id)).Exact);
+    }
+
+    [Theory]
+    [MemberData(nameof(BlockedStorage))]
+    public async Task Without_storage_a_report_that_cannot_be_sent_is_said_to_be_not_saved_and_may_be_sent_again(string storage, string script)
+    {
+        await using var reader = await OpenWithoutStorageAsync($"/news/storage-{storage}-offline", script);
+        await reader.SelectAsync("#cost", "goverment");
+        await reader.Page.Keyboard.PressAsync("Control+Enter");
+        await reader.Context.SetOfflineAsync(true);
+
+        await reader.Send.ClickAsync();
+
+        await Expect(reader.Status).ToHaveTextAsync("The report could not be sent and is not saved. Please try again.");
+        await Expect(reader.Send).ToBeEnabledAsync();
+        await reader.Context.SetOfflineAsync(false);
+        var id = await reader.SendAsync();
+        await Expect(reader.Status).ToHaveTextAsync(Thanks);
+        await AssertOneReportMailedOnceAsync(id, harness.Pages.Origin + $"/news/storage-{storage}-offline");
+    }
+
+    private async Task<ReaderPage> OpenWithoutStorageAsync(string path, string script)
+    {
+        var context = await harness.Browser.NewContextAsync(new() { Locale = "en-US" });
+        await context.AddInitScriptAsync(script);
+        var reader = await ReaderPage.CreateAsync(context);
+        await reader.GotoAsync(harness.Pages.Origin + path);
+        return reader;
+    }
+
     private async Task AssertOneReportMailedOnceAsync(Guid id, string pageUrl)
     {
         var report = Assert.Single(await harness.Service.ReportsFromAsync(pageUrl));

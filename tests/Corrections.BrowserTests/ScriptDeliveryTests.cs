@@ -52,6 +52,50 @@ public sealed class ScriptDeliveryTests(WidgetHarness harness) : IDisposable
         Assert.Empty(await again.Content.ReadAsByteArrayAsync());
     }
 
+    [Theory]
+    [InlineData("en", new[] { "/api/sites/demo/widget" })]
+    [InlineData("uk", new[] { "/api/sites/demo/widget", "/widget/lang/uk.json" })]
+    public async Task A_page_view_costs_the_script_alone_and_the_first_dialog_brings_the_settings_and_its_words(string lang, string[] onOpen)
+    {
+        var context = await harness.Browser.NewContextAsync(new() { Locale = "en-US" });
+        await using var reader = await ReaderPage.CreateAsync(context);
+        var requests = new List<string>();
+        reader.Page.Request += (_, request) =>
+        {
+            if (request.Url.StartsWith(harness.Service.Origin, StringComparison.Ordinal))
+                requests.Add(new Uri(request.Url).AbsolutePath);
+        };
+
+        await reader.GotoAsync($"{harness.Pages.Origin}/news/one-request-{lang}?lang={lang}");
+        await reader.Page.WaitForLoadStateAsync(Microsoft.Playwright.LoadState.NetworkIdle);
+        Assert.Equal(["/widget.js"], requests);
+
+        await reader.SelectAsync("#cost", "goverment");
+        await reader.Page.Keyboard.PressAsync("Control+Enter");
+        await Microsoft.Playwright.Assertions.Expect(reader.Dialog).ToBeVisibleAsync();
+        Assert.Equal(["/widget.js", .. onOpen], requests);
+
+        await reader.Page.Keyboard.PressAsync("Escape");
+        await Microsoft.Playwright.Assertions.Expect(reader.Dialog).ToHaveCountAsync(0);
+        await reader.Page.Keyboard.PressAsync("Control+Enter");
+        await Microsoft.Playwright.Assertions.Expect(reader.Dialog).ToBeVisibleAsync();
+        Assert.Equal(1 + onOpen.Length, requests.Count); // once a page
+    }
+
+    [Fact]
+    public async Task The_words_of_each_language_but_English_are_public_and_cacheable()
+    {
+        using var french = await client.GetAsync(harness.Service.Origin + "/widget/lang/fr.json");
+        using var english = await client.GetAsync(harness.Service.Origin + "/widget/lang/en.json");
+
+        Assert.Equal(HttpStatusCode.OK, french.StatusCode);
+        var words = JsonDocument.Parse(await french.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal("Envoyer", words.GetProperty("k").GetString());
+        Assert.Equal("*", french.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.True(french.Headers.CacheControl is { Public: true, MaxAge: not null });
+        Assert.Equal(HttpStatusCode.NotFound, english.StatusCode); // English is in the script
+    }
+
     [Fact]
     public async Task The_widget_settings_of_a_site_are_public_and_cacheable()
     {
@@ -64,7 +108,8 @@ public sealed class ScriptDeliveryTests(WidgetHarness harness) : IDisposable
         var settings = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal("Kyiv Daily", settings.GetProperty("name").GetString());
         Assert.Equal("uk", settings.GetProperty("language").GetString());
-        Assert.Equal(2, settings.EnumerateObject().Count()); // nothing about editors or origins
+        Assert.Equal(CorrectionsService.MinimumFillMilliseconds, settings.GetProperty("minimumFillMilliseconds").GetInt32());
+        Assert.Equal(3, settings.EnumerateObject().Count()); // nothing about editors or origins
         Assert.Equal("*", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
         Assert.True(response.Headers.CacheControl is { Public: true, MaxAge: not null });
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);

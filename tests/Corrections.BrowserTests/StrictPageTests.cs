@@ -25,6 +25,21 @@ public sealed class StrictPageTests(WidgetHarness harness)
     }
 
     [Fact]
+    public async Task Under_a_strict_policy_the_dialog_gets_the_words_of_the_page_s_language()
+    {
+        await using var reader = await harness.OpenAsync("/strict/ukrainian?lang=uk");
+        await reader.SelectAsync("#cost", "goverment");
+
+        await reader.Page.Keyboard.PressAsync("Control+Enter");
+
+        await Expect(reader.Send).ToHaveTextAsync("Надіслати");
+        await reader.SendAsync();
+        await Expect(reader.Status).ToHaveTextAsync("Дякуємо! Повідомлення отримала редакція.");
+        Assert.Empty(await reader.ViolationsAsync());
+        Assert.Empty(reader.Errors);
+    }
+
+    [Fact]
     public async Task The_demo_article_of_the_service_runs_the_whole_flow_under_its_own_strict_policy()
     {
         await using var reader = await harness.OpenAsync(harness.Service.Origin + "/");

@@ -7,65 +7,92 @@ w.__corrections = 1;
 const SITE = D.site, API = new URL('api/', S.src).href, MAX = 1000, CTX = 64, QK = 'corrections:queue';
 const mac = /Mac|iP/.test(navigator.platform);
 
-// title|correction|comment|email|privacy|send|cancel|close|sending|sent|saved|too long|hint|touch hint|bad email|wrong page|refused
-const K = 't s c e p k x z w ok off long h ht ev eu eg'.split(' '), T = {
-en: 'Report a mistake|Corrected text|Comment (optional)|Email for a thank-you (optional)|Used only to thank you once it is fixed.|Send|Cancel|Close|Sending…|Thank you! The editors have your report.|No connection. Your report is saved and will be sent automatically.|The selection is too long. Please select at most % characters.|Found a mistake? Select it and press %.|Found a mistake? Select it and tap “%”.|Please check the email address, or leave it empty.|Reports cannot be sent from this page.|The report was not accepted. Please shorten it or try again later.',
-uk: 'Повідомити про помилку|Виправлений текст|Коментар (необов’язково)|Ел. пошта для подяки (необов’язково)|Лише щоб подякувати, коли помилку виправлять.|Надіслати|Скасувати|Закрити|Надсилаємо…|Дякуємо! Повідомлення отримала редакція.|Немає з’єднання. Повідомлення збережено й буде надіслано автоматично.|Виділено забагато тексту. Виділіть не більше % символів.|Знайшли помилку? Виділіть її та натисніть %.|Знайшли помилку? Виділіть її та торкніться «%».|Перевірте адресу ел. пошти або залиште поле порожнім.|З цієї сторінки не можна надсилати повідомлення.|Повідомлення не прийнято. Скоротіть його або спробуйте пізніше.',
-es: 'Informar de un error|Texto corregido|Comentario (opcional)|Correo para darle las gracias (opcional)|Solo para darle las gracias cuando se corrija.|Enviar|Cancelar|Cerrar|Enviando…|¡Gracias! Su aviso ha llegado a la redacción.|Sin conexión. Su aviso está guardado y se enviará automáticamente.|La selección es demasiado larga. Seleccione como máximo % caracteres.|¿Ha visto un error? Selecciónelo y pulse %.|¿Ha visto un error? Selecciónelo y toque «%».|Compruebe la dirección de correo o déjela vacía.|Desde esta página no se pueden enviar avisos.|El aviso no se ha aceptado. Acórtelo o inténtelo más tarde.',
-fr: 'Signaler une erreur|Texte corrigé|Commentaire (facultatif)|E-mail pour vous remercier (facultatif)|Uniquement pour vous remercier une fois l’erreur corrigée.|Envoyer|Annuler|Fermer|Envoi…|Merci ! La rédaction a reçu votre signalement.|Pas de connexion. Votre signalement est enregistré et partira automatiquement.|La sélection est trop longue. Sélectionnez au plus % caractères.|Une erreur ? Sélectionnez-la et appuyez sur %.|Une erreur ? Sélectionnez-la et touchez « % ».|Vérifiez l’adresse e-mail ou laissez le champ vide.|Impossible d’envoyer un signalement depuis cette page.|Le signalement n’a pas été accepté. Raccourcissez-le ou réessayez plus tard.',
-de: 'Fehler melden|Korrigierter Text|Kommentar (optional)|E-Mail für ein Dankeschön (optional)|Nur, um Ihnen nach der Korrektur zu danken.|Senden|Abbrechen|Schließen|Wird gesendet…|Danke! Die Redaktion hat Ihre Meldung.|Keine Verbindung. Ihre Meldung ist gespeichert und wird automatisch gesendet.|Die Auswahl ist zu lang. Bitte markieren Sie höchstens % Zeichen.|Fehler gefunden? Markieren Sie ihn und drücken Sie %.|Fehler gefunden? Markieren Sie ihn und tippen Sie auf „%“.|Bitte prüfen Sie die E-Mail-Adresse oder lassen Sie das Feld leer.|Von dieser Seite können keine Meldungen gesendet werden.|Die Meldung wurde nicht angenommen. Bitte kürzen oder später erneut senden.',
-ru: 'Сообщить об ошибке|Исправленный текст|Комментарий (необязательно)|Эл. почта для благодарности (необязательно)|Только чтобы поблагодарить, когда ошибку исправят.|Отправить|Отмена|Закрыть|Отправляем…|Спасибо! Сообщение получила редакция.|Нет соединения. Сообщение сохранено и будет отправлено автоматически.|Выделено слишком много текста. Выделите не более % символов.|Нашли ошибку? Выделите её и нажмите %.|Нашли ошибку? Выделите её и нажмите «%».|Проверьте адрес эл. почты или оставьте поле пустым.|С этой страницы нельзя отправлять сообщения.|Сообщение не принято. Сократите его или попробуйте позже.',
-pl: 'Zgłoś błąd|Poprawiony tekst|Komentarz (opcjonalnie)|E-mail, by podziękować (opcjonalnie)|Tylko po to, by podziękować po poprawieniu błędu.|Wyślij|Anuluj|Zamknij|Wysyłanie…|Dziękujemy! Zgłoszenie trafiło do redakcji.|Brak połączenia. Zgłoszenie jest zapisane i zostanie wysłane automatycznie.|Zaznaczono za dużo tekstu. Zaznacz najwyżej % znaków.|Widzisz błąd? Zaznacz go i naciśnij %.|Widzisz błąd? Zaznacz go i dotknij „%”.|Sprawdź adres e-mail lub zostaw pole puste.|Z tej strony nie można wysyłać zgłoszeń.|Zgłoszenie nie zostało przyjęte. Skróć je lub spróbuj później.'};
+// What a page shows before any dialog, in every language: the title (also the buttons' label) and the hints for keyboards and touch
+const H = {
+en: 'Report a mistake|Found a mistake? Select it and press %.|Found a mistake? Select it and tap “%”.',
+uk: 'Повідомити про помилку|Знайшли помилку? Виділіть її та натисніть %.|Знайшли помилку? Виділіть її та торкніться «%».',
+es: 'Informar de un error|¿Ha visto un error? Selecciónelo y pulse %.|¿Ha visto un error? Selecciónelo y toque «%».',
+fr: 'Signaler une erreur|Une erreur\u202f? Sélectionnez-la et appuyez sur %.|Une erreur\u202f? Sélectionnez-la et touchez «\u202f%\u202f».',
+de: 'Fehler melden|Fehler gefunden? Markieren Sie ihn und drücken Sie %.|Fehler gefunden? Markieren Sie ihn und tippen Sie auf „%“.',
+ru: 'Сообщить об ошибке|Нашли ошибку? Выделите её и нажмите %.|Нашли ошибку? Выделите её и нажмите «%».',
+pl: 'Zgłoś błąd|Widzisz błąd? Zaznacz go i naciśnij %.|Widzisz błąd? Zaznacz go i dotknij „%”.',
+ar: 'الإبلاغ عن خطأ|وجدت خطأً؟ حدّده واضغط %.|وجدت خطأً؟ حدّده واضغط على «%».',
+he: 'דיווח על טעות|מצאת טעות? יש לסמן אותה וללחוץ %.|מצאת טעות? יש לסמן אותה ולהקיש על „%”.'};
+// The dialog's words in English; another language's come with the dialog from widget/lang/LANG.json
+const K = 's c e p k x z w ok off long ev eu eg q eq ns'.split(' '), EN = 'Corrected text|Comment (optional)|Email for a thank-you (optional)|Used only to thank you once it is fixed.|Send|Cancel|Close|Sending…|Thank you! The editors have your report.|No connection. Your report is saved and will be sent automatically.|The selection is too long. Please select at most % characters.|Please check the email address, or leave it empty.|Reports cannot be sent from this page.|The report was not accepted. Please shorten it or try again later.|The wrong words (type or paste them)|Please type or paste the words that are wrong.|The report could not be sent and is not saved. Please try again.'.split('|');
 
+// Inherited properties are set here, as a page's rules for the host element (body *, *) would reach inside; sizes in px, never rem
 const CSS = `:host{all:initial}*{box-sizing:border-box}
-dialog,.f{--a:var(--corrections-accent,#0b57d0);--b:var(--corrections-bg,#fff);--c:var(--corrections-fg,#1f1f1f);--m:#5e5e5e;--l:#8e918f;font:16px/1.45 system-ui,sans-serif;color:var(--c)}
+dialog,.f{--a:var(--corrections-accent,#0b57d0);--b:var(--corrections-bg,#fff);--c:var(--corrections-fg,#1f1f1f);--m:#5e5e5e;--l:#8e918f;font:16px/1.45 system-ui,sans-serif;color:var(--c);-webkit-text-fill-color:currentcolor;text-transform:none;letter-spacing:normal;word-spacing:normal;text-align:start;text-indent:0;text-shadow:none;white-space:normal;word-break:normal;hyphens:manual;visibility:visible;cursor:auto}
 @media(prefers-color-scheme:dark){dialog,.f{--a:var(--corrections-accent,#a8c7fa);--b:var(--corrections-bg,#1f1f1f);--c:var(--corrections-fg,#e3e3e3);--m:#a8a8a8}}
-dialog{background:var(--b);border:0;border-radius:16px;padding:20px 24px;width:min(32rem,100vw - 16px);max-height:calc(100dvh - 16px);box-shadow:0 16px 48px #0006}
+dialog{background:var(--b);border:2px solid transparent;border-radius:16px;padding:20px 24px;width:min(512px,100vw - 16px);max-height:calc(100dvh - 16px);box-shadow:0 16px 48px #0006}
 ::backdrop{background:#0007}
-h2{font-size:1.25em;margin:0}
-.n,.p{color:var(--m);font-size:.875em;margin:2px 0 0}
-blockquote{margin:16px 0 4px;padding:8px 12px;border-inline-start:4px solid var(--a);border-radius:4px;background:#8881;max-height:9em;overflow:auto;overflow-wrap:anywhere}
-mark{background:#ffe083;color:#1f1f1f}
-label{display:block;font-weight:600;font-size:.9em;margin:14px 0 4px}
-textarea,input{display:block;width:100%;font:inherit;color:inherit;background:var(--b);border:1px solid var(--l);border-radius:8px;padding:8px 10px;resize:vertical}
+h2{font-size:20px;margin:0}
+.n,.p,.r{color:var(--m);font-size:14px;margin:2px 0 0}.r{color:#d93025}.r:empty{display:none}
+blockquote{margin:16px 0 4px;padding:8px 12px;border-inline-start:4px solid var(--a);border-radius:4px;background:#8881;max-height:9em;overflow:auto;overflow-wrap:anywhere;white-space:pre-line}
+mark{background:#ffe083;color:#1f1f1f;-webkit-text-fill-color:currentcolor}
+label{display:block;font-weight:600;font-size:14px;margin:14px 0 4px}
+textarea,input{display:block;width:100%;min-height:44px;font:inherit;color:inherit;background:var(--b);border:1px solid var(--l);border-radius:8px;padding:8px 10px;resize:vertical}
 [aria-invalid=true]{border-color:#d93025}
 :focus-visible{outline:2px solid var(--a);outline-offset:2px}
 .st{margin:14px 0 0;font-weight:600}.st:empty{display:none}
 .b{display:flex;flex-wrap:wrap;justify-content:flex-end;gap:8px;margin-top:20px}
-button{font:inherit;font-weight:600;min-height:40px;padding:0 20px;border-radius:20px;border:1px solid var(--l);background:none;color:var(--a);cursor:pointer}
+button{font:inherit;font-weight:600;min-height:44px;min-width:44px;padding:0 20px;border-radius:22px;border:1px solid var(--l);background:none;color:var(--a);cursor:pointer}
 .k,.f{background:var(--a);color:var(--b);border-color:var(--a)}
 button:disabled{opacity:.6}
-.f{position:fixed;z-index:2147483647;translate:-50%;min-height:44px;box-shadow:0 4px 16px #0005}
+.f{position:fixed;z-index:2147483647;translate:-50%;white-space:nowrap;box-shadow:0 4px 16px #0005}
+@media(forced-colors:active){dialog{border-color:CanvasText}:focus-visible{outline-color:Highlight}}
 @media(prefers-reduced-motion:no-preference){[open],.f{animation:o .2s}}
 @keyframes o{from{opacity:0;transform:translateY(8px)}}`;
 
-let tx, lang, name = '', host, root, dlg, btn, pick, wait, touch = matchMedia('(pointer:coarse)').matches;
+let tx, name = '', fill = 1500, host, root, dlg, btn, pick, wait, touch = matchMedia('(pointer:coarse)').matches, siteLang, settings;
+const packs = {};
 const $ = (tag, attrs, ...kids) => {
   const e = d.createElement(tag);
   for (const k in attrs) typeof attrs[k] == 'function' ? e.addEventListener(k, attrs[k]) : e.setAttribute(k, attrs[k]);
   e.append(...kids);
   return e;
 };
-const known = l => (l = (l || '').toLowerCase().split(/[-_]/)[0], T.hasOwnProperty(l) && l);
+const known = l => (l = (l || '').toLowerCase().split(/[-_]/)[0], H.hasOwnProperty(l) && l);
 const editable = e => e && (e.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(e.tagName));
 const select = r => { const s = getSelection(); s.removeAllRanges(); s.addRange(r); return s };
+const load = u => fetch(u).then(r => r.ok ? r.json() : Promise.reject(r.status));
+const soon = p => Promise.race([p, new Promise(r => setTimeout(r, 3e3))]);
 
-function strings(siteLang) {
-  lang = known(D.lang) || known(siteLang) || known(d.documentElement.lang) || [...navigator.languages].map(known).find(Boolean) || 'en';
-  tx = {};
-  T[lang].split('|').forEach((s, i) => tx[K[i]] = s);
+// data-lang, then what the page (or the passage) says, then the site's language, then the browser's
+const choose = e => known(D.lang) || known((e.closest('[lang]') || {}).lang) || known(siteLang) || [...navigator.languages].map(known).find(Boolean) || 'en';
+function words(lang, pack) {
+  const t = {};
+  H[lang].split('|').forEach((s, i) => t[['t', 'h', 'ht'][i]] = s);
+  K.forEach((k, i) => t[k] = pack && pack[k] || EN[i]);
   try {
     const o = JSON.parse(D.strings || '{}');
-    Object.assign(tx, o[lang] || o);
+    Object.assign(t, o[lang] || o);
   } catch (e) { console.warn('Corrections: bad data-strings') }
-  const hint = () => d.querySelectorAll('[data-corrections-hint]').forEach(e => {
-    if (!e.textContent.trim() || e.__c) e.textContent = (touch ? tx.ht : tx.h).replace('%', touch ? tx.t : (mac ? '⌘' : lang == 'de' ? 'Strg' : 'Ctrl') + '+Enter'), e.__c = 1;
-  });
-  d.readyState == 'loading' ? d.addEventListener('DOMContentLoaded', hint) : hint();
+  return t;
 }
-strings();
-fetch(API + 'sites/' + encodeURIComponent(SITE) + '/widget').then(r => r.ok ? r.json() : Promise.reject(r.status))
-  .then(s => { name = s.name; strings(s.language) }, e => console.warn('Corrections: no site ' + SITE, e));
+function hint() {
+  const lang = choose(d.documentElement), t = words(lang), key = mac ? '⌘' : lang == 'de' ? 'Strg' : 'Ctrl';
+  d.querySelectorAll('[data-corrections-hint]').forEach(e => {
+    if (e.dataset.correctionsHint == 'button') {
+      if (!e.__c) e.replaceChildren(e.__c = $('button', { type: 'button', mousedown: e => e.preventDefault(), click: () => open(capture() || { el: e }) }));
+      e.__c.textContent = t.t;
+      e.__c.lang = lang;
+    } else if (!e.textContent.trim() || e.__c) e.textContent = (touch ? t.ht : t.h).replace('%', touch ? t.t : key + '+Enter'), e.__c = 1, e.lang = lang;
+  });
+  tx = t;
+}
+d.readyState == 'loading' ? d.addEventListener('DOMContentLoaded', hint) : hint();
+
+// The site's settings and the dialog's words are fetched when a dialog first needs them, never with the page
+async function prepare(el) {
+  const s = await soon(settings ||= load(API + 'sites/' + encodeURIComponent(SITE) + '/widget').catch(e => (settings = 0, console.warn('Corrections: no site ' + SITE, e))));
+  if (s) name = s.name, siteLang = s.language, fill = s.minimumFillMilliseconds ?? fill, hint();
+  let lang = choose(el), pack = lang == 'en' || await soon(packs[lang] ||= load(new URL('widget/lang/' + lang + '.json', S.src)).catch(() => delete packs[lang] && 0));
+  if (!pack) lang = 'en';
+  tx = words(lang, pack);
+  return lang;
+}
 
 function shadow() {
   if (!root) {
@@ -83,6 +110,8 @@ function shadow() {
   return root;
 }
 
+// Text as the page renders it: a run of white space is one space, or one line break between blocks
+const flat = s => s.replace(/[^\S\n]*\n\s*/g, '\n').replace(/[^\S\n]+/g, ' ');
 function capture() {
   const sel = getSelection();
   if (!sel.rangeCount || sel.isCollapsed || editable(d.activeElement)) return;
@@ -90,7 +119,7 @@ function capture() {
   if (!el || editable(el)) return;
   const scope = el.closest('article,main,[role=main]') || d.body;
   // Unlike Range's, Selection's toString() renders like innerText
-  const text = x => select(x).toString().replace(/\s+/g, ' ');
+  const text = x => flat(select(x).toString());
   const side = end => {
     const x = d.createRange();
     x.selectNodeContents(scope);
@@ -99,8 +128,8 @@ function capture() {
   };
   let prefix = side().trimStart().slice(-CTX), suffix = side(1).trimEnd().slice(0, CTX), exact = text(r);
   select(r);
-  if (exact[0] == ' ' && !prefix.endsWith(' ')) prefix += ' ';
-  if (exact.endsWith(' ') && suffix[0] != ' ') suffix = ' ' + suffix;
+  if (/^\s/.test(exact) && !/\s$/.test(prefix)) prefix += exact[0];
+  if (/\s$/.test(exact) && !/^\s/.test(suffix)) suffix = exact.slice(-1) + suffix;
   exact = exact.trim();
   return exact && { exact, prefix, suffix, r, el };
 }
@@ -118,38 +147,47 @@ function float() {
   const s = getSelection();
   if (!touch || dlg || !s.rangeCount || !s.toString().trim() || editable(d.activeElement)) return btn && (btn.hidden = true);
   pick = s.getRangeAt(0).cloneRange();
-  const rs = pick.getClientRects(), b = rs[rs.length - 1] || pick.getBoundingClientRect();
+  const rs = pick.getClientRects(), a = rs[0] || pick.getBoundingClientRect(), b = rs[rs.length - 1] || a;
   if (!btn) shadow().append(btn = $('button', {
     class: 'f', type: 'button', mousedown: e => e.preventDefault(),
     click: () => { select(pick); const q = capture(); if (q) open(q) }
   }));
   btn.textContent = tx.t;
   btn.hidden = false;
-  btn.style.top = Math.min(b.bottom + 16, innerHeight - 60) + 'px';
-  btn.style.left = Math.min(Math.max(b.right, 100), innerWidth - 100) + 'px';
+  // 40 px from the passage leaves the platform's selection handles, which hang below its first and last lines, uncovered
+  const h = btn.offsetHeight, half = btn.offsetWidth / 2, below = b.bottom + 40;
+  btn.style.top = (below + h < innerHeight - 8 || a.top - 40 - h < 8 ? below : a.top - 40 - h) + 'px';
+  btn.style.left = Math.max(Math.min(b.right, innerWidth - half - 8), half + 8) + 'px';
 }
 
-function open(q) {
+async function open(q) {
+  if (dlg) return;
   if (btn) btn.hidden = true;
-  const rt = shadow(), prev = d.activeElement, t0 = Date.now(), long = q.exact.length > MAX;
+  dlg = 1;
+  const prev = d.activeElement, lang = await prepare(q.el).catch(() => 'en'), rt = shadow(), t0 = Date.now(), typed = !q.exact, long = !typed && q.exact.length > MAX;
   const status = $('p', { class: 'st', id: 'st', role: 'status', 'aria-live': 'polite' }), say = m => status.textContent = m;
   const close = $('button', { type: 'button', 'aria-describedby': 'st', click: () => dlg.close() }, tx.z);
   const head = [$('h2', { id: 't' }, tx.t), name && $('p', { class: 'n' }, name)];
-  let form, sent;
+  let form, sent, touched;
   if (long) {
     say(tx.long.replace('%', MAX));
     form = $('div', {}, ...head, status, $('div', { class: 'b' }, close));
   } else {
-    const area = id => $('textarea', { id, rows: 2, maxlength: 2000 });
-    const sug = area('s'), com = area('c'), go = $('button', { class: 'k' }, tx.k);
-    const em = $('input', { id: 'e', type: 'email', autocomplete: 'email', maxlength: 254, 'aria-describedby': 'p' });
-    const trap = $('input', { name: 'website', tabindex: -1, autocomplete: 'off' });
-    const cut = (s, n) => s.length > 40 ? (n ? s.slice(0, 40).replace(/\S*$/, '') + '…' : '…' + s.slice(-40).replace(/^\S*/, '')) : s;
-    const fields = $('div', {}, $('blockquote', {}, cut(q.prefix), $('mark', {}, q.exact), cut(q.suffix, 1)),
-      $('label', { for: 's' }, tx.s), sug, $('label', { for: 'c' }, tx.c), com,
-      $('label', { for: 'e' }, tx.e), em, $('p', { class: 'p', id: 'p' }, tx.p), $('div', { hidden: '' }, trap));
+    // A field with its label and the place for its error, which describes it
+    const field = (tag, id, attrs, label, ...notes) => {
+      const f = $(tag, Object.assign({ id, 'aria-describedby': [id + 'r', ...notes.map(n => n.id)].join(' ') }, attrs));
+      f.err = $('p', { class: 'r', id: id + 'r' });
+      return [f, [$('label', { for: id }, label), f, f.err, ...notes]];
+    };
+    const area = { rows: 2, maxlength: 2000 }, note = $('p', { class: 'p', id: 'p' }, tx.p);
+    const [wrong, wrongs] = field('textarea', 'q', { rows: 2, maxlength: MAX }, tx.q), [sug, sugs] = field('textarea', 's', area, tx.s);
+    const [com, coms] = field('textarea', 'c', area, tx.c), [em, ems] = field('input', 'e', { type: 'email', autocomplete: 'email', maxlength: 254 }, tx.e, note);
+    const go = $('button', { class: 'k' }, tx.k), trap = $('input', { name: 'website', tabindex: -1, autocomplete: 'off' });
+    const cut = (s, n) => (s = n ? s.split('\n')[0] : s.split('\n').pop()).length > 40 ? (n ? s.slice(0, 40).replace(/\S*$/, '') + '…' : '…' + s.slice(-40).replace(/^\S*/, '')) : s;
+    const fields = $('div', {}, ...(typed ? wrongs : [$('blockquote', { dir: 'auto' }, cut(q.prefix), $('mark', {}, q.exact), cut(q.suffix, 1))]),
+      ...sugs, ...coms, ...ems, $('div', { hidden: '' }, trap));
     const buttons = $('div', { class: 'b' }, $('button', { type: 'button', click: () => dlg.close() }, tx.x), go);
-    const bad = m => (em.setAttribute('aria-invalid', true), em.focus(), say(m));
+    const bad = (f, m) => (f.setAttribute('aria-invalid', true), f.err.textContent = m, f.focus());
     const done = m => (sent = 1, say(m), fields.remove(), buttons.replaceChildren(close), close.focus());
     const canon = d.querySelector('link[rel=canonical]'), doc = d.documentElement.lang.replace('_', '-');
     const body = {
@@ -157,37 +195,47 @@ function open(q) {
       url: (canon && /^https?:/.test(canon.href) ? canon.href : location.href).split('#')[0],
       title: d.title.trim().slice(0, 500),
       lang: /^[a-z]{1,8}(-[a-z\d]{1,8}){0,3}$/i.test(doc) ? doc : '',
-      selection: { exact: q.exact, prefix: q.prefix, suffix: q.suffix },
+      selection: { exact: q.exact, prefix: q.prefix || '', suffix: q.suffix || '' },
       clientRequestId: id()
     };
-    sug.value = q.exact;
+    sug.value = q.exact || '';
     form = $('form', {
       novalidate: '',
+      input: () => touched = 1,
       submit: e => {
         e.preventDefault();
-        em.removeAttribute('aria-invalid');
         if (go.disabled) return;
-        if (!em.validity.valid) return bad(tx.ev);
+        for (const f of [wrong, em]) f.removeAttribute('aria-invalid'), f.err.textContent = '';
+        if (typed && !(body.selection.exact = flat(wrong.value).trim())) return bad(wrong, tx.eq);
+        if (!em.validity.valid) return bad(em, tx.ev);
         const s = sug.value.trim();
-        Object.assign(body, { suggestion: s == q.exact ? '' : s, comment: com.value.trim(), readerEmail: em.value, elapsedMs: Date.now() - t0, website: trap.value });
+        Object.assign(body, { suggestion: s == q.exact ? '' : s, comment: com.value.trim(), readerEmail: em.value, website: trap.value });
         go.disabled = true;
         say(tx.w);
-        submit(body, async r => {
+        // No person sends sooner than the service's bot trap allows: wait out the rest
+        setTimeout(() => submit(Object.assign(body, { elapsedMs: Date.now() - t0 }), async r => {
           if (!dlg || dlg.q != q) return;
-          if (!r) return sent || done(tx.off);
-          if (r.ok) return done(tx.ok);
+          if (r === 0) return sent || done(tx.off);
+          if (r && r.ok) return done(tx.ok);
           go.disabled = false;
+          if (!r) return say(tx.ns);
+          const p = await r.json().catch(() => ({})), e = p.errors || {};
+          if (r.status == 403 || r.status == 404 || e.url || e.site) {
+            console.warn(`Corrections: the site "${SITE}" takes no reports from ${location.origin}. To take them, add ${location.origin} to its Origins in the service's settings (Sites:N:Origins).`, p.detail || '');
+            return done(tx.eu);
+          }
           body.clientRequestId = id();
-          const e = await r.json().then(p => p.errors || {}, () => ({}));
-          e.readerEmail ? bad(tx.ev) : say(r.status == 404 || e.url || e.site ? tx.eu : tx.eg);
-        });
+          say('');
+          e.readerEmail ? bad(em, tx.ev) : say(tx.eg);
+        }), fill - Date.now() + t0);
       }
     }, ...head, fields, status, buttons);
   }
   dlg = $('dialog', {
-    role: 'dialog', 'aria-modal': true, 'aria-labelledby': 't', lang, dir: getComputedStyle(q.el).direction,
+    role: 'dialog', 'aria-modal': true, 'aria-labelledby': 't', lang, dir: /^(ar|he)$/.test(lang) ? 'rtl' : 'ltr',
     keydown: e => {
-      if (e.key == 'Enter' && (e.ctrlKey || e.metaKey) && form.requestSubmit) e.preventDefault(), form.requestSubmit();
+      // The shortcut sends only a form the reader has written in; a second press, or a held key, does nothing
+      if (e.key == 'Enter' && (e.ctrlKey || e.metaKey)) e.preventDefault(), touched && !e.repeat && form.requestSubmit && form.requestSubmit();
       if (e.key != 'Tab') return;
       const f = [...dlg.querySelectorAll('textarea,input,button')].filter(x => x.tabIndex >= 0 && !x.disabled && x.getClientRects().length);
       const a = f[0], z = f[f.length - 1], at = rt.activeElement;
@@ -196,7 +244,7 @@ function open(q) {
     close: () => {
       dlg.remove();
       dlg = 0;
-      if (!sent) select(q.r);
+      if (!sent && q.r) select(q.r);
       if (prev) prev.focus();
     }
   }, form);
@@ -209,21 +257,25 @@ function open(q) {
 // A report waits in localStorage until answered; resent with its clientRequestId, it is still one report. The id is the
 // time in ms, then 80 random bits: the service files it at the end of its index instead of anywhere in it.
 const id = () => Date.now().toString(16).padStart(12, '0') + Array.from(crypto.getRandomValues(new Uint8Array(10)), b => (b + 256).toString(16).slice(1)).join('');
-const load = () => { try { return JSON.parse(localStorage.getItem(QK)) || [] } catch (e) { return [] } };
+const queue = () => { try { return JSON.parse(localStorage.getItem(QK)) || [] } catch (e) { return [] } };
+const queued = cid => queue().some(x => x.b.clientRequestId == cid);
 const store = (it, keep) => {
-  const q = load().filter(x => x.b.clientRequestId != it.b.clientRequestId).concat(keep ? [it] : []);
+  const q = queue().filter(x => x.b.clientRequestId != it.b.clientRequestId).concat(keep ? [it] : []);
   try { q.length ? localStorage.setItem(QK, JSON.stringify(q.slice(-20))) : localStorage.removeItem(QK) } catch (e) { }
 };
 const answers = {};
 let busy, again, timer;
 
+// Answers with the response, 0 when the report is queued to be sent later, or null when it could not be sent and,
+// as the page may not store anything, is not saved either
 function submit(body, answer) {
+  const it = { u: API + 'reports', b: body, n: 0, at: 0 };
   answers[body.clientRequestId] = answer;
-  store({ u: API + 'reports', b: body, n: 0, at: 0 }, 1);
-  flush(1);
+  store(it, 1);
+  queued(body.clientRequestId) ? flush(1) : send(it, 1);
 }
 
-async function send(it) {
+async function send(it, direct) {
   const cid = it.b.clientRequestId, a = answers[cid];
   let r;
   try {
@@ -234,10 +286,12 @@ async function send(it) {
     store(it);
     delete answers[cid];
     if (!r.ok) console.warn('Corrections: report refused', r.status);
+  } else if (direct) {
+    r = null;
   } else {
     it.n++;
     it.at = Date.now() + Math.min(1000 * 2 ** it.n, 3e5) * (0.8 + Math.random() * 0.4);
-    if (load().some(x => x.b.clientRequestId == cid)) store(it, 1);
+    if (queued(cid)) store(it, 1);
     r = 0;
   }
   if (a) a(r);
@@ -249,12 +303,12 @@ async function flush(all) {
   do {
     const now = Date.now();
     again = 0;
-    for (const it of load()) if (all || it.at <= now) await send(it);
+    for (const it of queue()) if (all || it.at <= now) await send(it);
     all = again > 1;
   } while (again);
   busy = 0;
   clearTimeout(timer);
-  const q = load();
+  const q = queue();
   if (q.length) timer = setTimeout(flush, Math.max(Math.min(...q.map(x => x.at)) - Date.now(), 500));
 }
 addEventListener('online', () => flush(1));

@@ -21,7 +21,12 @@ public sealed class CorrectionsService : IAsyncDisposable
         this.process = process;
     }
 
+    public const int MinimumFillMilliseconds = 400;
+
     public string Origin => $"http://127.0.0.1:{process.BaseAddress.Port}";
+
+    /// <summary>The running service, for what it writes to its console.</summary>
+    public ServiceProcess Process => process;
 
     public string MailFolder => data.MailFolder;
 
@@ -32,8 +37,9 @@ public sealed class CorrectionsService : IAsyncDisposable
         var settings = ServiceSettings.ForTest(data, smtpPort: null)
             .OnTheRealClock()
             .Set("PublicUrl", origin)
-            // A script types faster than a person; the bot trap has tests of its own.
-            .Set("Abuse:MinimumFillMilliseconds", "0")
+            // Shorter than the default, so that tests run quickly, but not off: the widget must wait it out before it sends
+            // what a script types faster than a person.
+            .Set("Abuse:MinimumFillMilliseconds", MinimumFillMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .Set("Sites:0:Origins:3", pagesOrigin)
             .Set("Sites:0:Origins:4", origin);
         AddSite(settings, 1, "kyiv", "Kyiv Daily", "uk", pagesOrigin);

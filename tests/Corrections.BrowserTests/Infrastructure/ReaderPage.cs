@@ -53,6 +53,8 @@ public sealed class ReaderPage : IAsyncDisposable
     public ILocator Correction => Page.Locator("corrections-widget #s");
     public ILocator Comment => Page.Locator("corrections-widget #c");
     public ILocator Email => Page.Locator("corrections-widget #e");
+    public ILocator EmailError => Page.Locator("corrections-widget #er");
+    public ILocator WrongWords => Page.Locator("corrections-widget #q");
     public ILocator Send => Page.Locator("corrections-widget button.k");
     public ILocator Status => Page.Locator("corrections-widget [role=status]");
     public ILocator FloatingButton => Page.Locator("corrections-widget button.f");
@@ -73,12 +75,10 @@ public sealed class ReaderPage : IAsyncDisposable
         return reader;
     }
 
-    /// <summary>Loads the page and waits until the widget has run and has its site's settings.</summary>
+    /// <summary>Loads the page and waits until the widget has run; it asks for its site's settings only when a dialog opens.</summary>
     public async Task GotoAsync(string url)
     {
-        var settings = Page.WaitForResponseAsync(r => r.Url.Contains("/api/sites/", StringComparison.Ordinal));
         await Page.GotoAsync(url);
-        await (await settings).FinishedAsync();
         await Page.WaitForFunctionAsync("() => window.__corrections === 1");
     }
 

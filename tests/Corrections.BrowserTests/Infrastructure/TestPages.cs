@@ -9,8 +9,9 @@ namespace Corrections.BrowserTests.Infrastructure;
 
 /// <summary>
 /// A news site on another origin than the service: article pages that embed the widget, one of them under a strict
-/// Content-Security-Policy. Query parameters choose the site key, the page's language and direction, and extra
-/// attributes of the script tag.
+/// Content-Security-Policy. Query parameters choose the site key, the page's language and direction, the article's own
+/// language (article-lang), extra attributes of the script tag (data-*), the hint element's attribute (hint), hostile
+/// styles (hostile) and a screenful of space above the article (tall).
 /// </summary>
 public sealed class TestPages : IAsyncDisposable
 {
@@ -19,8 +20,19 @@ public sealed class TestPages : IAsyncDisposable
     public const string Cost = "Construction begins next spring, and the national goverment has promised to pay half of the cost.";
     public static readonly string LongText = string.Concat(Enumerable.Repeat("The tram will stop at eleven stations on its way to the new hospital. ", 18)).Trim();
 
-    /// <summary>The article as the widget reads it: what the reader sees, blocks apart.</summary>
-    public static readonly string RenderedArticle = $"{Headline} {Lede} {Cost} {LongText} Share";
+    /// <summary>The article as the widget reads it: what the reader sees, one line a block.</summary>
+    public static readonly string RenderedArticle = $"{Headline}\n{Lede}\n{Cost}\n{LongText}\nShare";
+
+    /// <summary>
+    /// Rules of a careless or hostile site that reach every element, the widget's host among them, and a root font size
+    /// of 10 px; none may change the dialog.
+    /// </summary>
+    public const string HostileStyles = """
+        html { font-size: 62.5%; }
+        body * { text-transform: uppercase !important; letter-spacing: 3px !important; word-spacing: 8px !important;
+          text-align: right !important; -webkit-text-fill-color: #c00 !important; line-height: 3 !important; font-style: italic !important; }
+        * { text-transform: uppercase; text-indent: 20px; }
+        """;
 
     private readonly WebApplication app;
 
@@ -41,6 +53,7 @@ public sealed class TestPages : IAsyncDisposable
 
         app.MapGet("/favicon.ico", () => Results.NoContent());
         app.MapGet("/page.css", () => Results.Text("body { font: 18px/1.5 Georgia, serif; max-width: 40em; margin: 2em auto; }", "text/css"));
+        app.MapGet("/hostile.css", () => Results.Text(HostileStyles, "text/css"));
         app.MapGet("/news/{**slug}", (HttpRequest request) => Results.Content(Article(request, serviceOrigin), "text/html; charset=utf-8"));
         app.MapGet("/strict/{**slug}", (HttpContext context) =>
         {
@@ -66,6 +79,11 @@ public sealed class TestPages : IAsyncDisposable
         foreach (var (name, value) in request.Query.Where(q => q.Key.StartsWith("data-", StringComparison.Ordinal)))
             script += attribute(name, value.ToString());
         var canonical = request.Query.TryGetValue("canonical", out var link) ? $"<link rel=\"canonical\"{attribute("href", link.ToString())}>" : "";
+        var hostile = request.Query.ContainsKey("hostile") ? "<link rel=\"stylesheet\" href=\"/hostile.css\">" : "";
+        var hint = attribute("data-corrections-hint", Param("hint", ""));
+        var articleLang = request.Query.ContainsKey("article-lang") ? attribute("lang", Param("article-lang", "")) : "";
+        // Far enough down that a link to a passage must scroll to show it.
+        var space = request.Query.ContainsKey("tall") ? "<div id=\"space\" style=\"height: 3000px\"></div>" : "";
 
         return $"""
             <!doctype html>
@@ -75,13 +93,15 @@ public sealed class TestPages : IAsyncDisposable
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>{Headline} — The Test Gazette</title>
             <link rel="stylesheet" href="/page.css">
+            {hostile}
             {canonical}
             <script{script} async></script>
             </head>
             <body>
-            <header><p id="hint" data-corrections-hint></p></header>
+            <header><p id="hint"{hint}></p></header>
             <main>
-            <article>
+            {space}
+            <article{articleLang}>
             <h1>{Headline}</h1>
             <p id="lede">The council voted on <em>Monday</em> to build a <a href="/">seven-kilometre</a> tram<span hidden> (hidden note)</span> line along the river.</p>
             <p id="cost">{Cost}</p>

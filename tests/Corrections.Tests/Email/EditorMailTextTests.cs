@@ -33,6 +33,22 @@ public sealed class EditorMailTextTests
         Assert.Equal("https://news.example.org/a#:~:text=w1%20w2%20w3%20w4,w17%20w18%20w19%20w20", link);
     }
 
+    [Fact]
+    public void A_passage_across_blocks_is_linked_by_the_edges_of_its_first_and_last_blocks_with_context_from_the_blocks_beside_it()
+    {
+        var link = TextFragment.Link("https://news.example.org/a", "Headline\nThe council voted on Monday to build a line along the ", "river.\nConstruction begins", " next spring, and\nmore");
+
+        Assert.Equal("https://news.example.org/a#:~:text=line%20along%20the-,river.,Construction%20begins,-next%20spring%2C%20and", link);
+    }
+
+    [Fact]
+    public void Context_that_ends_a_block_is_taken_from_that_block()
+    {
+        var link = TextFragment.Link("https://news.example.org/a", "the river.\n", "Construction", "\nThe tram");
+
+        Assert.Equal("https://news.example.org/a#:~:text=the%20river.-,Construction,-The%20tram", link);
+    }
+
     [Theory]
     [InlineData("line one\r\nBcc: victim@example.com", 200, "line one Bcc: victim@example.com")]
     [InlineData("  spaced\t\tout  ", 200, "spaced out")]

@@ -34,14 +34,21 @@ public sealed class MetricsTests : ServiceTest
         invalid["url"] = "https://elsewhere.example/a";
         await App.SubmitAsync(invalid);
         await App.CreateClient().PostAsync("/api/reports", new StringContent("{", Encoding.UTF8, "application/json"));
+        using var fromElsewhere = new HttpRequestMessage(HttpMethod.Post, "/api/reports")
+        {
+            Headers = { { "Origin", "https://mirror.example.com" } },
+            Content = System.Net.Http.Json.JsonContent.Create(Infrastructure.Reports.Valid()),
+        };
+        await App.CreateClient().SendAsync(fromElsewhere);
         await Smtp.WaitForMessagesAsync(1);
         await App.WaitUntilAsync(async () => await ReadAsync("corrections_mails_sent_total") >= 1);
 
-        Assert.Equal(5, await ReadAsync("corrections_reports_received_total"));
+        Assert.Equal(6, await ReadAsync("corrections_reports_received_total"));
         Assert.Equal(2, await ReadAsync("corrections_reports_accepted_total", "site=\"demo\""));
         Assert.Equal(1, await ReadAsync("corrections_reports_duplicates_total", "site=\"demo\""));
         Assert.Equal(1, await ReadAsync("corrections_reports_rejected_total", "reason=\"unknown_site\""));
         Assert.Equal(2, await ReadAsync("corrections_reports_rejected_total", "reason=\"invalid\""));
+        Assert.Equal(1, await ReadAsync("corrections_reports_rejected_total", "reason=\"origin\",site=\"demo\""));
         Assert.Equal(1, await ReadAsync("corrections_mails_sent_total"));
         Assert.Equal(1, await ReadAsync("corrections_outbox_done_total", "type=\"ReportSubmitted\""));
         Assert.Equal(0, await ReadAsync("corrections_outbox_backlog"));

@@ -270,23 +270,23 @@ public sealed class SubmitReportTests : ServiceTest
     }
 
     [Fact]
-    public async Task A_browser_on_a_registered_origin_passes_the_CORS_preflight_and_others_do_not()
+    public async Task Reports_of_typed_words_without_context_are_taken_and_never_joined_by_their_passage()
     {
-        var client = App.CreateClient();
-        HttpRequestMessage Preflight(string origin) => new(HttpMethod.Options, "/api/reports")
+        JsonObject Typed()
         {
-            Headers =
-            {
-                { "Origin", origin },
-                { "Access-Control-Request-Method", "POST" },
-                { "Access-Control-Request-Headers", "content-type" },
-            },
-        };
+            var report = Infrastructure.Reports.Valid();
+            report["selection"] = new JsonObject { ["exact"] = "brave new wrold", ["prefix"] = "", ["suffix"] = "" };
+            return report;
+        }
 
-        var allowed = await client.SendAsync(Preflight("https://news.example.org"));
-        var refused = await client.SendAsync(Preflight("https://evil.example.com"));
+        var first = await App.SubmitAcceptedAsync(Typed());
+        var second = await App.SubmitAcceptedAsync(Typed());
+        var withoutContextFields = Typed();
+        withoutContextFields["selection"] = new JsonObject { ["exact"] = "brave new wrold" };
+        var third = await App.SubmitAcceptedAsync(withoutContextFields);
 
-        Assert.Equal("https://news.example.org", allowed.Headers.GetValues("Access-Control-Allow-Origin").Single());
-        Assert.False(refused.Headers.Contains("Access-Control-Allow-Origin"));
+        Assert.Equal(3, new[] { first, second, third }.Distinct().Count());
+        var reports = await App.QueryAsync(db => db.Reports.ToListAsync());
+        Assert.All(reports, r => Assert.Equal((1, "", ""), (r.ReaderCount, r.Prefix, r.Suffix)));
     }
 }

@@ -66,7 +66,7 @@ public sealed class SubmissionDecisionTests
     public void Another_reader_of_the_same_open_passage_joins_the_stored_report_and_adds_a_reader()
     {
         var open = Prepared("first");
-        var openReport = new OpenReport(Guid.NewGuid(), open.Passage);
+        var openReport = new OpenReport(Guid.NewGuid(), open.Passage!);
 
         var (results, rows) = SubmissionDecision.Decide([Prepared("second", secondsLater: 5)], Stored(open: [openReport]));
 
@@ -96,7 +96,7 @@ public sealed class SubmissionDecisionTests
         };
         Assert.Equal(stored.Report.DuplicateKey, other.Report.DuplicateKey); // a collision of the truncated hash
 
-        var (results, rows) = SubmissionDecision.Decide([other], Stored(open: [new OpenReport(Guid.NewGuid(), stored.Passage)]));
+        var (results, rows) = SubmissionDecision.Decide([other], Stored(open: [new OpenReport(Guid.NewGuid(), stored.Passage!)]));
 
         Assert.Equal(SubmissionOutcome.Created, results[0].Outcome);
         Assert.Single(rows.Reports);
@@ -106,7 +106,7 @@ public sealed class SubmissionDecisionTests
     public void The_same_page_with_another_query_is_the_same_passage()
     {
         var stored = Prepared("first", url: "https://news.example.org/a?utm_source=x");
-        var openReport = new OpenReport(Guid.NewGuid(), stored.Passage);
+        var openReport = new OpenReport(Guid.NewGuid(), stored.Passage!);
 
         var (results, _) = SubmissionDecision.Decide([Prepared("second", url: "https://news.example.org/a?ref=y")], Stored(open: [openReport]));
 
@@ -134,7 +134,7 @@ public sealed class SubmissionDecisionTests
     [Fact]
     public void A_bots_report_is_kept_as_spam_and_neither_joins_nor_is_joined()
     {
-        var open = new OpenReport(Guid.NewGuid(), Prepared("first").Passage);
+        var open = new OpenReport(Guid.NewGuid(), Prepared("first").Passage!);
         var group = new[] { Prepared("bot", bot: true), Prepared("reader") };
 
         var (results, rows) = SubmissionDecision.Decide(group, Stored(open: [open]));
@@ -155,5 +155,18 @@ public sealed class SubmissionDecisionTests
         var (_, again) = SubmissionDecision.Decide(group, StoredBefore.Nothing);
 
         Assert.Equal(2, Assert.Single(again.Reports).ReaderCount);
+    }
+
+    [Fact]
+    public void Reports_without_context_join_none_and_none_joins_them()
+    {
+        var typed = Prepared("typed", prefix: "", suffix: "");
+        var stored = new OpenReport(Guid.NewGuid(), new Passage("demo", "https://news.example.org/a", "", "wrold", ""));
+
+        var (results, rows) = SubmissionDecision.Decide([typed, Prepared("typed again", prefix: "", suffix: "")], Stored(open: [stored]));
+
+        Assert.All(results, r => Assert.Equal(SubmissionOutcome.Created, r.Outcome));
+        Assert.Equal(2, rows.Reports.Count);
+        Assert.All(rows.Reports, r => Assert.Equal(1, r.ReaderCount));
     }
 }

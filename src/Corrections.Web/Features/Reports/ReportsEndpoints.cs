@@ -1,4 +1,3 @@
-using Corrections.Configuration;
 using Corrections.Features.Reports.Submit;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 
@@ -6,15 +5,19 @@ namespace Corrections.Features.Reports;
 
 public static class ReportsEndpoints
 {
-    /// <summary>Browsers may submit reports only from the origins of the registered sites.</summary>
-    public const string SitesCorsPolicy = "registered-sites";
+    /// <summary>
+    /// Any page may ask, and read the answer; the endpoint takes reports for a site only from that site's origins and
+    /// answers others 403, which the widget can then show its reader (docs/decisions/0018-refused-origins-are-told.md).
+    /// </summary>
+    public const string SitesCorsPolicy = "any-page";
 
     public static IServiceCollection AddReportsCors(this IServiceCollection services)
     {
         services.AddCors();
-        services.AddOptions<CorsOptions>().Configure<SiteDirectory>((cors, sites) =>
+        services.AddSingleton<RefusedOrigins>();
+        services.AddOptions<CorsOptions>().Configure(cors =>
             cors.AddPolicy(SitesCorsPolicy, policy => policy
-                .WithOrigins(sites.All.SelectMany(site => site.Origins).Distinct().ToArray())
+                .SetIsOriginAllowed(_ => true)
                 .WithMethods(HttpMethods.Post)
                 .WithHeaders("Content-Type")
                 .SetPreflightMaxAge(TimeSpan.FromHours(1))));

@@ -28,13 +28,19 @@ public sealed class EmbeddedAsset
     public string ContentType { get; }
 
     /// <summary>Reads a file embedded in this assembly under its logical name.</summary>
-    public static EmbeddedAsset Load(string name, string contentType)
+    public static EmbeddedAsset Load(string name, string contentType) => new(contentType, Read(name));
+
+    /// <summary>Content worked out at start-up, served like a file.</summary>
+    public static EmbeddedAsset Of(byte[] content, string contentType) => new(contentType, content);
+
+    /// <summary>The bytes of a file embedded in this assembly under its logical name.</summary>
+    public static byte[] Read(string name)
     {
         using var stream = typeof(EmbeddedAsset).Assembly.GetManifestResourceStream(name)
             ?? throw new InvalidOperationException($"The file '{name}' is not embedded in the service");
         using var memory = new MemoryStream();
         stream.CopyTo(memory);
-        return new EmbeddedAsset(contentType, memory.ToArray());
+        return memory.ToArray();
     }
 
     /// <summary>Answers with the best encoding the client accepts, or 304 when it already has that form.</summary>

@@ -43,7 +43,9 @@ public static class SubmitReportEndpoint
             .WithTags("Readers")
             .WithSummary("Report a mistake")
             .WithDescription("Answers 202 once the report is durably stored. The same clientRequestId again returns the same report; "
-                + "an open report on the same page and passage is joined rather than repeated.")
+                + "an open report on the same page and passage (with the same prefix and suffix) is joined rather than repeated. "
+                + "A report with neither prefix nor suffix (words the reader typed rather than selected) is taken and joins no other. "
+                + "Any origin may call it and read the answer; reports for a site are taken only from its origins, others get 403.")
             .Accepts<SubmitReportRequest>("application/json")
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -53,7 +55,8 @@ public static class SubmitReportEndpoint
 
     private static async Task<Results<Accepted<SubmitReportResponse>, ValidationProblem, ProblemHttpResult, EmptyHttpResult>> SubmitAsync(
         HttpContext context, IMediator mediator, SiteDirectory sites, SiteRateLimiter siteLimiter, NetworkRateLimiter networkLimiter, ClientAddressHasher hasher,
-        CorrectionsMetrics metrics, IOptions<AbuseOptions> abuse, ILogger<SubmitReportRequest> logger, CancellationToken cancellationToken)
+        CorrectionsMetrics metrics, RefusedOrigins refusedOrigins, IOptions<AbuseOptions> abuse, ILogger<SubmitReportRequest> logger,
+        CancellationToken cancellationToken)
     {
         metrics.ReportReceived();
         // After the client's own limit (the rate limiter's policy), so that one client over it does not use up its neighbours'.
@@ -106,8 +109,10 @@ public static class SubmitReportEndpoint
             if (request.Headers.Origin.ToString() is { Length: > 0 } origin && !(Uri.TryCreate(origin, UriKind.Absolute, out var uri) && site.IsOwnOrigin(uri)))
             {
                 metrics.ReportRejected("origin", site.Key);
+                refusedOrigins.Refused(site.Key, origin);
                 return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "This page may not send reports for this site.",
-                    detail: $"Reports for '{site.Key}' are accepted only from its registered origins, not from {origin}.");
+                    detail: $"Reports for '{site.Key}' are accepted only from its registered origins, not from {origin}. "
+                        + $"To accept them, add {origin} to the site's Origins in the service's settings (Sites:N:Origins).");
             }
             // A bot's reports count against its client's limit only: a bot trap's catch must not lock a site's readers out.
             var trapped = SubmitReportHandler.TrapReason(command, abuse.Value.MinimumFillMilliseconds) is not null;
