@@ -106,6 +106,24 @@ public sealed partial class RecheckTests : RoundTest
     }
 
     [Fact]
+    public async Task A_reopened_report_goes_back_on_the_schedule_and_is_closed_when_the_article_shows_the_correction()
+    {
+        Article.Serve(Articles.Path, Articles.AsReported);
+        var report = await SubmitCheckedAsync(Articles.Report(Article));
+        await App.CreateAdminClient().PostAsJsonAsync($"/api/reports/{report.Id}/triage", new { action = "reject" });
+        Assert.Equal(0, await RoundAtAsync(report.CreatedAt, TimeSpan.FromHours(1)));
+        Assert.Null((await ReportAsync(report.Id)).NextPageCheckAt);
+
+        var reopened = await App.CreateAdminClient().PostAsJsonAsync($"/api/reports/{report.Id}/triage", new { action = "reopen" });
+
+        Assert.Equal(HttpStatusCode.OK, reopened.StatusCode);
+        Assert.Equal(report.CreatedAt + TimeSpan.FromHours(6), (await ReportAsync(report.Id)).NextPageCheckAt);
+        Article.Serve(Articles.Path, Articles.Corrected);
+        await MoveToAsync(report.CreatedAt, TimeSpan.FromHours(6));
+        Assert.Equal(ReportStatus.Fixed, (await ReportAsync(report.Id)).Status);
+    }
+
+    [Fact]
     public async Task A_report_without_a_suggestion_is_fixed_once_its_passage_is_gone()
     {
         Article.Serve(Articles.Path, Articles.AsReported);

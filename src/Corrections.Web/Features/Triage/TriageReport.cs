@@ -1,10 +1,12 @@
 using Corrections.Features.Notifications;
 using Corrections.Data;
+using Corrections.Features.PageCheck;
 using Corrections.Features.Reports.Submit;
 using Corrections.Outbox;
 using Corrections.Pipeline;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Corrections.Features.Triage;
 
@@ -48,7 +50,7 @@ public sealed class TriageReportValidator(CorrectionsDb db) : IValidator<TriageR
     }
 }
 
-public sealed class TriageReportHandler(CorrectionsDb db, TimeProvider time) : ICommandHandler<TriageReport, TriageOutcome>
+public sealed class TriageReportHandler(CorrectionsDb db, TimeProvider time, IOptions<PageCheckOptions> pageCheck) : ICommandHandler<TriageReport, TriageOutcome>
 {
     public async ValueTask<TriageOutcome> Handle(TriageReport command, CancellationToken cancellationToken)
     {
@@ -87,6 +89,9 @@ public sealed class TriageReportHandler(CorrectionsDb db, TimeProvider time) : I
             report.DuplicateOfId = status == ReportStatus.Duplicate ? command.DuplicateOfId : null;
             if (status == ReportStatus.Fixed && report.ThanksQueuedAt is null)
                 await QueueThanksAsync(report, now, cancellationToken);
+            // Reopened with its passage on the article: back on the live page's schedule, which a closed report left.
+            if (status == ReportStatus.New && report.Passage == PassageState.Found)
+                report.NextPageCheckAt = pageCheck.Value.NextCheck(report.CreatedAt, now);
         }
         return new TriageOutcome(report.Id, report.Status, Applied: true, change);
     }
