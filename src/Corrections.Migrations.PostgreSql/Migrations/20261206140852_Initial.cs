@@ -27,6 +27,35 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "InboxSessions",
+                columns: table => new
+                {
+                    IdHash = table.Column<string>(type: "character(64)", fixedLength: true, maxLength: 64, nullable: false),
+                    Editor = table.Column<string>(type: "character varying(254)", maxLength: 254, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_InboxSessions", x => x.IdHash);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "InboxSignIns",
+                columns: table => new
+                {
+                    TokenHash = table.Column<string>(type: "character(64)", fixedLength: true, maxLength: 64, nullable: false),
+                    Editor = table.Column<string>(type: "character varying(254)", maxLength: 254, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UsedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_InboxSignIns", x => x.TokenHash);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Leases",
                 columns: table => new
                 {
@@ -144,6 +173,16 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_InboxSessions_ExpiresAt",
+                table: "InboxSessions",
+                column: "ExpiresAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_InboxSignIns_ExpiresAt",
+                table: "InboxSignIns",
+                column: "ExpiresAt");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Outbox_State_DueAt",
                 table: "Outbox",
                 columns: new[] { "State", "DueAt" });
@@ -217,6 +256,12 @@ namespace Corrections.Migrations.PostgreSql.Migrations
         {
             migrationBuilder.DropTable(
                 name: "DataProtectionKeys");
+
+            migrationBuilder.DropTable(
+                name: "InboxSessions");
+
+            migrationBuilder.DropTable(
+                name: "InboxSignIns");
 
             migrationBuilder.DropTable(
                 name: "Leases");

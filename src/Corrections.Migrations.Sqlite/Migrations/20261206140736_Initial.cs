@@ -26,6 +26,35 @@ namespace Corrections.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "InboxSessions",
+                columns: table => new
+                {
+                    IdHash = table.Column<string>(type: "TEXT", fixedLength: true, maxLength: 64, nullable: false),
+                    Editor = table.Column<string>(type: "TEXT", maxLength: 254, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_InboxSessions", x => x.IdHash);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "InboxSignIns",
+                columns: table => new
+                {
+                    TokenHash = table.Column<string>(type: "TEXT", fixedLength: true, maxLength: 64, nullable: false),
+                    Editor = table.Column<string>(type: "TEXT", maxLength: 254, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UsedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_InboxSignIns", x => x.TokenHash);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Leases",
                 columns: table => new
                 {
@@ -143,6 +172,16 @@ namespace Corrections.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_InboxSessions_ExpiresAt",
+                table: "InboxSessions",
+                column: "ExpiresAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_InboxSignIns_ExpiresAt",
+                table: "InboxSignIns",
+                column: "ExpiresAt");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Outbox_State_DueAt",
                 table: "Outbox",
                 columns: new[] { "State", "DueAt" });
@@ -216,6 +255,12 @@ namespace Corrections.Migrations.Sqlite.Migrations
         {
             migrationBuilder.DropTable(
                 name: "DataProtectionKeys");
+
+            migrationBuilder.DropTable(
+                name: "InboxSessions");
+
+            migrationBuilder.DropTable(
+                name: "InboxSignIns");
 
             migrationBuilder.DropTable(
                 name: "Leases");
