@@ -61,7 +61,7 @@ public static class InboxPage
             var title = string.IsNullOrWhiteSpace(first.Title) ? group.Key : first.Title;
             var siteName = sitesByKey.GetValueOrDefault(first.Site)?.Name ?? first.Site;
             html.Append($"""
-                <section class="article" aria-labelledby="article-{article}">
+                <section class="article">
                 <h2 id="article-{article}"><a href="{E(group.Key)}" rel="noopener noreferrer">{E(title)}</a></h2>
                 <p class="meta">{E(siteName)} · {group.Count()} report(s)</p>
                 <ol class="reports">
