@@ -144,6 +144,10 @@ public static class InboxPage
             return "";
         if (done == "none")
             return """<p class="notice" role="status">Select at least one report first.</p>""";
+        // Only the service's own words: a crafted link cannot make the page say something else.
+        if (!TriageActions.TryParse(done, out var action) || !InboxEndpoints.Actions.Contains(action))
+            return "";
+        done = action.Name();
         _ = int.TryParse(query["changed"], out var changed);
         _ = int.TryParse(query["unchanged"], out var unchanged);
         var did = done switch
