@@ -66,6 +66,7 @@ public static class HtmlPage
         .notice { padding: .75rem 1rem; border-radius: 6px; background: var(--panel); border: 1px solid var(--line); }
         a { color: var(--accent); }
         main.wide { max-width: 64rem; }
+        .hidden-label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
         .bar { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; justify-content: space-between; }
         .bar form, .inline { margin: 0; display: inline; }
         button.link { background: none; color: var(--accent); padding: 0; text-decoration: underline; font-weight: 400; }

@@ -86,7 +86,7 @@ public static class InboxPage
         var html = new StringBuilder();
         html.Append($"""
             <li class="report" id="report-{item.Id}" tabindex="-1">
-            <div class="pick"><input type="checkbox" name="ids" value="{item.Id}" id="select-{item.Id}"><label for="select-{item.Id}">Select</label></div>
+            <div class="pick"><input type="checkbox" name="ids" value="{item.Id}" id="select-{item.Id}"><label for="select-{item.Id}">Select<span class="hidden-label"> “{E(EditorMailOneLine(item.Exact))}”</span></label></div>
             <blockquote>…{E(item.Prefix)}<mark>{E(item.Exact)}</mark>{E(item.Suffix)}…</blockquote>
             """);
         if (item.Suggestion is { Length: > 0 } suggestion)
@@ -111,6 +111,8 @@ public static class InboxPage
         html.Append("</div></li>");
         return html.ToString();
     }
+
+    private static string EditorMailOneLine(string text) => Notifications.EditorMail.OneLine(text, 60);
 
     private static string Filters(IReadOnlyList<Site> editable, InboxFilter filter)
     {

@@ -3,6 +3,7 @@ using Corrections.Data;
 using Corrections.Email;
 using Corrections.Outbox;
 using Mediator;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MimeKit;
 
@@ -35,6 +36,9 @@ public sealed class MailSignInLink(
         var now = time.GetUtcNow();
         var minutes = options.Value.SignInLinkMinutes;
         var token = Secrets.NewToken();
+        // Links that ran out a day ago are cleared here, where links are made, rather than by a job of their own.
+        var stale = now.AddDays(-1);
+        await db.InboxSignIns.Where(s => s.ExpiresAt < stale).ExecuteDeleteAsync(cancellationToken);
         db.InboxSignIns.Add(new InboxSignIn { TokenHash = Secrets.Hash(token), Editor = notification.Editor, CreatedAt = now, ExpiresAt = now.AddMinutes(minutes) });
         await db.SaveChangesAsync(cancellationToken);
 
