@@ -117,7 +117,14 @@ public sealed class InboxTests(InboxDesk desk) : IClassFixture<InboxDesk>
         await page.Keyboard.PressAsync("Tab");
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign in" })).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(desk.Origin + "/inbox");
+        try
+        {
+            await Expect(page.GetByText($"Signed in as {InboxDesk.Editor}")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        }
+        catch (PlaywrightException)
+        {
+            throw new Xunit.Sdk.XunitException($"Not signed in; the page at {page.Url}:\n{await page.ContentAsync()}");
+        }
         await page.GotoAsync(desk.Origin + "/inbox?q=keys");
 
         // Newest first: three, two, one.
