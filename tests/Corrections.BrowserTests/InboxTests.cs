@@ -71,6 +71,7 @@ public sealed class InboxTests(InboxDesk desk) : IClassFixture<InboxDesk>
         await second.GotoAsync(desk.Origin + "/inbox");
         await second.GetByLabel("Email address").FillAsync(editor);
         await second.GetByRole(AriaRole.Button, new() { Name = "Mail me a link" }).ClickAsync();
+        await Expect(second.GetByRole(AriaRole.Heading)).ToHaveTextAsync("Check your mail");
         var fresh = await desk.WaitForSignInLinkAsync(editor, mailed + 1);
         await desk.Data.QueryAsync(db => db.InboxSignIns.Where(s => s.UsedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.ExpiresAt, DateTimeOffset.UtcNow.AddMinutes(-1))));
@@ -112,6 +113,7 @@ public sealed class InboxTests(InboxDesk desk) : IClassFixture<InboxDesk>
         await Expect(page.GetByLabel("Email address")).ToBeFocusedAsync();
         await page.Keyboard.TypeAsync(InboxDesk.Editor);
         await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByRole(AriaRole.Heading)).ToHaveTextAsync("Check your mail");
         var link = await desk.WaitForSignInLinkAsync(InboxDesk.Editor, mailed + 1);
         await page.GotoAsync(link);
         await page.Keyboard.PressAsync("Tab");
@@ -126,6 +128,14 @@ public sealed class InboxTests(InboxDesk desk) : IClassFixture<InboxDesk>
             throw new Xunit.Sdk.XunitException($"Not signed in; the page at {page.Url}:\n{await page.ContentAsync()}");
         }
         await page.GotoAsync(desk.Origin + "/inbox?q=keys");
+        // Typing in the note is typing, and Enter there does not act.
+        await page.GetByLabel("Note").FocusAsync();
+        await page.Keyboard.TypeAsync("jxs");
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByLabel("Note")).ToHaveValueAsync("jxs");
+        await page.GetByLabel("Note").FillAsync("");
+        await page.Keyboard.PressAsync("Escape");
+        await page.Locator("h1").ClickAsync();
 
         // Newest first: three, two, one.
         await page.Keyboard.PressAsync("j");

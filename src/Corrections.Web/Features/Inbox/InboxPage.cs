@@ -39,8 +39,11 @@ public static class InboxPage
             html.Append($"<dt>{E(key)}</dt><dd>{E(does)}</dd>");
         html.Append("</dl><p class=\"meta\">With reports selected, f, r, d and s act on all of them; otherwise on the current one.</p></details>");
 
+        // The form's first button is a disabled one, so that Enter in the note field submits nothing: otherwise it
+        // would press the first action.
         html.Append($"""
             <form method="post" action="/inbox/triage" id="triage">
+            <button type="submit" disabled hidden tabindex="-1"></button>
             {antiforgery}
             <input type="hidden" name="back" value="{E(filter.ToQuery(query["cursor"].ToString() is { Length: > 0 } c ? c : null))}">
             <div class="bulk" role="group" aria-label="Act on the selected reports">
