@@ -112,6 +112,18 @@ public sealed class InboxSignInTests : ServiceTest
     }
 
     [Fact]
+    public async Task The_link_of_an_address_that_left_the_configuration_signs_nobody_in()
+    {
+        var path = await MailedLinkAsync(App.CreateClient());
+        var editorRemoved = NewApp(new() { ["Sites:0:Editors:0"] = "desk@news.example.org" });
+
+        var page = await editorRemoved.CreateClient().GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.Forbidden, page.StatusCode);
+        Assert.Contains("Not an editor", await page.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_link_that_was_never_mailed_is_refused()
     {
         var page = await App.CreateClient().GetAsync("/inbox/sign-in/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");

@@ -66,8 +66,11 @@ public sealed class InboxTests : ServiceTest
         await MailsSettledAsync(4);
         var client = await SignedInAsync();
 
-        var html = await client.GetStringAsync("/inbox");
+        using var response = await client.GetAsync("/inbox");
+        var html = await response.Content.ReadAsStringAsync();
 
+        Assert.StartsWith("default-src 'self';", response.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.True(response.Headers.CacheControl!.NoStore);
         Assert.DoesNotContain(foreign.ToString(), html);
         var positions = new[] { newer, older, other }.Select(id => html.IndexOf($"id=\"report-{id}\"", StringComparison.Ordinal)).ToArray();
         Assert.All(positions, p => Assert.True(p > 0));
