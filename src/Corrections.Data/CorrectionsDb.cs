@@ -12,6 +12,8 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
     public DbSet<ReportSubmission> ReportSubmissions => Set<ReportSubmission>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<Lease> Leases => Set<Lease>();
+    public DbSet<InboxSignIn> InboxSignIns => Set<InboxSignIn>();
+    public DbSet<InboxSession> InboxSessions => Set<InboxSession>();
 
     /// <summary>
     /// What makes a report open, in SQLite's and PostgreSQL's SQL: the filter of the index over open reports' duplicate
@@ -121,6 +123,22 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             lease.HasKey(l => l.Name);
             lease.Property(l => l.Name).HasMaxLength(100);
             lease.Property(l => l.Owner).HasMaxLength(64);
+        });
+
+        model.Entity<InboxSignIn>(signIn =>
+        {
+            signIn.HasKey(s => s.TokenHash);
+            signIn.Property(s => s.TokenHash).HasMaxLength(64).IsFixedLength();
+            signIn.Property(s => s.Editor).HasMaxLength(254);
+            signIn.HasIndex(s => s.ExpiresAt);
+        });
+
+        model.Entity<InboxSession>(session =>
+        {
+            session.HasKey(s => s.IdHash);
+            session.Property(s => s.IdHash).HasMaxLength(64).IsFixedLength();
+            session.Property(s => s.Editor).HasMaxLength(254);
+            session.HasIndex(s => s.ExpiresAt);
         });
     }
 }

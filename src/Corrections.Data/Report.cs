@@ -99,6 +99,9 @@ public enum TriageChannel
     Reply,
     Api,
 
+    /// <summary>The editors' inbox, a web page signed in by mail.</summary>
+    Inbox,
+
     /// <summary>The service itself, e.g. a report caught by a bot trap.</summary>
     Filter,
 

@@ -15,6 +15,7 @@ public static class ConfigurationSetup
         services.AddOptions<AbuseOptions>().BindConfiguration(AbuseOptions.Section);
         services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section);
         services.AddOptions<TriageOptions>().BindConfiguration(TriageOptions.Section);
+        services.AddOptions<InboxOptions>().BindConfiguration(InboxOptions.Section);
         services.AddOptions<PrivacyOptions>().BindConfiguration(PrivacyOptions.Section);
         services.AddOptions<InstanceOptions>().BindConfiguration(InstanceOptions.Section)
             .PostConfigure<IHostEnvironment, IConfiguration>((instance, environment, configuration) =>
@@ -32,6 +33,7 @@ public static class ConfigurationSetup
         services.AddSingleton<IValidateOptions<OutboxOptions>>(validation);
         services.AddSingleton<IValidateOptions<AdminOptions>>(validation);
         services.AddSingleton<IValidateOptions<TriageOptions>>(validation);
+        services.AddSingleton<IValidateOptions<InboxOptions>>(validation);
         services.AddSingleton<IValidateOptions<PrivacyOptions>>(validation);
         services.AddSingleton<IValidateOptions<InstanceOptions>>(validation);
         services.AddSingleton<IValidateOptions<SigningKeysOptions>>(validation);
@@ -78,6 +80,7 @@ public static class ConfigurationCheck
         Check<OutboxOptions>();
         Check<AdminOptions>();
         Check<TriageOptions>();
+        Check<InboxOptions>();
         Check<PrivacyOptions>();
         Check<InstanceOptions>();
         Check<SigningKeysOptions>();

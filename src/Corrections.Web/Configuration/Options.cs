@@ -89,6 +89,20 @@ public sealed class TriageOptions
     public int LinkExpiryDays { get; set; } = 30;
 }
 
+public sealed class InboxOptions
+{
+    public const string Section = "Inbox";
+
+    /// <summary>How long a mailed sign-in link works; it works once.</summary>
+    public int SignInLinkMinutes { get; set; } = 15;
+
+    /// <summary>How long a session lasts from signing in, unless the editor signs out or leaves the configuration.</summary>
+    public int SessionDays { get; set; } = 14;
+
+    /// <summary>Sign-in links asked for per address, and per client, in an hour; 0 is no limit.</summary>
+    public int SignInRequestsPerHour { get; set; } = 5;
+}
+
 public enum MailSecurity
 {
     None = SecureSocketOptions.None,

@@ -15,6 +15,7 @@ public sealed partial class OptionsValidation :
     IValidateOptions<OutboxOptions>,
     IValidateOptions<AdminOptions>,
     IValidateOptions<TriageOptions>,
+    IValidateOptions<InboxOptions>,
     IValidateOptions<PrivacyOptions>,
     IValidateOptions<InstanceOptions>,
     IValidateOptions<SigningKeysOptions>
@@ -26,6 +27,18 @@ public sealed partial class OptionsValidation :
         Result(options.LinkExpiryDays is < 1 or > 365
             ? [$"Triage:LinkExpiryDays must be between 1 and 365, not {options.LinkExpiryDays}"]
             : []);
+
+    public ValidateOptionsResult Validate(string? name, InboxOptions options)
+    {
+        var errors = new List<string>();
+        if (options.SignInLinkMinutes is < 1 or > 1440)
+            errors.Add($"Inbox:SignInLinkMinutes must be between 1 and 1440, not {options.SignInLinkMinutes}");
+        if (options.SessionDays is < 1 or > 365)
+            errors.Add($"Inbox:SessionDays must be between 1 and 365, not {options.SessionDays}");
+        if (options.SignInRequestsPerHour is < 0 or > 1000)
+            errors.Add($"Inbox:SignInRequestsPerHour must be between 0 (no limit) and 1000, not {options.SignInRequestsPerHour}");
+        return Result(errors);
+    }
 
     public ValidateOptionsResult Validate(string? name, ServiceOptions options)
     {

@@ -10,6 +10,12 @@ public sealed record Site(string Key, string Name, IReadOnlySet<string> Origins,
 
     public bool IsOwnOrigin(Uri url) => Origins.Contains(OriginOf(url));
 
+    /// <summary>
+    /// Whether <paramref name="address"/> may triage this site's reports, by link, reply or the inbox: the one place
+    /// that says who an editor is.
+    /// </summary>
+    public bool MayTriage(string address) => Editors.Contains(address, StringComparer.OrdinalIgnoreCase);
+
     public static string OriginOf(Uri url) => url.GetLeftPart(UriPartial.Authority).ToLowerInvariant();
 }
 
@@ -29,4 +35,7 @@ public sealed class SiteDirectory(IOptions<SitesOptions> options)
     public Site? Find(string key) => sites.GetValueOrDefault(key);
 
     public IEnumerable<Site> All => sites.Values;
+
+    /// <summary>The sites whose reports <paramref name="address"/> may triage; none for an address that is no editor.</summary>
+    public IReadOnlyList<Site> TriagedBy(string address) => sites.Values.Where(s => s.MayTriage(address)).ToList();
 }

@@ -8,7 +8,9 @@ public static class HtmlPage
 {
     public const string StylesheetPath = "/assets/page.css";
 
-    public static IResult Render(int statusCode, string title, string bodyHtml) =>
+    /// <param name="script">The path of a script of the service's own that enhances the page; the page works without it.</param>
+    /// <param name="wide">A page of lists, wider than a page of prose.</param>
+    public static IResult Render(int statusCode, string title, string bodyHtml, string? script = null, bool wide = false) =>
         Results.Content(
             $"""
             <!DOCTYPE html>
@@ -18,10 +20,10 @@ public static class HtmlPage
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <meta name="robots" content="noindex">
             <title>{E(title)} · Corrections</title>
-            <link rel="stylesheet" href="{StylesheetPath}">
+            <link rel="stylesheet" href="{StylesheetPath}">{(script is null ? "" : $"\n<script src=\"{E(script)}\" defer></script>")}
             </head>
             <body>
-            <main>
+            <main{(wide ? " class=\"wide\"" : "")}>
             <h1>{E(title)}</h1>
             {bodyHtml}
             </main>
@@ -63,5 +65,31 @@ public static class HtmlPage
         button:focus-visible, a:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
         .notice { padding: .75rem 1rem; border-radius: 6px; background: var(--panel); border: 1px solid var(--line); }
         a { color: var(--accent); }
+        main.wide { max-width: 64rem; }
+        .hidden-label { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+        .bar { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; justify-content: space-between; }
+        .bar form, .inline { margin: 0; display: inline; }
+        button.link { background: none; color: var(--accent); padding: 0; text-decoration: underline; font-weight: 400; }
+        .filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: end; margin: 1rem 0; }
+        .filters div { display: grid; gap: .2rem; }
+        select, input[type=search] { font: inherit; padding: .4rem; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); color: var(--fg); max-width: 100%; }
+        .bulk { position: sticky; top: 0; z-index: 1; background: var(--bg); border-bottom: 1px solid var(--line); padding: .5rem 0; display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
+        .bulk input[type=text] { flex: 1 1 12rem; width: auto; }
+        .bulk button, .actions button { justify-self: auto; padding: .4rem .8rem; }
+        .actions { display: flex; flex-wrap: wrap; gap: .4rem; }
+        .actions button { background: var(--bg); color: var(--fg); border: 1px solid var(--line); font-weight: 400; }
+        .article h2 { font-size: 1.1rem; margin: 1.5rem 0 .25rem; overflow-wrap: anywhere; }
+        .reports { list-style: none; margin: 0; padding: 0; }
+        .report { border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; margin: .5rem 0; overflow-wrap: anywhere; }
+        .report.current, .report:focus { outline: 3px solid var(--accent); outline-offset: 1px; }
+        .report blockquote { margin: .5rem 0; }
+        .report p { margin: .35rem 0; }
+        .pick { display: flex; gap: .4rem; align-items: center; }
+        .pick input { width: 1.25rem; height: 1.25rem; }
+        .keys dl { display: grid; grid-template-columns: auto 1fr; gap: .2rem 1rem; margin: .5rem 0; }
+        .keys dt { font-family: ui-monospace, monospace; font-weight: 700; }
+        .keys dd { margin: 0; }
+        .paging { display: flex; gap: 1rem; margin: 1.5rem 0; }
+        @media (max-width: 30rem) { main { padding: 1rem .75rem 2rem; } .filters > div, .filters select, .filters input { width: 100%; } }
         """;
 }

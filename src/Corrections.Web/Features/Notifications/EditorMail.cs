@@ -12,13 +12,14 @@ using MimeKit;
 namespace Corrections.Features.Notifications;
 
 /// <summary>Writes the mail that tells a site's editors about a report.</summary>
-public sealed class EditorMail(IOptions<MailOptions> mailOptions, TriageLinks links)
+public sealed class EditorMail(IOptions<MailOptions> mailOptions, IOptions<ServiceOptions> serviceOptions, TriageLinks links)
 {
     private const int SubjectPassageLength = 60;
     private const int SubjectTitleLength = 80;
 
     private readonly MailboxAddress from = MailboxAddress.Parse(mailOptions.Value.From);
     private readonly string replyAddress = mailOptions.Value.Replies.TakesCommands ? mailOptions.Value.Replies.Address : "";
+    private readonly string inboxUrl = serviceOptions.Value.PublicUrl.TrimEnd('/') + "/inbox";
 
     /// <summary>One mail per editor, because its action links are signed for that editor.</summary>
     public MimeMessage Compose(Report report, Site site, string editor)
@@ -38,7 +39,7 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, TriageLinks li
         message.Headers.Add("X-Corrections-Report", report.Id.ToString());
 
         var actions = TriageActions.Linked.Select(action => (action, links.Url(report.Id, action, editor))).ToArray();
-        var body = new BodyBuilder { TextBody = PlainText(report, site, actions, replyAddress.Length > 0), HtmlBody = Html(report, site, actions, replyAddress.Length > 0) };
+        var body = new BodyBuilder { TextBody = PlainText(report, site, actions, inboxUrl, replyAddress.Length > 0), HtmlBody = Html(report, site, actions, inboxUrl, replyAddress.Length > 0) };
         message.Body = body.ToMessageBody();
         // Quoted-printable or base64 where needed, so every line stays within SMTP's limits, also in .eml files.
         message.Prepare(EncodingConstraint.SevenBit);
@@ -105,7 +106,7 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, TriageLinks li
     /// fenced with <c>  | </c>, and the title is one line, so that nothing a reader writes can pass for the service's
     /// own lines, such as the triage links.
     /// </summary>
-    private static string PlainText(Report report, Site site, (TriageAction Action, string Url)[] actions, bool replies)
+    private static string PlainText(Report report, Site site, (TriageAction Action, string Url)[] actions, string inboxUrl, bool replies)
     {
         var text = new StringBuilder();
         text.AppendLine($"{ReadersLine(report)} a mistake on {OneLine(site.Name, 200)}.");
@@ -143,6 +144,7 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, TriageLinks li
         text.AppendLine("Triage:");
         foreach (var (action, url) in actions)
             text.AppendLine($"  {action.Label()}: {url}");
+        text.AppendLine($"  Open the inbox: {inboxUrl}");
         if (replies)
             text.AppendLine($"Or reply with one word on the first line: {ReplyCommands}.");
         text.AppendLine();
@@ -168,7 +170,7 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, TriageLinks li
 
     public const string ReplyCommands = "fixed, reject [reason], duplicate [of ID], spam, reopen; any other text is added as a note";
 
-    private static string Html(Report report, Site site, (TriageAction Action, string Url)[] actions, bool replies)
+    private static string Html(Report report, Site site, (TriageAction Action, string Url)[] actions, string inboxUrl, bool replies)
     {
         static string E(string? s) => WebUtility.HtmlEncode(s ?? "");
         static string Paragraphs(string s) => E(s).ReplaceLineEndings("<br>");
@@ -207,6 +209,7 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, TriageLinks li
         html.Append("<p style=\"margin:12px 0\">");
         foreach (var (action, url) in actions)
             html.Append($"<a href=\"{E(url)}\" style=\"display:inline-block;margin:0 6px 6px 0;padding:6px 12px;border:1px solid #d0d7de;border-radius:6px;color:#1a1a1a;text-decoration:none\">{E(action.Label())}</a>");
+        html.Append($"<a href=\"{E(inboxUrl)}\" style=\"display:inline-block;margin:0 6px 6px 0;padding:6px 12px;color:#0969da\">Open the inbox</a>");
         html.Append("</p>");
         if (replies)
             html.Append($"<p style=\"color:#555;font-size:13px\">Or reply with one word on the first line: {E(ReplyCommands)}.</p>");
