@@ -57,6 +57,30 @@ public sealed class InboxTests : ServiceTest
     }
 
     [Fact]
+    public async Task Each_report_shows_what_the_service_saw_on_the_live_page_where_it_looked()
+    {
+        var found = await SubmitAsync("first wrold");
+        var unread = await SubmitAsync("second wrold");
+        var unchecked_ = await SubmitAsync("third wrold");
+        await MailsSettledAsync(3);
+        await App.QueryAsync(db => db.Reports.Where(r => r.Id == found).ExecuteUpdateAsync(s => s.SetProperty(r => r.Passage, PassageState.Found)));
+        await App.QueryAsync(db => db.Reports.Where(r => r.Id == unread).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.Passage, PassageState.Unknown).SetProperty(r => r.PassageReason, "status 503")));
+        var client = await SignedInAsync();
+
+        var html = await client.GetStringAsync("/inbox");
+
+        string ItemOf(Guid id)
+        {
+            var start = html.IndexOf($"id=\"report-{id}\"", StringComparison.Ordinal);
+            return html[start..html.IndexOf("</li>", start, StringComparison.Ordinal)];
+        }
+        Assert.Contains("The passage is on the live page.", ItemOf(found));
+        Assert.Contains("The live page could not be read: status 503.", ItemOf(unread));
+        Assert.DoesNotContain("live page", ItemOf(unchecked_));
+    }
+
+    [Fact]
     public async Task The_inbox_shows_the_open_reports_of_the_editors_sites_newest_first_grouped_by_article()
     {
         var older = await SubmitAsync("first wrold", "https://news.example.org/one");

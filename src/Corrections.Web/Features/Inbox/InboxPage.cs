@@ -2,6 +2,7 @@ using System.Text;
 using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Email;
+using Corrections.Features.Notifications;
 using Corrections.Features.Triage;
 using Corrections.Features.Widget;
 using Microsoft.AspNetCore.Antiforgery;
@@ -105,6 +106,8 @@ public static class InboxPage
         html.Append($"""
             <p class="meta"><span class="status">{E(TriagePageEndpoints.StatusName(item.Status))}</span> · {(item.ReaderCount == 1 ? "1 reader" : $"{item.ReaderCount} readers")} · {item.CreatedAt:yyyy-MM-dd HH:mm} UTC · <a href="{E(deepLink)}" rel="noopener noreferrer">Open at the passage</a></p>
             """);
+        if (EditorMail.LivePageLine(item.Passage, item.PassageReason) is { } livePage)
+            html.Append($"<p class=\"meta live-page\">{E(livePage)}</p>");
         if (item.LastChange is { } change)
             html.Append($"""<p class="meta">{E(TriagePageEndpoints.StatusName(change.ToStatus))} by {E(change.Actor)} ({E(change.Channel.ToString().ToLowerInvariant())}), {change.At:yyyy-MM-dd HH:mm} UTC{(change.Note is { } note ? $": {E(note)}" : "")}</p>""");
         html.Append("""<div class="actions">""");

@@ -26,7 +26,7 @@ public sealed record ListInbox(
 
 public sealed record InboxItem(
     Guid Id, string Site, string Url, string? Title, string Prefix, string Exact, string Suffix, string? Suggestion, string? Comment,
-    ReportStatus Status, int ReaderCount, DateTimeOffset CreatedAt, ReportEvent? LastChange);
+    ReportStatus Status, int ReaderCount, DateTimeOffset CreatedAt, ReportEvent? LastChange, PassageState? Passage, string? PassageReason);
 
 /// <param name="Next">The cursor of the following page; null on the last.</param>
 public sealed record InboxReports(IReadOnlyList<InboxItem> Items, string? Next);
@@ -84,7 +84,7 @@ public sealed class ListInboxHandler(CorrectionsDb db, TimeProvider time) : IQue
                 .ToDictionary(g => g.Key, g => g.MaxBy(e => e.Id)!);
         return new InboxReports(
             rows.Select(r => new InboxItem(r.Id, r.SiteKey, r.Url, r.Title, r.Prefix, r.Exact, r.Suffix, r.Suggestion, r.Comment,
-                r.Status, r.ReaderCount, r.CreatedAt, changes.GetValueOrDefault(r.Id))).ToList(),
+                r.Status, r.ReaderCount, r.CreatedAt, changes.GetValueOrDefault(r.Id), r.Passage, r.PassageReason)).ToList(),
             next);
     }
 }

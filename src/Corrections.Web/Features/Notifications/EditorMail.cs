@@ -118,7 +118,7 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, IOptions<Servi
         text.AppendLine();
         text.AppendLine("Passage:");
         Fenced(text, $"…{report.Prefix}[[{report.Exact}]]{report.Suffix}…");
-        if (LivePageLine(report) is { } livePage)
+        if (LivePageLine(report.Passage, report.PassageReason) is { } livePage)
             text.AppendLine(livePage);
         if (report.Suggestion is { Length: > 0 } suggestion)
         {
@@ -160,11 +160,11 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, IOptions<Servi
     }
 
     /// <summary>What the service saw on the article, when it has read it.</summary>
-    public static string? LivePageLine(Report report) => report.Passage switch
+    public static string? LivePageLine(PassageState? passage, string? reason) => passage switch
     {
         PassageState.Found => "The passage is on the live page.",
         PassageState.NotFound => "Not found on the live page: already fixed, or the page changed.",
-        PassageState.Unknown => $"The live page could not be read: {report.PassageReason}.",
+        PassageState.Unknown => $"The live page could not be read: {reason}.",
         _ => null,
     };
 
@@ -184,7 +184,7 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, IOptions<Servi
         html.Append("<h3 style=\"font-size:13px;text-transform:uppercase;letter-spacing:.05em;color:#777;margin:16px 0 4px\">Passage</h3>");
         html.Append("<blockquote style=\"margin:0;padding:8px 12px;border-left:4px solid #d0d7de;background:#f6f8fa\">");
         html.Append($"…{E(report.Prefix)}<mark style=\"background:#ffe58f;padding:0 2px\">{E(report.Exact)}</mark>{E(report.Suffix)}…</blockquote>");
-        if (LivePageLine(report) is { } livePage)
+        if (LivePageLine(report.Passage, report.PassageReason) is { } livePage)
             html.Append($"<p style=\"color:#555;font-size:13px;margin:4px 0 0\">{E(livePage)}</p>");
 
         if (report.Suggestion is { Length: > 0 } suggestion)
