@@ -107,7 +107,7 @@ public sealed class SqlServerScriptTests
                 .Where(r => r.SiteKey == site)
                 .OrderBy(r => r.CreatedAt).ThenBy(r => r.Id)
                 .Select(r => new ReportExportRow(r.Id, r.SiteKey, r.Url, r.Title, r.Language, r.Exact, r.Prefix, r.Suffix,
-                    r.Suggestion, r.Comment, r.Status, r.ReaderCount, r.CreatedAt, r.ClosedAt, r.DuplicateOfId))
+                    r.Suggestion, r.Comment, r.Status, r.ReaderCount, r.CreatedAt, r.ClosedAt, r.DuplicateOfId, r.Passage))
                 .ToQueryString(),
             ["admin stats: reports by site and status"] = db.Reports.AsNoTracking()
                 .GroupBy(r => new { r.SiteKey, r.Status })

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Corrections.Data;
 using Corrections.Features.Reports.Submit;
 using Corrections.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace Corrections.Tests.Operations;
 
@@ -58,12 +59,29 @@ public sealed class ApiDocsAndExportTests() : ServiceTest(TestRelay.None)
         var badFormat = await client.GetAsync("/api/reports/export?format=xml");
 
         var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.StartsWith("id,site,url,title,lang,exact,prefix,suffix,suggestion,comment,status,readers,created_at,closed_at,duplicate_of", lines[0]);
+        Assert.Equal("id,site,url,title,lang,exact,prefix,suffix,suggestion,comment,status,readers,created_at,closed_at,duplicate_of,passage", lines[0]);
         Assert.Contains("\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\"", csv);
         Assert.Contains("\"line one, \"\"quoted\"\"\nline two\"", csv);
         Assert.Equal(2, json.Count);
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badFormat.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_export_carries_what_the_service_saw_on_the_live_page_and_filters_by_it()
+    {
+        var found = await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "found"));
+        await App.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "unchecked"));
+        await App.QueryAsync(db => db.Reports.Where(r => r.Id == found).ExecuteUpdateAsync(s => s.SetProperty(r => r.Passage, PassageState.Found)));
+        var client = App.CreateAdminClient();
+
+        var csv = await client.GetStringAsync("/api/reports/export");
+        var filtered = (await client.GetFromJsonAsync<JsonArray>("/api/reports/export?format=json&passage=found"))!;
+        var bad = await client.GetAsync("/api/reports/export?passage=maybe");
+
+        Assert.Contains(csv.Split("\r\n"), line => line.StartsWith(found.ToString()) && line.EndsWith(",found"));
+        Assert.Equal([found], filtered.Select(r => Guid.Parse((string)r!["id"]!)));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
     }
 
     [Fact]

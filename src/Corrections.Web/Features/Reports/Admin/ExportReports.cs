@@ -7,16 +7,17 @@ using Microsoft.EntityFrameworkCore;
 namespace Corrections.Features.Reports.Admin;
 
 /// <summary>
-/// Every report, oldest first, optionally of one status, one site, and made from <paramref name="From"/> (inclusive) until
-/// <paramref name="To"/> (exclusive); read as it is written out, so memory stays flat at any size.
+/// Every report, oldest first, optionally of one status, one site, one result on the live page, and made from
+/// <paramref name="From"/> (inclusive) until <paramref name="To"/> (exclusive); read as it is written out, so memory stays
+/// flat at any size.
 /// </summary>
-public sealed record ExportReports(ReportStatus? Status, string? Site, DateTimeOffset? From = null, DateTimeOffset? To = null)
+public sealed record ExportReports(ReportStatus? Status, string? Site, DateTimeOffset? From = null, DateTimeOffset? To = null, PassageState? Passage = null)
     : IStreamQuery<ReportExportRow>;
 
 public sealed record ReportExportRow(
     Guid Id, string Site, string Url, string? Title, string? Lang, string Exact, string Prefix, string Suffix,
     string? Suggestion, string? Comment, ReportStatus Status, int ReaderCount,
-    DateTimeOffset CreatedAt, DateTimeOffset? ClosedAt, Guid? DuplicateOf);
+    DateTimeOffset CreatedAt, DateTimeOffset? ClosedAt, Guid? DuplicateOf, PassageState? Passage);
 
 public sealed class ExportReportsHandler(CorrectionsDb db) : IStreamQueryHandler<ExportReports, ReportExportRow>
 {
@@ -31,10 +32,12 @@ public sealed class ExportReportsHandler(CorrectionsDb db) : IStreamQueryHandler
             reports = reports.Where(r => r.CreatedAt >= from);
         if (query.To is { } to)
             reports = reports.Where(r => r.CreatedAt < to);
+        if (query.Passage is { } passage)
+            reports = reports.Where(r => r.Passage == passage);
         return reports
             .OrderBy(r => r.CreatedAt).ThenBy(r => r.Id)
             .Select(r => new ReportExportRow(r.Id, r.SiteKey, r.Url, r.Title, r.Language, r.Exact, r.Prefix, r.Suffix,
-                r.Suggestion, r.Comment, r.Status, r.ReaderCount, r.CreatedAt, r.ClosedAt, r.DuplicateOfId))
+                r.Suggestion, r.Comment, r.Status, r.ReaderCount, r.CreatedAt, r.ClosedAt, r.DuplicateOfId, r.Passage))
             .AsAsyncEnumerable();
     }
 }
@@ -43,7 +46,7 @@ public sealed class ExportReportsHandler(CorrectionsDb db) : IStreamQueryHandler
 public static class ReportCsv
 {
     private static readonly string[] Header =
-        ["id", "site", "url", "title", "lang", "exact", "prefix", "suffix", "suggestion", "comment", "status", "readers", "created_at", "closed_at", "duplicate_of"];
+        ["id", "site", "url", "title", "lang", "exact", "prefix", "suffix", "suggestion", "comment", "status", "readers", "created_at", "closed_at", "duplicate_of", "passage"];
 
     public static async Task WriteAsync(IAsyncEnumerable<ReportExportRow> rows, Stream body, CancellationToken cancellationToken)
     {
@@ -55,11 +58,19 @@ public static class ReportCsv
             [
                 r.Id.ToString(), r.Site, r.Url, r.Title, r.Lang, r.Exact, r.Prefix, r.Suffix, r.Suggestion, r.Comment,
                 r.Status.ToString().ToLowerInvariant(), r.ReaderCount.ToString(CultureInfo.InvariantCulture),
-                r.CreatedAt.ToString("O"), r.ClosedAt?.ToString("O"), r.DuplicateOf?.ToString(),
+                r.CreatedAt.ToString("O"), r.ClosedAt?.ToString("O"), r.DuplicateOf?.ToString(), PassageName(r.Passage),
             ];
             await csv.WriteAsync(string.Join(',', cells.Select(Cell)) + "\r\n");
         }
     }
+
+    private static string? PassageName(PassageState? passage) => passage switch
+    {
+        PassageState.Found => "found",
+        PassageState.NotFound => "not_found",
+        PassageState.Unknown => "unknown",
+        _ => null,
+    };
 
     private static string Cell(string? value)
     {

@@ -77,11 +77,13 @@ public static class ReportsAdminEndpoints
     /// <param name="status">new, fixed, rejected, duplicate or spam</param>
     /// <param name="from">reports made at or after this ISO 8601 date (midnight UTC) or date-time (UTC when it has no offset)</param>
     /// <param name="to">reports made before this ISO 8601 date or date-time: the end is exclusive</param>
+    /// <param name="passage">found, not_found or unknown: what the service saw on the article</param>
     private static IResult Export(
-        string? format, string? status, string? site, string? from, string? to, IMediator mediator, CancellationToken cancellationToken)
+        string? format, string? status, string? site, string? from, string? to, string? passage, IMediator mediator, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var parsedStatus = ReadStatus(status, errors);
+        var parsedPassage = ReadPassage(passage, errors);
         if (format is not (null or "csv" or "json"))
             errors.Add("format", "The format must be csv or json.");
         var start = ReadInstant(from, "from", errors);
@@ -90,7 +92,7 @@ public static class ReportsAdminEndpoints
             errors.Add("to", $"The end (to, exclusive) must be after the start (from): {end:O} is not after {start:O}.");
         if (errors.Any)
             return Invalid(errors);
-        var rows = mediator.CreateStream(new ExportReports(parsedStatus, site, start, end), cancellationToken);
+        var rows = mediator.CreateStream(new ExportReports(parsedStatus, site, start, end, parsedPassage), cancellationToken);
         return format == "json"
             ? Results.Ok(rows)
             : Results.Stream(body => ReportCsv.WriteAsync(rows, body, cancellationToken), "text/csv; charset=utf-8", "reports.csv");
