@@ -12,6 +12,7 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
     public DbSet<ReportSubmission> ReportSubmissions => Set<ReportSubmission>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<Lease> Leases => Set<Lease>();
+    public DbSet<DisabledWebhook> DisabledWebhooks => Set<DisabledWebhook>();
 
     /// <summary>
     /// What makes a report open, in SQLite's and PostgreSQL's SQL: the filter of the index over open reports' duplicate
@@ -100,6 +101,14 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             // The admin list of one state, newest first: a page is read from where its cursor points, however many
             // messages are done.
             message.HasIndex(m => new { m.State, m.Id });
+        });
+
+        model.Entity<DisabledWebhook>(webhook =>
+        {
+            webhook.HasKey(w => w.Fingerprint);
+            webhook.Property(w => w.Fingerprint).HasMaxLength(32);
+            webhook.Property(w => w.SiteKey).HasMaxLength(64);
+            webhook.Property(w => w.Host).HasMaxLength(255);
         });
 
         model.Entity<Lease>(lease =>

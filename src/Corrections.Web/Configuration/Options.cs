@@ -114,12 +114,53 @@ public sealed class SiteOptions
     public List<string> Origins { get; set; } = [];
     public List<string> Editors { get; set; } = [];
     public string Language { get; set; } = "en";
+    public List<WebhookOptions> Webhooks { get; set; } = [];
+}
+
+public enum WebhookFormat
+{
+    /// <summary>The event as JSON (docs/webhooks.md).</summary>
+    Json,
+
+    /// <summary>An incoming-webhook message that Slack and Mattermost render.</summary>
+    Slack,
+}
+
+public sealed class WebhookOptions
+{
+    public const int MinSecretLength = 24;
+
+    public string Url { get; set; } = "";
+
+    /// <summary>The key of the HMAC-SHA256 signature of each delivery.</summary>
+    public string Secret { get; set; } = "";
+
+    public WebhookFormat Format { get; set; } = WebhookFormat.Json;
+
+    /// <summary>The events it receives; empty: all of <see cref="WebhookEvents.All"/>.</summary>
+    public List<string> Events { get; set; } = [];
+}
+
+public static class WebhookEvents
+{
+    public const string ReportCreated = "report.created";
+    public const string ReportStatusChanged = "report.status_changed";
+    public static readonly IReadOnlyList<string> All = [ReportCreated, ReportStatusChanged];
+}
+
+/// <summary>What applies to the webhooks of every site, under <c>Webhooks</c>.</summary>
+public sealed class WebhooksSettings
+{
+    /// <summary>Lets webhooks reach private, link-local and loopback addresses: for tests and intranets.</summary>
+    public bool AllowPrivateNetworks { get; set; }
 }
 
 /// <summary>The root of the configuration, for the list of sites under <c>Sites</c>.</summary>
 public sealed class SitesOptions
 {
     public List<SiteOptions> Sites { get; set; } = [];
+
+    public WebhooksSettings Webhooks { get; set; } = new();
 }
 
 public sealed class AbuseOptions

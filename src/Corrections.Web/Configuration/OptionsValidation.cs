@@ -106,8 +106,27 @@ public sealed partial class OptionsValidation :
                     errors.Add($"{at}:Editors:{j} is not an email address: '{site.Editors[j]}'");
             if (string.IsNullOrWhiteSpace(site.Language) || site.Language.Length > 35)
                 errors.Add($"{at}:Language must be a language tag such as 'en', not '{site.Language}'");
+            for (var j = 0; j < site.Webhooks.Count; j++)
+                ValidateWebhook(site.Webhooks[j], $"{at}:Webhooks:{j}", options.Webhooks.AllowPrivateNetworks, errors);
         }
         return Result(errors);
+    }
+
+    private static void ValidateWebhook(WebhookOptions webhook, string at, bool allowPrivateNetworks, List<string> errors)
+    {
+        if (!Uri.TryCreate(webhook.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp) || url.UserInfo.Length > 0)
+            errors.Add($"{at}:Url must be an absolute https URL without user name or password, not '{webhook.Url}'");
+        else if (url.Scheme == Uri.UriSchemeHttp && !url.IsLoopback)
+            errors.Add($"{at}:Url must be https (plain http only on loopback), not '{webhook.Url}'");
+        else if (!allowPrivateNetworks && Features.Webhooks.NetworkGuard.IsRefusedHost(url))
+            errors.Add($"{at}:Url points to a private, link-local or loopback address, which webhooks may reach only with Webhooks:AllowPrivateNetworks=true: '{webhook.Url}'");
+        if (webhook.Secret.Length < WebhookOptions.MinSecretLength)
+            errors.Add($"{at}:Secret must be at least {WebhookOptions.MinSecretLength} characters (a random secret, e.g. from 'openssl rand -base64 32')");
+        if (!Enum.IsDefined(webhook.Format))
+            errors.Add($"{at}:Format must be json or slack");
+        for (var k = 0; k < webhook.Events.Count; k++)
+            if (!WebhookEvents.All.Contains(webhook.Events[k]))
+                errors.Add($"{at}:Events:{k} must be one of {string.Join(", ", WebhookEvents.All)}, not '{webhook.Events[k]}'");
     }
 
     public ValidateOptionsResult Validate(string? name, AbuseOptions options)

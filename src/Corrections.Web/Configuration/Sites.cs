@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Options;
 
 namespace Corrections.Configuration;
@@ -5,9 +7,37 @@ namespace Corrections.Configuration;
 /// <summary>A registered site, with its origins normalised for comparison.</summary>
 public sealed record Site(string Key, string Name, IReadOnlySet<string> Origins, IReadOnlyList<string> Editors, string Language)
 {
+    public IReadOnlyList<Webhook> Webhooks { get; init; } = [];
+
     public bool IsOwnOrigin(Uri url) => Origins.Contains(OriginOf(url));
 
     public static string OriginOf(Uri url) => url.GetLeftPart(UriPartial.Authority).ToLowerInvariant();
+
+    /// <summary>
+    /// Whether <paramref name="actor"/> (an editor's address, or the name a chat webhook's links are signed with) may
+    /// triage this site's reports. The one place that says who may triage, by link, by reply or anywhere else.
+    /// </summary>
+    public bool MayTriage(string actor) =>
+        Editors.Contains(actor, StringComparer.OrdinalIgnoreCase)
+        || Webhooks.Any(w => w.Format == WebhookFormat.Slack && w.Actor.Equals(actor, StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>A site's webhook as configured.</summary>
+/// <param name="Fingerprint">Changes whenever anything about the webhook does: a webhook disabled by a 410 is enabled again by any change.</param>
+public sealed record Webhook(Uri Url, string Secret, WebhookFormat Format, IReadOnlySet<string> Events, string Fingerprint)
+{
+    /// <summary>Who triaged, for the history, through the links of a chat message: the host, never the path, which may be the secret.</summary>
+    public string Actor => $"webhook:{Url.Host}";
+
+    public bool Receives(string eventType) => Events.Contains(eventType);
+
+    public static Webhook From(string siteKey, WebhookOptions options)
+    {
+        var events = (options.Events.Count == 0 ? WebhookEvents.All : options.Events).ToHashSet(StringComparer.Ordinal);
+        var identity = string.Join('\n', siteKey, options.Url, options.Secret, options.Format, string.Join(',', events.Order(StringComparer.Ordinal)));
+        var fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..32];
+        return new Webhook(new Uri(options.Url), options.Secret, options.Format, events, fingerprint);
+    }
 }
 
 /// <summary>The sites of this installation, looked up by key.</summary>
@@ -20,7 +50,10 @@ public sealed class SiteDirectory(IOptions<SitesOptions> options)
             s.Name,
             s.Origins.Select(o => Site.OriginOf(new Uri(o))).ToHashSet(StringComparer.Ordinal),
             s.Editors,
-            s.Language),
+            s.Language)
+        {
+            Webhooks = s.Webhooks.Select(w => Webhook.From(s.Key, w)).ToList(),
+        },
         StringComparer.OrdinalIgnoreCase);
 
     public Site? Find(string key) => sites.GetValueOrDefault(key);

@@ -46,7 +46,7 @@ public sealed class HandleEditorReplyHandler(CorrectionsDb db, SiteDirectory sit
             return ReplyOutcome.NotForAReport;
         }
         var site = sites.Find(report.SiteKey);
-        if (site is null || !site.Editors.Contains(reply.From, StringComparer.OrdinalIgnoreCase))
+        if (site is null || !site.MayTriage(reply.From))
         {
             logger.LogWarning("Reply {MessageId} about report {ReportId} comes from {From}, who is not an editor of {Site}; ignored",
                 reply.MessageId, report.Id, reply.From, report.SiteKey);

@@ -1,5 +1,7 @@
 using Corrections.Features.Notifications;
+using Corrections.Configuration;
 using Corrections.Data;
+using Corrections.Features.Webhooks;
 using Corrections.Features.Reports.Submit;
 using Corrections.Outbox;
 using Corrections.Pipeline;
@@ -44,7 +46,7 @@ public sealed class TriageReportValidator(CorrectionsDb db) : IValidator<TriageR
     }
 }
 
-public sealed class TriageReportHandler(CorrectionsDb db, TimeProvider time) : ICommandHandler<TriageReport, TriageOutcome>
+public sealed class TriageReportHandler(CorrectionsDb db, SiteDirectory sites, TimeProvider time) : ICommandHandler<TriageReport, TriageOutcome>
 {
     public async ValueTask<TriageOutcome> Handle(TriageReport command, CancellationToken cancellationToken)
     {
@@ -83,6 +85,9 @@ public sealed class TriageReportHandler(CorrectionsDb db, TimeProvider time) : I
             report.DuplicateOfId = status == ReportStatus.Duplicate ? command.DuplicateOfId : null;
             if (status == ReportStatus.Fixed && report.ThanksQueuedAt is null)
                 await QueueThanksAsync(report, now, cancellationToken);
+            if (sites.Find(report.SiteKey) is { } site)
+                db.Outbox.AddRange(WebhookDeliveries.For(site, WebhookEvents.ReportStatusChanged, report.Id, now,
+                    new StatusChange(change.FromStatus, status, change.Actor, change.Channel, change.Action, change.Note)));
         }
         return new TriageOutcome(report.Id, report.Status, Applied: true, change);
     }

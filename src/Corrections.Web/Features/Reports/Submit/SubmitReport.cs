@@ -5,6 +5,7 @@ using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Outbox;
 using Corrections.Storage;
+using Corrections.Features.Webhooks;
 using Mediator;
 using Microsoft.Extensions.Options;
 
@@ -114,8 +115,12 @@ public sealed class SubmitReportHandler(
             };
             return new PreparedSubmission(submission, report, [caught], []);
         }
-        var mail = site.Editors.Select(editor => OutboxNotifications.Create(new ReportSubmitted(report.Id, editor), now)).ToList();
-        return new PreparedSubmission(submission, report, [], mail);
+        List<OutboxMessage> outbox =
+        [
+            .. site.Editors.Select(editor => OutboxNotifications.Create(new ReportSubmitted(report.Id, editor), now)),
+            .. WebhookDeliveries.For(site, WebhookEvents.ReportCreated, report.Id, now),
+        ];
+        return new PreparedSubmission(submission, report, [], outbox);
     }
 
     /// <summary>Why a bot trap caught the submission, or null for a reader's.</summary>

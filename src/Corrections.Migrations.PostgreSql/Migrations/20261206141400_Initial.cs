@@ -27,6 +27,20 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "DisabledWebhooks",
+                columns: table => new
+                {
+                    Fingerprint = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    SiteKey = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Host = table.Column<string>(type: "character varying(255)", maxLength: 255, nullable: false),
+                    DisabledAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DisabledWebhooks", x => x.Fingerprint);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Leases",
                 columns: table => new
                 {
@@ -217,6 +231,9 @@ namespace Corrections.Migrations.PostgreSql.Migrations
         {
             migrationBuilder.DropTable(
                 name: "DataProtectionKeys");
+
+            migrationBuilder.DropTable(
+                name: "DisabledWebhooks");
 
             migrationBuilder.DropTable(
                 name: "Leases");

@@ -26,6 +26,20 @@ namespace Corrections.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "DisabledWebhooks",
+                columns: table => new
+                {
+                    Fingerprint = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    SiteKey = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Host = table.Column<string>(type: "TEXT", maxLength: 255, nullable: false),
+                    DisabledAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DisabledWebhooks", x => x.Fingerprint);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Leases",
                 columns: table => new
                 {
@@ -216,6 +230,9 @@ namespace Corrections.Migrations.Sqlite.Migrations
         {
             migrationBuilder.DropTable(
                 name: "DataProtectionKeys");
+
+            migrationBuilder.DropTable(
+                name: "DisabledWebhooks");
 
             migrationBuilder.DropTable(
                 name: "Leases");
