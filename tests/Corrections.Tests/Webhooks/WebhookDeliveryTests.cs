@@ -169,6 +169,21 @@ public sealed class WebhookDeliveryTests() : ServiceTest(TestRelay.None)
         Assert.DoesNotContain("<!channel>", text);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
     }
+
+    [Fact]
+    public async Task The_openapi_document_describes_both_events_as_webhooks_with_the_events_schema()
+    {
+        var document = (await App.CreateClient().GetFromJsonAsync<JsonObject>("/openapi/v1.json"))!;
+
+        foreach (var type in new[] { "report.created", "report.status_changed" })
+        {
+            var post = document["webhooks"]![type]!["post"]!;
+            Assert.Equal("#/components/schemas/WebhookEvent", (string?)post["requestBody"]!["content"]!["application/json"]!["schema"]!["$ref"]);
+            Assert.Contains(post["parameters"]!.AsArray(), p => (string?)p!["name"] == "Corrections-Signature");
+        }
+        var properties = document["components"]!["schemas"]!["WebhookEvent"]!["properties"]!.AsObject();
+        Assert.Equal(["id", "type", "createdAt", "site", "report", "change"], properties.Select(p => p.Key));
+    }
 }
 
 internal static class SettingsExtensions
