@@ -38,6 +38,9 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             report.Property(r => r.Url).HasMaxLength(2048);
             report.Property(r => r.DuplicateKey).HasMaxLength(Report.DuplicateKeyLength).IsFixedLength();
             report.Property(r => r.Title).HasMaxLength(500);
+            report.Property(r => r.Author).HasMaxLength(200);
+            report.Property(r => r.Section).HasMaxLength(200);
+            report.Property(r => r.Desk).HasMaxLength(100);
             report.Property(r => r.Language).HasMaxLength(35);
             report.Property(r => r.Exact).HasMaxLength(1000);
             report.Property(r => r.Prefix).HasMaxLength(500);
@@ -59,6 +62,7 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             report.HasIndex(r => new { r.SiteKey, r.CreatedAt, r.Id });
             report.HasIndex(r => new { r.Status, r.CreatedAt, r.Id });
             report.HasIndex(r => new { r.SiteKey, r.Status, r.CreatedAt, r.Id });
+            report.HasIndex(r => new { r.SiteKey, r.Desk, r.CreatedAt, r.Id });
             report.Property(r => r.ReplyToken).HasMaxLength(32);
             report.HasIndex(r => r.ReplyToken).IsUnique();
             report.HasMany(r => r.Submissions).WithOne().HasForeignKey(s => s.ReportId);

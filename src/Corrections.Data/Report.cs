@@ -31,6 +31,13 @@ public sealed class Report
     public const int DuplicateKeyLength = 20;
 
     public string? Title { get; set; }
+
+    /// <summary>The author and section as the page gave them, which route the report to a desk.</summary>
+    public string? Author { get; set; }
+    public string? Section { get; set; }
+
+    /// <summary>The name of the desk the report was routed to; null: the site's editors'.</summary>
+    public string? Desk { get; set; }
     public string? Language { get; set; }
     public required string Exact { get; set; }
     public string Prefix { get; set; } = "";

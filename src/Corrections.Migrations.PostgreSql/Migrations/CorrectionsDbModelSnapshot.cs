@@ -125,6 +125,10 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<string>("Author")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<DateTimeOffset?>("ClosedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -134,6 +138,10 @@ namespace Corrections.Migrations.PostgreSql.Migrations
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Desk")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
 
                     b.Property<string>("DuplicateKey")
                         .IsRequired()
@@ -165,6 +173,10 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                         .IsRequired()
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Section")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
 
                     b.Property<string>("SiteKey")
                         .IsRequired()
@@ -213,6 +225,8 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                     b.HasIndex("SiteKey", "CreatedAt", "Id");
 
                     b.HasIndex("Status", "CreatedAt", "Id");
+
+                    b.HasIndex("SiteKey", "Desk", "CreatedAt", "Id");
 
                     b.HasIndex("SiteKey", "Status", "CreatedAt", "Id");
 

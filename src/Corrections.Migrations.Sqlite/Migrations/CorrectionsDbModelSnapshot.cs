@@ -118,6 +118,10 @@ namespace Corrections.Migrations.Sqlite.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Author")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("ClosedAt")
                         .HasColumnType("INTEGER");
 
@@ -127,6 +131,10 @@ namespace Corrections.Migrations.Sqlite.Migrations
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Desk")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("DuplicateKey")
                         .IsRequired()
@@ -157,6 +165,10 @@ namespace Corrections.Migrations.Sqlite.Migrations
                     b.Property<string>("ReplyToken")
                         .IsRequired()
                         .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Section")
+                        .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("SiteKey")
@@ -206,6 +218,8 @@ namespace Corrections.Migrations.Sqlite.Migrations
                     b.HasIndex("SiteKey", "CreatedAt", "Id");
 
                     b.HasIndex("Status", "CreatedAt", "Id");
+
+                    b.HasIndex("SiteKey", "Desk", "CreatedAt", "Id");
 
                     b.HasIndex("SiteKey", "Status", "CreatedAt", "Id");
 

@@ -115,6 +115,26 @@ public sealed class SiteOptions
     public List<string> Editors { get; set; } = [];
     public string Language { get; set; } = "en";
     public List<WebhookOptions> Webhooks { get; set; } = [];
+
+    /// <summary>The newsroom's desks; a report goes to the first that matches it, otherwise to <see cref="Editors"/>.</summary>
+    public List<DeskOptions> Desks { get; set; } = [];
+}
+
+public sealed class DeskOptions
+{
+    public const int MaxNameLength = 100;
+
+    public string Name { get; set; } = "";
+    public List<string> Editors { get; set; } = [];
+
+    /// <summary>Prefixes of the article's URL path, such as <c>/politics/</c>; compared case-sensitively, as paths are.</summary>
+    public List<string> Paths { get; set; } = [];
+
+    /// <summary>Authors as the page names them (<c>&lt;meta name="author"&gt;</c>, <c>article:author</c>); any case.</summary>
+    public List<string> Authors { get; set; } = [];
+
+    /// <summary>Sections as the page names them (<c>article:section</c>); any case.</summary>
+    public List<string> Sections { get; set; } = [];
 }
 
 public enum WebhookFormat

@@ -106,10 +106,37 @@ public sealed partial class OptionsValidation :
                     errors.Add($"{at}:Editors:{j} is not an email address: '{site.Editors[j]}'");
             if (string.IsNullOrWhiteSpace(site.Language) || site.Language.Length > 35)
                 errors.Add($"{at}:Language must be a language tag such as 'en', not '{site.Language}'");
+            var desks = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            for (var j = 0; j < site.Desks.Count; j++)
+                ValidateDesk(site.Desks[j], $"{at}:Desks:{j}", desks, errors);
             for (var j = 0; j < site.Webhooks.Count; j++)
                 ValidateWebhook(site.Webhooks[j], $"{at}:Webhooks:{j}", options.Webhooks.AllowPrivateNetworks, errors);
         }
         return Result(errors);
+    }
+
+    private static void ValidateDesk(DeskOptions desk, string at, HashSet<string> names, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(desk.Name) || desk.Name.Length > DeskOptions.MaxNameLength || desk.Name.Any(char.IsControl))
+            errors.Add($"{at}:Name must be 1-{DeskOptions.MaxNameLength} characters, such as 'Politics', not '{desk.Name}'");
+        else if (!names.Add(desk.Name))
+            errors.Add($"{at}:Name '{desk.Name}' is used by another desk of the site");
+        if (desk.Editors.Count == 0)
+            errors.Add($"{at}:Editors must list at least one email address");
+        for (var k = 0; k < desk.Editors.Count; k++)
+            if (!IsEmailAddress(desk.Editors[k]))
+                errors.Add($"{at}:Editors:{k} is not an email address: '{desk.Editors[k]}'");
+        for (var k = 0; k < desk.Paths.Count; k++)
+            if (!desk.Paths[k].StartsWith('/') || desk.Paths[k].Any(c => char.IsWhiteSpace(c) || c is '?' or '#'))
+                errors.Add($"{at}:Paths:{k} must be the start of a URL path such as '/politics/', not '{desk.Paths[k]}'");
+        for (var k = 0; k < desk.Authors.Count; k++)
+            if (string.IsNullOrWhiteSpace(desk.Authors[k]))
+                errors.Add($"{at}:Authors:{k} must not be empty");
+        for (var k = 0; k < desk.Sections.Count; k++)
+            if (string.IsNullOrWhiteSpace(desk.Sections[k]))
+                errors.Add($"{at}:Sections:{k} must not be empty");
+        if (desk.Paths.Count + desk.Authors.Count + desk.Sections.Count == 0)
+            errors.Add($"{at} must list Paths, Authors or Sections, or no report can reach it");
     }
 
     private static void ValidateWebhook(WebhookOptions webhook, string at, bool allowPrivateNetworks, List<string> errors)

@@ -9,6 +9,9 @@ public sealed record Site(string Key, string Name, IReadOnlySet<string> Origins,
 {
     public IReadOnlyList<Webhook> Webhooks { get; init; } = [];
 
+    /// <summary>In the order of the configuration: the first that matches a report gets it.</summary>
+    public IReadOnlyList<Desk> Desks { get; init; } = [];
+
     public bool IsOwnOrigin(Uri url) => Origins.Contains(OriginOf(url));
 
     public static string OriginOf(Uri url) => url.GetLeftPart(UriPartial.Authority).ToLowerInvariant();
@@ -17,9 +20,31 @@ public sealed record Site(string Key, string Name, IReadOnlySet<string> Origins,
     /// Whether <paramref name="actor"/> (an editor's address, or the name a chat webhook's links are signed with) may
     /// triage this site's reports. The one place that says who may triage, by link, by reply or anywhere else.
     /// </summary>
-    public bool MayTriage(string actor) =>
+    /// <remarks>The site's editors may triage every report of the site, a desk's editors that desk's reports.</remarks>
+    public bool MayTriage(string actor, string? desk) =>
         Editors.Contains(actor, StringComparer.OrdinalIgnoreCase)
+        || (FindDesk(desk)?.Editors.Contains(actor, StringComparer.OrdinalIgnoreCase) ?? false)
         || Webhooks.Any(w => w.Format == WebhookFormat.Slack && w.Actor.Equals(actor, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Who is mailed about a report of <paramref name="desk"/>: its editors, or the site's when it has no desk (any longer).</summary>
+    public IReadOnlyList<string> EditorsOf(string? desk) => FindDesk(desk)?.Editors ?? Editors;
+
+    public Desk? FindDesk(string? name) => name is null ? null : Desks.FirstOrDefault(d => d.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The first desk whose path prefix, section or author matches the article; null: the site's editors'.</summary>
+    public Desk? DeskFor(Uri url, string? author, string? section) => Desks.FirstOrDefault(d => d.Matches(url, author, section));
+}
+
+public sealed record Desk(string Name, IReadOnlyList<string> Editors, IReadOnlyList<string> Paths, IReadOnlyList<string> Authors, IReadOnlyList<string> Sections)
+{
+    public bool Matches(Uri url, string? author, string? section) =>
+        Paths.Any(p => url.AbsolutePath.StartsWith(p, StringComparison.Ordinal))
+        || (section is not null && Sections.Any(s => s.Trim().Equals(section.Trim(), StringComparison.OrdinalIgnoreCase)))
+        || (author is not null && AuthorsOf(author).Any(a => Authors.Any(known => known.Trim().Equals(a, StringComparison.OrdinalIgnoreCase))));
+
+    /// <summary>A page may name several authors in one value: "Anna Koval, Petro Marchenko" or "… and …".</summary>
+    private static IEnumerable<string> AuthorsOf(string author) =>
+        author.Split([",", ";", " and ", " & "], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Prepend(author.Trim());
 }
 
 /// <summary>A site's webhook as configured.</summary>
@@ -53,6 +78,7 @@ public sealed class SiteDirectory(IOptions<SitesOptions> options)
             s.Language)
         {
             Webhooks = s.Webhooks.Select(w => Webhook.From(s.Key, w)).ToList(),
+            Desks = s.Desks.Select(d => new Desk(d.Name, d.Editors, d.Paths, d.Authors, d.Sections)).ToList(),
         },
         StringComparer.OrdinalIgnoreCase);
 

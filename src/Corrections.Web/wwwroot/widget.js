@@ -158,7 +158,9 @@ function open(q) {
       title: d.title.trim().slice(0, 500),
       lang: /^[a-z]{1,8}(-[a-z\d]{1,8}){0,3}$/i.test(doc) ? doc : '',
       selection: { exact: q.exact, prefix: q.prefix, suffix: q.suffix },
-      clientRequestId: id()
+      clientRequestId: id(),
+      author: (d.querySelector('[name=author],[property$=author]') || {}).content,
+      section: (d.querySelector('[property$=section]') || {}).content
     };
     sug.value = q.exact;
     form = $('form', {

@@ -66,6 +66,10 @@ public sealed class TestPages : IAsyncDisposable
         foreach (var (name, value) in request.Query.Where(q => q.Key.StartsWith("data-", StringComparison.Ordinal)))
             script += attribute(name, value.ToString());
         var canonical = request.Query.TryGetValue("canonical", out var link) ? $"<link rel=\"canonical\"{attribute("href", link.ToString())}>" : "";
+        if (request.Query.TryGetValue("author", out var author))
+            canonical += $"<meta name=\"author\"{attribute("content", author.ToString())}>";
+        if (request.Query.TryGetValue("section", out var section))
+            canonical += $"<meta property=\"article:section\"{attribute("content", section.ToString())}>";
 
         return $"""
             <!doctype html>

@@ -38,7 +38,7 @@ public sealed class HandleEditorReplyHandler(CorrectionsDb db, SiteDirectory sit
         }
         var report = await db.Reports.AsNoTracking()
             .Where(r => r.ReplyToken == reply.Token)
-            .Select(r => new { r.Id, r.SiteKey })
+            .Select(r => new { r.Id, r.SiteKey, r.Desk })
             .FirstOrDefaultAsync(cancellationToken);
         if (report is null)
         {
@@ -46,7 +46,7 @@ public sealed class HandleEditorReplyHandler(CorrectionsDb db, SiteDirectory sit
             return ReplyOutcome.NotForAReport;
         }
         var site = sites.Find(report.SiteKey);
-        if (site is null || !site.MayTriage(reply.From))
+        if (site is null || !site.MayTriage(reply.From, report.Desk))
         {
             logger.LogWarning("Reply {MessageId} about report {ReportId} comes from {From}, who is not an editor of {Site}; ignored",
                 reply.MessageId, report.Id, reply.From, report.SiteKey);

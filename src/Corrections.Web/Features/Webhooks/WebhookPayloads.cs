@@ -31,7 +31,10 @@ public sealed record WebhookReport(
     string? Comment,
     int ReaderCount,
     DateTimeOffset CreatedAt,
-    string ArticleLink);
+    string ArticleLink,
+    string? Desk,
+    string? Author,
+    string? Section);
 
 public sealed record WebhookSelection(string Exact, string Prefix, string Suffix);
 
@@ -59,7 +62,8 @@ public sealed class WebhookPayloads(TriageLinks links)
             report.Id, Name(report.Status), report.Url, report.Title, report.Language,
             new WebhookSelection(report.Exact, report.Prefix, report.Suffix),
             report.Suggestion, report.Comment, report.ReaderCount, report.CreatedAt,
-            TextFragment.Link(report.Url, report.Prefix, report.Exact, report.Suffix)),
+            TextFragment.Link(report.Url, report.Prefix, report.Exact, report.Suffix),
+            report.Desk, report.Author, report.Section),
         notification.Change is { } change
             ? new WebhookStatusChange(Name(change.From), Name(change.To), change.Action, change.Actor, change.Channel.ToString().ToLowerInvariant(), change.Note)
             : null);
@@ -75,7 +79,7 @@ public sealed class WebhookPayloads(TriageLinks links)
         if (notification.Change is { } change)
             text.Append($"Report on {Escape(site.Name)} marked *{Name(change.To)}* by {Escape(change.Actor)}").AppendLine();
         else
-            text.Append($"{(report.ReaderCount == 1 ? "1 reader" : $"{report.ReaderCount} readers")} reported a mistake on {Escape(site.Name)}").AppendLine();
+            text.Append($"{(report.ReaderCount == 1 ? "1 reader" : $"{report.ReaderCount} readers")} reported a mistake on {Escape(site.Name)}{(report.Desk is { } desk ? $" ({Escape(desk)})" : "")}").AppendLine();
         text.Append($"<{Escape(TextFragment.Link(report.Url, report.Prefix, report.Exact, report.Suffix))}|{Escape(article)}>").AppendLine();
         text.Append($"> …{Escape(OneLine(report.Prefix))}*{Escape(OneLine(report.Exact))}*{Escape(OneLine(report.Suffix))}…").AppendLine();
         if (report.Suggestion is { Length: > 0 } suggestion)

@@ -10,13 +10,13 @@ namespace Corrections.Features.Reports.Admin;
 /// Every report, oldest first, optionally of one status, one site, and made from <paramref name="From"/> (inclusive) until
 /// <paramref name="To"/> (exclusive); read as it is written out, so memory stays flat at any size.
 /// </summary>
-public sealed record ExportReports(ReportStatus? Status, string? Site, DateTimeOffset? From = null, DateTimeOffset? To = null)
+public sealed record ExportReports(ReportStatus? Status, string? Site, DateTimeOffset? From = null, DateTimeOffset? To = null, string? Desk = null)
     : IStreamQuery<ReportExportRow>;
 
 public sealed record ReportExportRow(
     Guid Id, string Site, string Url, string? Title, string? Lang, string Exact, string Prefix, string Suffix,
     string? Suggestion, string? Comment, ReportStatus Status, int ReaderCount,
-    DateTimeOffset CreatedAt, DateTimeOffset? ClosedAt, Guid? DuplicateOf);
+    DateTimeOffset CreatedAt, DateTimeOffset? ClosedAt, Guid? DuplicateOf, string? Desk, string? Author, string? Section);
 
 public sealed class ExportReportsHandler(CorrectionsDb db) : IStreamQueryHandler<ExportReports, ReportExportRow>
 {
@@ -27,6 +27,8 @@ public sealed class ExportReportsHandler(CorrectionsDb db) : IStreamQueryHandler
             reports = reports.Where(r => r.Status == status);
         if (!string.IsNullOrEmpty(query.Site))
             reports = reports.Where(r => r.SiteKey == query.Site);
+        if (!string.IsNullOrEmpty(query.Desk))
+            reports = reports.Where(r => r.Desk == query.Desk);
         if (query.From is { } from)
             reports = reports.Where(r => r.CreatedAt >= from);
         if (query.To is { } to)
@@ -34,7 +36,7 @@ public sealed class ExportReportsHandler(CorrectionsDb db) : IStreamQueryHandler
         return reports
             .OrderBy(r => r.CreatedAt).ThenBy(r => r.Id)
             .Select(r => new ReportExportRow(r.Id, r.SiteKey, r.Url, r.Title, r.Language, r.Exact, r.Prefix, r.Suffix,
-                r.Suggestion, r.Comment, r.Status, r.ReaderCount, r.CreatedAt, r.ClosedAt, r.DuplicateOfId))
+                r.Suggestion, r.Comment, r.Status, r.ReaderCount, r.CreatedAt, r.ClosedAt, r.DuplicateOfId, r.Desk, r.Author, r.Section))
             .AsAsyncEnumerable();
     }
 }
@@ -43,7 +45,7 @@ public sealed class ExportReportsHandler(CorrectionsDb db) : IStreamQueryHandler
 public static class ReportCsv
 {
     private static readonly string[] Header =
-        ["id", "site", "url", "title", "lang", "exact", "prefix", "suffix", "suggestion", "comment", "status", "readers", "created_at", "closed_at", "duplicate_of"];
+        ["id", "site", "url", "title", "lang", "exact", "prefix", "suffix", "suggestion", "comment", "status", "readers", "created_at", "closed_at", "duplicate_of", "desk", "author", "section"];
 
     public static async Task WriteAsync(IAsyncEnumerable<ReportExportRow> rows, Stream body, CancellationToken cancellationToken)
     {
@@ -55,7 +57,7 @@ public static class ReportCsv
             [
                 r.Id.ToString(), r.Site, r.Url, r.Title, r.Lang, r.Exact, r.Prefix, r.Suffix, r.Suggestion, r.Comment,
                 r.Status.ToString().ToLowerInvariant(), r.ReaderCount.ToString(CultureInfo.InvariantCulture),
-                r.CreatedAt.ToString("O"), r.ClosedAt?.ToString("O"), r.DuplicateOf?.ToString(),
+                r.CreatedAt.ToString("O"), r.ClosedAt?.ToString("O"), r.DuplicateOf?.ToString(), r.Desk, r.Author, r.Section,
             ];
             await csv.WriteAsync(string.Join(',', cells.Select(Cell)) + "\r\n");
         }

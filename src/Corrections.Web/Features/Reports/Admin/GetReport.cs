@@ -15,7 +15,7 @@ public sealed record ReportDetails(
     TextQuote Selection, string? Suggestion, string? Comment,
     ReportStatus Status, int ReaderCount, int ReadersWithEmail, Guid? DuplicateOf,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? ClosedAt,
-    IReadOnlyList<ReportChange> History);
+    IReadOnlyList<ReportChange> History, string? Desk, string? Author, string? Section);
 
 public sealed record TextQuote(string Exact, string Prefix, string Suffix);
 
@@ -34,6 +34,7 @@ public sealed class GetReportHandler(CorrectionsDb db) : IQueryHandler<GetReport
             new TextQuote(report.Exact, report.Prefix, report.Suffix), report.Suggestion, report.Comment,
             report.Status, report.ReaderCount, withEmail, report.DuplicateOfId,
             report.CreatedAt, report.UpdatedAt, report.ClosedAt,
-            report.History.Select(e => new ReportChange(e.At, e.Actor, e.Channel, e.Action, e.FromStatus, e.ToStatus, e.Note)).ToList());
+            report.History.Select(e => new ReportChange(e.At, e.Actor, e.Channel, e.Action, e.FromStatus, e.ToStatus, e.Note)).ToList(),
+            report.Desk, report.Author, report.Section);
     }
 }

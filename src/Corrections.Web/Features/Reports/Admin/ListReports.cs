@@ -8,11 +8,11 @@ using Microsoft.EntityFrameworkCore;
 namespace Corrections.Features.Reports.Admin;
 
 /// <summary>Reports newest first, optionally of one status and one site, from just after <paramref name="After"/>.</summary>
-public sealed record ListReports(ReportStatus? Status, string? Site, ReportCursor? After, int PageSize) : IQuery<ReportPage>;
+public sealed record ListReports(ReportStatus? Status, string? Site, ReportCursor? After, int PageSize, string? Desk = null) : IQuery<ReportPage>;
 
 public sealed record ReportSummary(
     Guid Id, string Site, string Url, string? Title, string Exact, string? Suggestion,
-    ReportStatus Status, int ReaderCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    ReportStatus Status, int ReaderCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? Desk);
 
 /// <param name="Next">The cursor of the following page; null on the last.</param>
 public sealed record ReportPage(IReadOnlyList<ReportSummary> Items, int PageSize, string? Next);
@@ -64,12 +64,14 @@ public sealed class ListReportsHandler(CorrectionsDb db) : IQueryHandler<ListRep
             reports = reports.Where(r => r.Status == status);
         if (!string.IsNullOrEmpty(query.Site))
             reports = reports.Where(r => r.SiteKey == query.Site);
+        if (!string.IsNullOrEmpty(query.Desk))
+            reports = reports.Where(r => r.Desk == query.Desk);
         if (query.After is { } after)
             // The first term bounds the range of the index to read; the second leaves out what the last page showed.
             reports = reports.Where(r => r.CreatedAt <= after.CreatedAt && (r.CreatedAt < after.CreatedAt || r.Id.CompareTo(after.Id) < 0));
         return reports
             .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
             .Take(query.PageSize + 1)
-            .Select(r => new ReportSummary(r.Id, r.SiteKey, r.Url, r.Title, r.Exact, r.Suggestion, r.Status, r.ReaderCount, r.CreatedAt, r.UpdatedAt));
+            .Select(r => new ReportSummary(r.Id, r.SiteKey, r.Url, r.Title, r.Exact, r.Suggestion, r.Status, r.ReaderCount, r.CreatedAt, r.UpdatedAt, r.Desk));
     }
 }

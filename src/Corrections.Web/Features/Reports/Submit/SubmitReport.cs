@@ -25,7 +25,9 @@ public sealed record SubmitReport(
     string? ClientRequestId,
     string? ClientHash = null,
     string? Honeypot = null,
-    long? ElapsedMs = null) : ICommand<SubmitReportResult>;
+    long? ElapsedMs = null,
+    string? Author = null,
+    string? Section = null) : ICommand<SubmitReportResult>;
 
 /// <param name="Joined">The report already existed: this submission was a repeat or another reader's duplicate.</param>
 public sealed record SubmitReportResult(Guid Id, ReportStatus Status, bool Joined);
@@ -91,6 +93,9 @@ public sealed class SubmitReportHandler(
             Url = StoredUrl(url),
             DuplicateKey = DuplicateKey(site.Key, url, command.Prefix, command.Exact, command.Suffix),
             Title = command.Title,
+            Author = command.Author,
+            Section = command.Section,
+            Desk = site.DeskFor(url, command.Author, command.Section)?.Name,
             Language = command.Lang ?? site.Language,
             Exact = command.Exact,
             Prefix = command.Prefix,
@@ -117,7 +122,7 @@ public sealed class SubmitReportHandler(
         }
         List<OutboxMessage> outbox =
         [
-            .. site.Editors.Select(editor => OutboxNotifications.Create(new ReportSubmitted(report.Id, editor), now)),
+            .. site.EditorsOf(report.Desk).Select(editor => OutboxNotifications.Create(new ReportSubmitted(report.Id, editor), now)),
             .. WebhookDeliveries.For(site, WebhookEvents.ReportCreated, report.Id, now),
         ];
         return new PreparedSubmission(submission, report, [], outbox);

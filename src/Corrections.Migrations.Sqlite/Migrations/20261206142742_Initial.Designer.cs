@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Corrections.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(CorrectionsDb))]
-    [Migration("20261206141317_Initial")]
+    [Migration("20261206142742_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -121,6 +121,10 @@ namespace Corrections.Migrations.Sqlite.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Author")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("ClosedAt")
                         .HasColumnType("INTEGER");
 
@@ -130,6 +134,10 @@ namespace Corrections.Migrations.Sqlite.Migrations
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Desk")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("DuplicateKey")
                         .IsRequired()
@@ -160,6 +168,10 @@ namespace Corrections.Migrations.Sqlite.Migrations
                     b.Property<string>("ReplyToken")
                         .IsRequired()
                         .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Section")
+                        .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("SiteKey")
@@ -209,6 +221,8 @@ namespace Corrections.Migrations.Sqlite.Migrations
                     b.HasIndex("SiteKey", "CreatedAt", "Id");
 
                     b.HasIndex("Status", "CreatedAt", "Id");
+
+                    b.HasIndex("SiteKey", "Desk", "CreatedAt", "Id");
 
                     b.HasIndex("SiteKey", "Status", "CreatedAt", "Id");
 

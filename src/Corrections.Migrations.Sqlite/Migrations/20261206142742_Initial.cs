@@ -83,6 +83,9 @@ namespace Corrections.Migrations.Sqlite.Migrations
                     Url = table.Column<string>(type: "TEXT", maxLength: 2048, nullable: false),
                     DuplicateKey = table.Column<string>(type: "TEXT", fixedLength: true, maxLength: 20, nullable: false),
                     Title = table.Column<string>(type: "TEXT", maxLength: 500, nullable: true),
+                    Author = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    Section = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    Desk = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
                     Language = table.Column<string>(type: "TEXT", maxLength: 35, nullable: true),
                     Exact = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
                     Prefix = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
@@ -197,6 +200,11 @@ namespace Corrections.Migrations.Sqlite.Migrations
                 name: "IX_Reports_SiteKey_CreatedAt_Id",
                 table: "Reports",
                 columns: new[] { "SiteKey", "CreatedAt", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_SiteKey_Desk_CreatedAt_Id",
+                table: "Reports",
+                columns: new[] { "SiteKey", "Desk", "CreatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_SiteKey_Status_CreatedAt_Id",

@@ -83,6 +83,9 @@ namespace Corrections.Migrations.SqlServer.Migrations
                     Url = table.Column<string>(type: "nvarchar(2048)", maxLength: 2048, nullable: false),
                     DuplicateKey = table.Column<string>(type: "nchar(20)", fixedLength: true, maxLength: 20, nullable: false),
                     Title = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: true),
+                    Author = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    Section = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
+                    Desk = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true),
                     Language = table.Column<string>(type: "nvarchar(35)", maxLength: 35, nullable: true),
                     Exact = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: false),
                     Prefix = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: false),
@@ -197,6 +200,11 @@ namespace Corrections.Migrations.SqlServer.Migrations
                 name: "IX_Reports_SiteKey_CreatedAt_Id",
                 table: "Reports",
                 columns: new[] { "SiteKey", "CreatedAt", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_SiteKey_Desk_CreatedAt_Id",
+                table: "Reports",
+                columns: new[] { "SiteKey", "Desk", "CreatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_SiteKey_Status_CreatedAt_Id",

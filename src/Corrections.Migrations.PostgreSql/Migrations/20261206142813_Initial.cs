@@ -84,6 +84,9 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                     Url = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: false),
                     DuplicateKey = table.Column<string>(type: "character(20)", fixedLength: true, maxLength: 20, nullable: false),
                     Title = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    Author = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    Section = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    Desk = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
                     Language = table.Column<string>(type: "character varying(35)", maxLength: 35, nullable: true),
                     Exact = table.Column<string>(type: "character varying(1000)", maxLength: 1000, nullable: false),
                     Prefix = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: false),
@@ -198,6 +201,11 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                 name: "IX_Reports_SiteKey_CreatedAt_Id",
                 table: "Reports",
                 columns: new[] { "SiteKey", "CreatedAt", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_SiteKey_Desk_CreatedAt_Id",
+                table: "Reports",
+                columns: new[] { "SiteKey", "Desk", "CreatedAt", "Id" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_SiteKey_Status_CreatedAt_Id",
