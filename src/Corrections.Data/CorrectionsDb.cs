@@ -13,6 +13,8 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<Lease> Leases => Set<Lease>();
     public DbSet<DisabledWebhook> DisabledWebhooks => Set<DisabledWebhook>();
+    public DbSet<Digest> Digests => Set<Digest>();
+    public DbSet<DigestItem> DigestItems => Set<DigestItem>();
 
     /// <summary>
     /// What makes a report open, in SQLite's and PostgreSQL's SQL: the filter of the index over open reports' duplicate
@@ -63,6 +65,7 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             report.HasIndex(r => new { r.Status, r.CreatedAt, r.Id });
             report.HasIndex(r => new { r.SiteKey, r.Status, r.CreatedAt, r.Id });
             report.HasIndex(r => new { r.SiteKey, r.Desk, r.CreatedAt, r.Id });
+            report.HasIndex(r => r.DigestId);
             report.Property(r => r.ReplyToken).HasMaxLength(32);
             report.HasIndex(r => r.ReplyToken).IsUnique();
             report.HasMany(r => r.Submissions).WithOne().HasForeignKey(s => s.ReportId);
@@ -101,10 +104,27 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             message.Property(m => m.State).HasConversion<string>().HasMaxLength(16);
             message.Property(m => m.LeaseOwner).HasMaxLength(64);
             message.Property(m => m.LastError).HasMaxLength(2000);
+            message.Property(m => m.UniqueKey).HasMaxLength(200);
+            message.HasIndex(m => m.UniqueKey).IsUnique();
             message.HasIndex(m => new { m.State, m.DueAt });
             // The admin list of one state, newest first: a page is read from where its cursor points, however many
             // messages are done.
             message.HasIndex(m => new { m.State, m.Id });
+        });
+
+        model.Entity<Digest>(digest =>
+        {
+            digest.Property(d => d.SiteKey).HasMaxLength(64);
+            digest.Property(d => d.Desk).HasMaxLength(100);
+            digest.Property(d => d.ReplyToken).HasMaxLength(32);
+            digest.HasIndex(d => d.ReplyToken).IsUnique();
+            digest.HasMany(d => d.Items).WithOne().HasForeignKey(i => i.DigestId);
+        });
+
+        model.Entity<DigestItem>(item =>
+        {
+            item.HasKey(i => new { i.DigestId, i.Number });
+            item.HasIndex(i => i.ReportId);
         });
 
         model.Entity<DisabledWebhook>(webhook =>

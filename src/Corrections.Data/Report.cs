@@ -38,6 +38,9 @@ public sealed class Report
 
     /// <summary>The name of the desk the report was routed to; null: the site's editors'.</summary>
     public string? Desk { get; set; }
+
+    /// <summary>The digest that listed the report since it last became new; null: not yet in one.</summary>
+    public long? DigestId { get; set; }
     public string? Language { get; set; }
     public required string Exact { get; set; }
     public string Prefix { get; set; } = "";

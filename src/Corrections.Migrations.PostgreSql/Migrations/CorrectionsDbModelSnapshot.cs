@@ -22,6 +22,60 @@ namespace Corrections.Migrations.PostgreSql.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Corrections.Data.Digest", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Desk")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("ReplyToken")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("SiteKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("SlotAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReplyToken")
+                        .IsUnique();
+
+                    b.ToTable("Digests");
+                });
+
+            modelBuilder.Entity("Corrections.Data.DigestItem", b =>
+                {
+                    b.Property<long>("DigestId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("ReportId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("DigestId", "Number");
+
+                    b.HasIndex("ReportId");
+
+                    b.ToTable("DigestItems");
+                });
+
             modelBuilder.Entity("Corrections.Data.DisabledWebhook", b =>
                 {
                     b.Property<string>("Fingerprint")
@@ -110,7 +164,14 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
 
+                    b.Property<string>("UniqueKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.HasKey("Id");
+
+                    b.HasIndex("UniqueKey")
+                        .IsUnique();
 
                     b.HasIndex("State", "DueAt");
 
@@ -142,6 +203,9 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                     b.Property<string>("Desk")
                         .HasMaxLength(100)
                         .HasColumnType("character varying(100)");
+
+                    b.Property<long?>("DigestId")
+                        .HasColumnType("bigint");
 
                     b.Property<string>("DuplicateKey")
                         .IsRequired()
@@ -213,6 +277,8 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                         .HasColumnType("character varying(2048)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("DigestId");
 
                     b.HasIndex("ReplyToken")
                         .IsUnique();
@@ -360,6 +426,15 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                     b.ToTable("DataProtectionKeys");
                 });
 
+            modelBuilder.Entity("Corrections.Data.DigestItem", b =>
+                {
+                    b.HasOne("Corrections.Data.Digest", null)
+                        .WithMany("Items")
+                        .HasForeignKey("DigestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Corrections.Data.ReportEvent", b =>
                 {
                     b.HasOne("Corrections.Data.Report", null)
@@ -376,6 +451,11 @@ namespace Corrections.Migrations.PostgreSql.Migrations
                         .HasForeignKey("ReportId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Corrections.Data.Digest", b =>
+                {
+                    b.Navigation("Items");
                 });
 
             modelBuilder.Entity("Corrections.Data.Report", b =>

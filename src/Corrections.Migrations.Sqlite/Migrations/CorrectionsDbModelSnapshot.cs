@@ -17,6 +17,58 @@ namespace Corrections.Migrations.Sqlite.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Corrections.Data.Digest", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Desk")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReplyToken")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SiteKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SlotAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReplyToken")
+                        .IsUnique();
+
+                    b.ToTable("Digests");
+                });
+
+            modelBuilder.Entity("Corrections.Data.DigestItem", b =>
+                {
+                    b.Property<long>("DigestId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ReportId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("DigestId", "Number");
+
+                    b.HasIndex("ReportId");
+
+                    b.ToTable("DigestItems");
+                });
+
             modelBuilder.Entity("Corrections.Data.DisabledWebhook", b =>
                 {
                     b.Property<string>("Fingerprint")
@@ -103,7 +155,14 @@ namespace Corrections.Migrations.Sqlite.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("UniqueKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
+
+                    b.HasIndex("UniqueKey")
+                        .IsUnique();
 
                     b.HasIndex("State", "DueAt");
 
@@ -135,6 +194,9 @@ namespace Corrections.Migrations.Sqlite.Migrations
                     b.Property<string>("Desk")
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("DigestId")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("DuplicateKey")
                         .IsRequired()
@@ -206,6 +268,8 @@ namespace Corrections.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("DigestId");
 
                     b.HasIndex("ReplyToken")
                         .IsUnique();
@@ -347,6 +411,15 @@ namespace Corrections.Migrations.Sqlite.Migrations
                     b.ToTable("DataProtectionKeys");
                 });
 
+            modelBuilder.Entity("Corrections.Data.DigestItem", b =>
+                {
+                    b.HasOne("Corrections.Data.Digest", null)
+                        .WithMany("Items")
+                        .HasForeignKey("DigestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Corrections.Data.ReportEvent", b =>
                 {
                     b.HasOne("Corrections.Data.Report", null)
@@ -363,6 +436,11 @@ namespace Corrections.Migrations.Sqlite.Migrations
                         .HasForeignKey("ReportId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Corrections.Data.Digest", b =>
+                {
+                    b.Navigation("Items");
                 });
 
             modelBuilder.Entity("Corrections.Data.Report", b =>

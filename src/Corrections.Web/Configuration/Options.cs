@@ -118,6 +118,29 @@ public sealed class SiteOptions
 
     /// <summary>The newsroom's desks; a report goes to the first that matches it, otherwise to <see cref="Editors"/>.</summary>
     public List<DeskOptions> Desks { get; set; } = [];
+
+    public SiteMailOptions Mail { get; set; } = new();
+
+    /// <summary>An IANA time zone, such as <c>Europe/Kyiv</c>, for <see cref="SiteMailOptions.DigestTimes"/>.</summary>
+    public string TimeZone { get; set; } = "UTC";
+}
+
+public enum MailMode
+{
+    /// <summary>One mail per report, as it comes.</summary>
+    Each,
+
+    /// <summary>One mail per digest time listing the reports that became new since the last.</summary>
+    Digest,
+}
+
+/// <summary>How a site's or a desk's editors get their mail; a desk's unset values are the site's.</summary>
+public sealed class SiteMailOptions
+{
+    public MailMode? Mode { get; set; }
+
+    /// <summary>Local times, such as <c>09:00,17:00</c>, in the site's or desk's time zone.</summary>
+    public string DigestTimes { get; set; } = "";
 }
 
 public sealed class DeskOptions
@@ -135,6 +158,11 @@ public sealed class DeskOptions
 
     /// <summary>Sections as the page names them (<c>article:section</c>); any case.</summary>
     public List<string> Sections { get; set; } = [];
+
+    public SiteMailOptions Mail { get; set; } = new();
+
+    /// <summary>Empty: the site's.</summary>
+    public string TimeZone { get; set; } = "";
 }
 
 public enum WebhookFormat

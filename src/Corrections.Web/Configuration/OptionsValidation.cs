@@ -106,6 +106,7 @@ public sealed partial class OptionsValidation :
                     errors.Add($"{at}:Editors:{j} is not an email address: '{site.Editors[j]}'");
             if (string.IsNullOrWhiteSpace(site.Language) || site.Language.Length > 35)
                 errors.Add($"{at}:Language must be a language tag such as 'en', not '{site.Language}'");
+            ValidateMail(site.Mail, site.TimeZone, at, errors);
             var desks = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             for (var j = 0; j < site.Desks.Count; j++)
                 ValidateDesk(site.Desks[j], $"{at}:Desks:{j}", desks, errors);
@@ -137,6 +138,19 @@ public sealed partial class OptionsValidation :
                 errors.Add($"{at}:Sections:{k} must not be empty");
         if (desk.Paths.Count + desk.Authors.Count + desk.Sections.Count == 0)
             errors.Add($"{at} must list Paths, Authors or Sections, or no report can reach it");
+        ValidateMail(desk.Mail, desk.TimeZone, at, errors, inherits: true);
+    }
+
+    private static void ValidateMail(SiteMailOptions mail, string timeZone, string at, List<string> errors, bool inherits = false)
+    {
+        if (mail.Mode is { } mode && !Enum.IsDefined(mode))
+            errors.Add($"{at}:Mail:Mode must be each or digest");
+        if (!MailPlan.TryParseTimes(mail.DigestTimes, out _))
+            errors.Add($"{at}:Mail:DigestTimes must be local times such as '09:00,17:00', not '{mail.DigestTimes}'");
+        else if (!inherits && mail.Mode == MailMode.Digest && mail.DigestTimes.Trim().Length == 0)
+            errors.Add($"{at}:Mail:DigestTimes must list at least one time such as '09:00' when {at}:Mail:Mode is digest");
+        if ((!inherits || timeZone.Length > 0) && !MailPlan.TryFindZone(timeZone, out _))
+            errors.Add($"{at}:TimeZone must be an IANA time zone such as 'Europe/Kyiv' or 'UTC', not '{timeZone}'");
     }
 
     private static void ValidateWebhook(WebhookOptions webhook, string at, bool allowPrivateNetworks, List<string> errors)

@@ -12,6 +12,12 @@ public sealed record Site(string Key, string Name, IReadOnlySet<string> Origins,
     /// <summary>In the order of the configuration: the first that matches a report gets it.</summary>
     public IReadOnlyList<Desk> Desks { get; init; } = [];
 
+    /// <summary>How the site's editors get their mail about reports no desk has.</summary>
+    public MailPlan Mail { get; init; } = MailPlan.EachReport;
+
+    /// <summary>How the editors of <paramref name="desk"/> (or the site's, for none) get their mail.</summary>
+    public MailPlan MailOf(string? desk) => FindDesk(desk)?.Mail ?? Mail;
+
     public bool IsOwnOrigin(Uri url) => Origins.Contains(OriginOf(url));
 
     public static string OriginOf(Uri url) => url.GetLeftPart(UriPartial.Authority).ToLowerInvariant();
@@ -37,6 +43,8 @@ public sealed record Site(string Key, string Name, IReadOnlySet<string> Origins,
 
 public sealed record Desk(string Name, IReadOnlyList<string> Editors, IReadOnlyList<string> Paths, IReadOnlyList<string> Authors, IReadOnlyList<string> Sections)
 {
+    public MailPlan Mail { get; init; } = MailPlan.EachReport;
+
     public bool Matches(Uri url, string? author, string? section) =>
         Paths.Any(p => url.AbsolutePath.StartsWith(p, StringComparison.Ordinal))
         || (section is not null && Sections.Any(s => s.Trim().Equals(section.Trim(), StringComparison.OrdinalIgnoreCase)))
@@ -78,11 +86,94 @@ public sealed class SiteDirectory(IOptions<SitesOptions> options)
             s.Language)
         {
             Webhooks = s.Webhooks.Select(w => Webhook.From(s.Key, w)).ToList(),
-            Desks = s.Desks.Select(d => new Desk(d.Name, d.Editors, d.Paths, d.Authors, d.Sections)).ToList(),
+            Desks = s.Desks.Select(d => new Desk(d.Name, d.Editors, d.Paths, d.Authors, d.Sections) { Mail = MailPlan.Of(d, s) }).ToList(),
+            Mail = MailPlan.Of(s),
         },
         StringComparer.OrdinalIgnoreCase);
 
     public Site? Find(string key) => sites.GetValueOrDefault(key);
 
     public IEnumerable<Site> All => sites.Values;
+}
+
+/// <summary>One mail per report, or digests at local times in a time zone.</summary>
+public sealed record MailPlan(MailMode Mode, IReadOnlyList<TimeOnly> DigestTimes, TimeZoneInfo TimeZone)
+{
+    public static readonly MailPlan EachReport = new(MailMode.Each, [], TimeZoneInfo.Utc);
+
+    public bool IsDigest => Mode == MailMode.Digest && DigestTimes.Count > 0;
+
+    public static MailPlan Of(SiteOptions site) => Build(site.Mail.Mode ?? MailMode.Each, site.Mail.DigestTimes, site.TimeZone);
+
+    /// <summary>A desk's plan: what it leaves unset is its site's.</summary>
+    public static MailPlan Of(DeskOptions desk, SiteOptions site) => Build(
+        desk.Mail.Mode ?? site.Mail.Mode ?? MailMode.Each,
+        desk.Mail.DigestTimes.Trim().Length > 0 ? desk.Mail.DigestTimes : site.Mail.DigestTimes,
+        desk.TimeZone.Length > 0 ? desk.TimeZone : site.TimeZone);
+
+    private static MailPlan Build(MailMode mode, string times, string zone) =>
+        new(mode, TryParseTimes(times, out var parsed) ? parsed : [], TryFindZone(zone, out var found) ? found : TimeZoneInfo.Utc);
+
+    public static bool TryParseTimes(string? text, out IReadOnlyList<TimeOnly> times)
+    {
+        var list = new List<TimeOnly>();
+        times = list;
+        foreach (var part in (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!TimeOnly.TryParseExact(part, ["HH:mm", "H:mm"], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var time))
+                return false;
+            list.Add(time);
+        }
+        list.Sort();
+        return true;
+    }
+
+    public static bool TryFindZone(string? id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TimeZoneInfo? zone)
+    {
+        zone = null;
+        if (string.IsNullOrWhiteSpace(id))
+            return false;
+        try
+        {
+            zone = TimeZoneInfo.FindSystemTimeZoneById(id);
+            return true;
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The last digest time at or before <paramref name="now"/>, as an instant. A local time that a change to daylight
+    /// saving time skips comes as the clocks go forward, just after the gap; one that the change back repeats, once, at
+    /// its first occurrence.
+    /// </summary>
+    public DateTimeOffset? LatestSlot(DateTimeOffset now)
+    {
+        if (!IsDigest)
+            return null;
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, TimeZone).DateTime);
+        DateTimeOffset? latest = null;
+        for (var day = today.AddDays(-2); day <= today; day = day.AddDays(1))
+            foreach (var time in DigestTimes)
+                if (ToInstant(day.ToDateTime(time)) is var at && at <= now && (latest is null || at > latest))
+                    latest = at;
+        return latest;
+    }
+
+    private DateTimeOffset ToInstant(DateTime local)
+    {
+        if (TimeZone.IsInvalidTime(local))
+        {
+            // Skipped by the clocks going forward: the first local minute after the gap.
+            var probe = local;
+            while (TimeZone.IsInvalidTime(probe))
+                probe = probe.AddMinutes(1);
+            return new DateTimeOffset(probe, TimeZone.GetUtcOffset(probe));
+        }
+        if (TimeZone.IsAmbiguousTime(local))
+            return new DateTimeOffset(local, TimeZone.GetAmbiguousTimeOffsets(local).Max());
+        return new DateTimeOffset(local, TimeZone.GetUtcOffset(local));
+    }
 }

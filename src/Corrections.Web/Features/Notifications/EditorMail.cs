@@ -54,13 +54,18 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, TriageLinks li
     }
 
     /// <summary>The report's own reply address, <c>local+TOKEN@domain</c>: a reply that reaches it proves which report it is about.</summary>
-    public string? ReplyAddress(Report report)
+    public string? ReplyAddress(Report report) => ReplyAddress(report.ReplyToken);
+
+    /// <summary><c>local+TOKEN@domain</c>, or null when editors cannot triage by reply.</summary>
+    public string? ReplyAddress(string token)
     {
         if (replyAddress.Length == 0)
             return null;
         var at = replyAddress.LastIndexOf('@');
-        return $"{replyAddress[..at]}+{report.ReplyToken}{replyAddress[at..]}";
+        return $"{replyAddress[..at]}+{token}{replyAddress[at..]}";
     }
+
+    public string Domain => MailDomain;
 
     /// <summary>Reports on one article share a root id, so mail clients thread them together.</summary>
     public string ArticleThreadId(Report report)
@@ -152,7 +157,7 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, TriageLinks li
     }
 
     /// <summary>A reader's text as lines that each begin with <c>  | </c>, whatever line breaks it holds.</summary>
-    private static void Fenced(StringBuilder text, string readerText)
+    internal static void Fenced(StringBuilder text, string readerText)
     {
         foreach (var line in readerText.ReplaceLineEndings("\n").Split('\n'))
             text.Append("  | ").AppendLine(line);

@@ -83,6 +83,8 @@ public sealed class TriageReportHandler(CorrectionsDb db, SiteDirectory sites, T
             report.UpdatedAt = now;
             report.ClosedAt = status == ReportStatus.New ? null : now;
             report.DuplicateOfId = status == ReportStatus.Duplicate ? command.DuplicateOfId : null;
+            if (status == ReportStatus.New)
+                report.DigestId = null; // reopened: new again, for the next digest
             if (status == ReportStatus.Fixed && report.ThanksQueuedAt is null)
                 await QueueThanksAsync(report, now, cancellationToken);
             if (sites.Find(report.SiteKey) is { } site)

@@ -122,7 +122,8 @@ public sealed class SubmitReportHandler(
         }
         List<OutboxMessage> outbox =
         [
-            .. site.EditorsOf(report.Desk).Select(editor => OutboxNotifications.Create(new ReportSubmitted(report.Id, editor), now)),
+            // In digest mode the report waits for the next digest instead.
+            .. site.MailOf(report.Desk).IsDigest ? [] : site.EditorsOf(report.Desk).Select(editor => OutboxNotifications.Create(new ReportSubmitted(report.Id, editor), now)),
             .. WebhookDeliveries.For(site, WebhookEvents.ReportCreated, report.Id, now),
         ];
         return new PreparedSubmission(submission, report, [], outbox);

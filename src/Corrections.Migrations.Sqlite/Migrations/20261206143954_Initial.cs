@@ -26,6 +26,23 @@ namespace Corrections.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "Digests",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    SiteKey = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Desk = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    SlotAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ReplyToken = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Digests", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DisabledWebhooks",
                 columns: table => new
                 {
@@ -67,7 +84,8 @@ namespace Corrections.Migrations.Sqlite.Migrations
                     LeaseOwner = table.Column<string>(type: "TEXT", maxLength: 64, nullable: true),
                     LeaseExpiresAt = table.Column<long>(type: "INTEGER", nullable: true),
                     ProcessedAt = table.Column<long>(type: "INTEGER", nullable: true),
-                    LastError = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true)
+                    LastError = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: true),
+                    UniqueKey = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -86,6 +104,7 @@ namespace Corrections.Migrations.Sqlite.Migrations
                     Author = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
                     Section = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
                     Desk = table.Column<string>(type: "TEXT", maxLength: 100, nullable: true),
+                    DigestId = table.Column<long>(type: "INTEGER", nullable: true),
                     Language = table.Column<string>(type: "TEXT", maxLength: 35, nullable: true),
                     Exact = table.Column<string>(type: "TEXT", maxLength: 1000, nullable: false),
                     Prefix = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
@@ -104,6 +123,25 @@ namespace Corrections.Migrations.Sqlite.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Reports", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DigestItems",
+                columns: table => new
+                {
+                    DigestId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Number = table.Column<int>(type: "INTEGER", nullable: false),
+                    ReportId = table.Column<Guid>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DigestItems", x => new { x.DigestId, x.Number });
+                    table.ForeignKey(
+                        name: "FK_DigestItems_Digests_DigestId",
+                        column: x => x.DigestId,
+                        principalTable: "Digests",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -160,6 +198,17 @@ namespace Corrections.Migrations.Sqlite.Migrations
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_DigestItems_ReportId",
+                table: "DigestItems",
+                column: "ReportId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Digests_ReplyToken",
+                table: "Digests",
+                column: "ReplyToken",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Outbox_State_DueAt",
                 table: "Outbox",
                 columns: new[] { "State", "DueAt" });
@@ -168,6 +217,12 @@ namespace Corrections.Migrations.Sqlite.Migrations
                 name: "IX_Outbox_State_Id",
                 table: "Outbox",
                 columns: new[] { "State", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Outbox_UniqueKey",
+                table: "Outbox",
+                column: "UniqueKey",
+                unique: true);
 
             migrationBuilder.CreateIndex(
                 name: "IX_ReportEvents_ReportId_At",
@@ -183,6 +238,11 @@ namespace Corrections.Migrations.Sqlite.Migrations
                 name: "IX_Reports_CreatedAt_Id",
                 table: "Reports",
                 columns: new[] { "CreatedAt", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_DigestId",
+                table: "Reports",
+                column: "DigestId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_DuplicateKey_Status",
@@ -240,6 +300,9 @@ namespace Corrections.Migrations.Sqlite.Migrations
                 name: "DataProtectionKeys");
 
             migrationBuilder.DropTable(
+                name: "DigestItems");
+
+            migrationBuilder.DropTable(
                 name: "DisabledWebhooks");
 
             migrationBuilder.DropTable(
@@ -253,6 +316,9 @@ namespace Corrections.Migrations.Sqlite.Migrations
 
             migrationBuilder.DropTable(
                 name: "ReportSubmissions");
+
+            migrationBuilder.DropTable(
+                name: "Digests");
 
             migrationBuilder.DropTable(
                 name: "Reports");

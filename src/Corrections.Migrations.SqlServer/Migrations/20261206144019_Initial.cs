@@ -26,6 +26,23 @@ namespace Corrections.Migrations.SqlServer.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "Digests",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("SqlServer:Identity", "1, 1"),
+                    SiteKey = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: false),
+                    Desk = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true),
+                    SlotAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: false),
+                    ReplyToken = table.Column<string>(type: "nvarchar(32)", maxLength: 32, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Digests", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DisabledWebhooks",
                 columns: table => new
                 {
@@ -67,7 +84,8 @@ namespace Corrections.Migrations.SqlServer.Migrations
                     LeaseOwner = table.Column<string>(type: "nvarchar(64)", maxLength: 64, nullable: true),
                     LeaseExpiresAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
                     ProcessedAt = table.Column<DateTimeOffset>(type: "datetimeoffset", nullable: true),
-                    LastError = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true)
+                    LastError = table.Column<string>(type: "nvarchar(2000)", maxLength: 2000, nullable: true),
+                    UniqueKey = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true)
                 },
                 constraints: table =>
                 {
@@ -86,6 +104,7 @@ namespace Corrections.Migrations.SqlServer.Migrations
                     Author = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
                     Section = table.Column<string>(type: "nvarchar(200)", maxLength: 200, nullable: true),
                     Desk = table.Column<string>(type: "nvarchar(100)", maxLength: 100, nullable: true),
+                    DigestId = table.Column<long>(type: "bigint", nullable: true),
                     Language = table.Column<string>(type: "nvarchar(35)", maxLength: 35, nullable: true),
                     Exact = table.Column<string>(type: "nvarchar(1000)", maxLength: 1000, nullable: false),
                     Prefix = table.Column<string>(type: "nvarchar(500)", maxLength: 500, nullable: false),
@@ -104,6 +123,25 @@ namespace Corrections.Migrations.SqlServer.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Reports", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DigestItems",
+                columns: table => new
+                {
+                    DigestId = table.Column<long>(type: "bigint", nullable: false),
+                    Number = table.Column<int>(type: "int", nullable: false),
+                    ReportId = table.Column<Guid>(type: "uniqueidentifier", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DigestItems", x => new { x.DigestId, x.Number });
+                    table.ForeignKey(
+                        name: "FK_DigestItems_Digests_DigestId",
+                        column: x => x.DigestId,
+                        principalTable: "Digests",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -160,6 +198,17 @@ namespace Corrections.Migrations.SqlServer.Migrations
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_DigestItems_ReportId",
+                table: "DigestItems",
+                column: "ReportId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Digests_ReplyToken",
+                table: "Digests",
+                column: "ReplyToken",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Outbox_State_DueAt",
                 table: "Outbox",
                 columns: new[] { "State", "DueAt" });
@@ -168,6 +217,13 @@ namespace Corrections.Migrations.SqlServer.Migrations
                 name: "IX_Outbox_State_Id",
                 table: "Outbox",
                 columns: new[] { "State", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Outbox_UniqueKey",
+                table: "Outbox",
+                column: "UniqueKey",
+                unique: true,
+                filter: "[UniqueKey] IS NOT NULL");
 
             migrationBuilder.CreateIndex(
                 name: "IX_ReportEvents_ReportId_At",
@@ -183,6 +239,11 @@ namespace Corrections.Migrations.SqlServer.Migrations
                 name: "IX_Reports_CreatedAt_Id",
                 table: "Reports",
                 columns: new[] { "CreatedAt", "Id" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Reports_DigestId",
+                table: "Reports",
+                column: "DigestId");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Reports_DuplicateKey_Status",
@@ -240,6 +301,9 @@ namespace Corrections.Migrations.SqlServer.Migrations
                 name: "DataProtectionKeys");
 
             migrationBuilder.DropTable(
+                name: "DigestItems");
+
+            migrationBuilder.DropTable(
                 name: "DisabledWebhooks");
 
             migrationBuilder.DropTable(
@@ -253,6 +317,9 @@ namespace Corrections.Migrations.SqlServer.Migrations
 
             migrationBuilder.DropTable(
                 name: "ReportSubmissions");
+
+            migrationBuilder.DropTable(
+                name: "Digests");
 
             migrationBuilder.DropTable(
                 name: "Reports");

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Corrections.Migrations.Sqlite.Migrations
 {
     [DbContext(typeof(CorrectionsDb))]
-    [Migration("20261206142742_Initial")]
+    [Migration("20261206143954_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -19,6 +19,58 @@ namespace Corrections.Migrations.Sqlite.Migrations
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
+
+            modelBuilder.Entity("Corrections.Data.Digest", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Desk")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReplyToken")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SiteKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("SlotAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReplyToken")
+                        .IsUnique();
+
+                    b.ToTable("Digests");
+                });
+
+            modelBuilder.Entity("Corrections.Data.DigestItem", b =>
+                {
+                    b.Property<long>("DigestId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ReportId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("DigestId", "Number");
+
+                    b.HasIndex("ReportId");
+
+                    b.ToTable("DigestItems");
+                });
 
             modelBuilder.Entity("Corrections.Data.DisabledWebhook", b =>
                 {
@@ -106,7 +158,14 @@ namespace Corrections.Migrations.Sqlite.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("UniqueKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
+
+                    b.HasIndex("UniqueKey")
+                        .IsUnique();
 
                     b.HasIndex("State", "DueAt");
 
@@ -138,6 +197,9 @@ namespace Corrections.Migrations.Sqlite.Migrations
                     b.Property<string>("Desk")
                         .HasMaxLength(100)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("DigestId")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("DuplicateKey")
                         .IsRequired()
@@ -209,6 +271,8 @@ namespace Corrections.Migrations.Sqlite.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("DigestId");
 
                     b.HasIndex("ReplyToken")
                         .IsUnique();
@@ -350,6 +414,15 @@ namespace Corrections.Migrations.Sqlite.Migrations
                     b.ToTable("DataProtectionKeys");
                 });
 
+            modelBuilder.Entity("Corrections.Data.DigestItem", b =>
+                {
+                    b.HasOne("Corrections.Data.Digest", null)
+                        .WithMany("Items")
+                        .HasForeignKey("DigestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Corrections.Data.ReportEvent", b =>
                 {
                     b.HasOne("Corrections.Data.Report", null)
@@ -366,6 +439,11 @@ namespace Corrections.Migrations.Sqlite.Migrations
                         .HasForeignKey("ReportId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Corrections.Data.Digest", b =>
+                {
+                    b.Navigation("Items");
                 });
 
             modelBuilder.Entity("Corrections.Data.Report", b =>

@@ -12,7 +12,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Corrections.Migrations.SqlServer.Migrations
 {
     [DbContext(typeof(CorrectionsDb))]
-    [Migration("20261206142757_Initial")]
+    [Migration("20261206144019_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -24,6 +24,60 @@ namespace Corrections.Migrations.SqlServer.Migrations
                 .HasAnnotation("Relational:MaxIdentifierLength", 128);
 
             SqlServerModelBuilderExtensions.UseIdentityColumns(modelBuilder);
+
+            modelBuilder.Entity("Corrections.Data.Digest", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    SqlServerPropertyBuilderExtensions.UseIdentityColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.Property<string>("Desk")
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.Property<string>("ReplyToken")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("nvarchar(32)");
+
+                    b.Property<string>("SiteKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<DateTimeOffset>("SlotAt")
+                        .HasColumnType("datetimeoffset");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReplyToken")
+                        .IsUnique();
+
+                    b.ToTable("Digests");
+                });
+
+            modelBuilder.Entity("Corrections.Data.DigestItem", b =>
+                {
+                    b.Property<long>("DigestId")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("int");
+
+                    b.Property<Guid>("ReportId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.HasKey("DigestId", "Number");
+
+                    b.HasIndex("ReportId");
+
+                    b.ToTable("DigestItems");
+                });
 
             modelBuilder.Entity("Corrections.Data.DisabledWebhook", b =>
                 {
@@ -113,7 +167,15 @@ namespace Corrections.Migrations.SqlServer.Migrations
                         .HasMaxLength(100)
                         .HasColumnType("nvarchar(100)");
 
+                    b.Property<string>("UniqueKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
                     b.HasKey("Id");
+
+                    b.HasIndex("UniqueKey")
+                        .IsUnique()
+                        .HasFilter("[UniqueKey] IS NOT NULL");
 
                     b.HasIndex("State", "DueAt");
 
@@ -145,6 +207,9 @@ namespace Corrections.Migrations.SqlServer.Migrations
                     b.Property<string>("Desk")
                         .HasMaxLength(100)
                         .HasColumnType("nvarchar(100)");
+
+                    b.Property<long?>("DigestId")
+                        .HasColumnType("bigint");
 
                     b.Property<string>("DuplicateKey")
                         .IsRequired()
@@ -216,6 +281,8 @@ namespace Corrections.Migrations.SqlServer.Migrations
                         .HasColumnType("nvarchar(2048)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("DigestId");
 
                     b.HasIndex("ReplyToken")
                         .IsUnique();
@@ -363,6 +430,15 @@ namespace Corrections.Migrations.SqlServer.Migrations
                     b.ToTable("DataProtectionKeys");
                 });
 
+            modelBuilder.Entity("Corrections.Data.DigestItem", b =>
+                {
+                    b.HasOne("Corrections.Data.Digest", null)
+                        .WithMany("Items")
+                        .HasForeignKey("DigestId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Corrections.Data.ReportEvent", b =>
                 {
                     b.HasOne("Corrections.Data.Report", null)
@@ -379,6 +455,11 @@ namespace Corrections.Migrations.SqlServer.Migrations
                         .HasForeignKey("ReportId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Corrections.Data.Digest", b =>
+                {
+                    b.Navigation("Items");
                 });
 
             modelBuilder.Entity("Corrections.Data.Report", b =>
