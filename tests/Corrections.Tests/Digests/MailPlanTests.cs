@@ -52,3 +52,46 @@ public sealed class MailPlanTests
     public void A_plan_in_each_mode_has_no_digest_time() =>
         Assert.Null(MailPlan.EachReport.LatestSlot(DateTimeOffset.UtcNow));
 }
+
+public sealed class DigestConfigurationTests
+{
+    private static IEnumerable<string> Errors(Action<SiteOptions> change)
+    {
+        var site = new SiteOptions { Key = "demo", Name = "Demo", Origins = ["https://news.example.org"], Editors = ["editors@news.example.org"] };
+        change(site);
+        return new OptionsValidation().Validate(null, new SitesOptions { Sites = [site] }).Failures ?? [];
+    }
+
+    [Fact]
+    public void Digest_mode_without_times_an_unknown_time_zone_or_a_bad_time_stops_the_start()
+    {
+        Assert.Contains(Errors(s => s.Mail.Mode = MailMode.Digest), e => e.StartsWith("Sites:0:Mail:DigestTimes must list at least one time"));
+        Assert.Contains(Errors(s => s.TimeZone = "Europe/Atlantis"), e => e.StartsWith("Sites:0:TimeZone must be an IANA time zone"));
+        Assert.Contains(Errors(s => s.Mail.DigestTimes = "9am"), e => e.StartsWith("Sites:0:Mail:DigestTimes must be local times"));
+        Assert.Contains(Errors(s => s.Desks = [new DeskOptions { Name = "Sport", Editors = ["s@news.example.org"], Sections = ["Sport"], TimeZone = "Mars/Olympus" }]),
+            e => e.StartsWith("Sites:0:Desks:0:TimeZone must be an IANA time zone"));
+    }
+
+    [Fact]
+    public void A_desk_without_a_way_to_reach_it_or_a_name_stops_the_start()
+    {
+        var errors = Errors(s => s.Desks = [new DeskOptions { Name = "", Editors = ["s@news.example.org"] }]).ToList();
+
+        Assert.Contains(errors, e => e.StartsWith("Sites:0:Desks:0:Name must be 1-100 characters"));
+        Assert.Contains(errors, e => e.StartsWith("Sites:0:Desks:0 must list Paths, Authors or Sections"));
+    }
+
+    [Fact]
+    public void A_desk_in_digest_mode_takes_the_sites_times_and_zone_unless_it_has_its_own()
+    {
+        var site = new SiteOptions { Mail = { Mode = MailMode.Each, DigestTimes = "09:00" }, TimeZone = "Europe/Kyiv" };
+        var desk = new DeskOptions { Mail = { Mode = MailMode.Digest } };
+
+        var plan = MailPlan.Of(desk, site);
+
+        Assert.True(plan.IsDigest);
+        Assert.Equal([new TimeOnly(9, 0)], plan.DigestTimes);
+        Assert.Equal("Europe/Kyiv", plan.TimeZone.Id);
+        Assert.False(MailPlan.Of(site).IsDigest);
+    }
+}

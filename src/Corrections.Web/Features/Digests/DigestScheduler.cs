@@ -10,7 +10,7 @@ namespace Corrections.Features.Digests;
 /// Queues, once a minute and when the service starts, one <see cref="DigestDue"/> outbox row for the latest digest time of
 /// every site and desk in digest mode. The row's unique key (site, desk, time) makes it once across instances and
 /// restarts: a digest missed while the service was down is queued at the next start, once, and earlier missed times are
-/// not made up for (docs/decisions/0017-digests-as-outbox-rows-with-a-unique-key.md).
+/// not made up for (docs/decisions/0019-digests-as-outbox-rows-with-a-unique-key.md).
 /// </summary>
 public sealed class DigestScheduler(
     IServiceScopeFactory scopes,
