@@ -159,7 +159,8 @@ public sealed record MailPlan(MailMode Mode, IReadOnlyList<TimeOnly> DigestTimes
             foreach (var time in DigestTimes)
                 if (ToInstant(day.ToDateTime(time)) is var at && at <= now && (latest is null || at > latest))
                     latest = at;
-        return latest;
+        // In UTC: PostgreSQL stores no other offset.
+        return latest?.ToUniversalTime();
     }
 
     private DateTimeOffset ToInstant(DateTime local)
