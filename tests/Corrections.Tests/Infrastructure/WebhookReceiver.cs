@@ -38,6 +38,12 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public ConcurrentQueue<WebhookDelivery> Deliveries { get; } = new();
 
+    /// <summary>How long each answer waits before it is sent.</summary>
+    public TimeSpan Delay { get; set; }
+
+    /// <summary>The size of each answer's body, in bytes.</summary>
+    public int AnswerBytes { get; set; }
+
     /// <summary>The statuses of the next answers, in order.</summary>
     public void AnswerWith(params int[] codes)
     {
@@ -61,9 +67,24 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var (valid, at) = Verify(headers.GetValueOrDefault("Corrections-Signature"), body);
             receiver.Deliveries.Enqueue(new WebhookDelivery(context.Request.Path, headers, body, valid, at));
             var status = receiver.statuses.TryDequeue(out var code) ? code : 200;
+            if (receiver.Delay > TimeSpan.Zero)
+                await Task.Delay(receiver.Delay, context.RequestAborted).ContinueWith(_ => { });
             context.Response.StatusCode = status;
             if (status is >= 300 and < 400)
                 context.Response.Headers.Location = $"http://127.0.0.1:{port}/elsewhere";
+            if (receiver.AnswerBytes > 0)
+            {
+                var answer = new byte[receiver.AnswerBytes];
+                Array.Fill(answer, (byte)'x');
+                try
+                {
+                    await context.Response.Body.WriteAsync(answer, context.RequestAborted);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or IOException)
+                {
+                    // The service stopped reading: it reads at most 64 KB.
+                }
+            }
         });
         await app.StartAsync();
         return receiver;

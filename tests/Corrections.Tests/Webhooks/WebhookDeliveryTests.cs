@@ -171,6 +171,33 @@ public sealed class WebhookDeliveryTests() : ServiceTest(TestRelay.None)
     }
 
     [Fact]
+    public async Task An_answer_of_many_megabytes_is_read_only_to_64_kilobytes_and_the_delivery_is_done()
+    {
+        receiver.AnswerBytes = 8 * 1024 * 1024;
+        var app = StartApp(Hook());
+
+        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+
+        await app.WaitUntilAsync(async () => (await app.OutboxAsync()).Any(m => m.Type == "WebhookDelivery" && m.State == OutboxState.Done));
+        Assert.Single(receiver.Deliveries);
+    }
+
+    [Fact]
+    public async Task A_receiver_that_does_not_answer_within_10_seconds_is_retried()
+    {
+        receiver.Delay = TimeSpan.FromSeconds(30);
+        var app = StartApp(Hook());
+        await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid());
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        await app.WaitUntilAsync(async () => (await app.OutboxAsync()).Any(m => m.Type == "WebhookDelivery" && m.Attempts == 1 && m.State == OutboxState.Pending));
+
+        var row = (await app.OutboxAsync()).Single(m => m.Type == "WebhookDelivery");
+        Assert.Contains("did not answer within 10 s", row.LastError);
+        Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(9), TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
     public async Task The_openapi_document_describes_both_events_as_webhooks_with_the_events_schema()
     {
         var document = (await App.CreateClient().GetFromJsonAsync<JsonObject>("/openapi/v1.json"))!;
