@@ -154,7 +154,7 @@ public sealed class WebhookDeliveryTests() : ServiceTest(TestRelay.None)
     public async Task A_slack_message_shows_the_passage_the_correction_and_links_that_triage_as_the_webhook()
     {
         var app = StartApp(Hook(format: "slack"));
-        var id = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "brave <!channel> wrold"));
+        var id = await app.SubmitAcceptedAsync(Infrastructure.Reports.Valid(exact: "brave <!channel> @channel wrold"));
 
         var delivery = (await receiver.WaitForAsync(1)).Single();
         var text = (string)delivery.Json["text"]!;
@@ -162,11 +162,12 @@ public sealed class WebhookDeliveryTests() : ServiceTest(TestRelay.None)
         var page = await app.CreateClient().GetAsync(new Uri(WebUtility.HtmlDecode(fixedLink)).PathAndQuery);
 
         Assert.True(delivery.SignatureValid);
-        Assert.Contains("*brave &lt;!channel&gt; wrold*", text);
+        Assert.Contains("*brave &lt;!channel&gt; @\u2060channel wrold*", text, StringComparison.Ordinal);
         Assert.Contains("~wrold~", text);
         Assert.Contains("*world*", text);
         Assert.Contains("|Europe's new security order>", text);
         Assert.DoesNotContain("<!channel>", text);
+        Assert.DoesNotContain("@channel", text, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
     }
 
@@ -210,6 +211,12 @@ public sealed class WebhookDeliveryTests() : ServiceTest(TestRelay.None)
         }
         var properties = document["components"]!["schemas"]!["WebhookEvent"]!["properties"]!.AsObject();
         Assert.Equal(["id", "type", "createdAt", "site", "report", "change"], properties.Select(p => p.Key));
+        var reportSchema = properties["report"]!;
+        var report = (reportSchema["$ref"] is { } reference
+            ? document["components"]!["schemas"]![((string)reference!).Split('/')[^1]]!
+            : reportSchema)["properties"]!.AsObject();
+        Assert.Contains("desk", report.Select(p => p.Key));
+        Assert.Contains("articleLink", report.Select(p => p.Key));
     }
 }
 

@@ -105,6 +105,9 @@ public sealed class WebhookPayloads(TriageLinks links)
 
     private static string OneLine(string text) => text.ReplaceLineEndings(" ");
 
-    /// <summary>Slack's own escaping, which Mattermost follows: no reader's text can make a link or a mention.</summary>
-    private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    /// <summary>
+    /// Slack's own escaping, which Mattermost follows, so that no reader's text can make a link; and a word joiner after
+    /// every <c>@</c>, so that it cannot mention anyone in Mattermost, which reads <c>@channel</c> in plain text.
+    /// </summary>
+    private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("@", "@\u2060");
 }
