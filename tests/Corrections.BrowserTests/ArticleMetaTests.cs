@@ -5,10 +5,12 @@ namespace Corrections.BrowserTests;
 [Collection(BrowserCollection.Name)]
 public sealed class ArticleMetaTests(WidgetHarness harness)
 {
-    [Fact]
-    public async Task The_pages_author_and_section_travel_with_the_report()
+    [Theory]
+    [InlineData("author")]
+    [InlineData("articleAuthor")]
+    public async Task The_pages_author_and_section_travel_with_the_report(string authorTag)
     {
-        await using var reader = await harness.OpenAsync("/news/meta?author=" + Uri.EscapeDataString("Anna Koval") + "&section=Politics");
+        await using var reader = await harness.OpenAsync($"/news/meta?{authorTag}=" + Uri.EscapeDataString("Anna Koval") + "&section=Politics");
         await reader.SelectAsync("#cost", "goverment");
         await reader.Page.Keyboard.PressAsync("Control+Enter");
 

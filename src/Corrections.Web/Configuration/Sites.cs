@@ -32,6 +32,8 @@ public sealed record Site(string Key, string Name, IReadOnlySet<string> Origins,
         || (FindDesk(desk)?.Editors.Contains(actor, StringComparer.OrdinalIgnoreCase) ?? false)
         || Webhooks.Any(w => w.Format == WebhookFormat.Slack && w.Actor.Equals(actor, StringComparison.OrdinalIgnoreCase));
 
+    public bool MayTriage(string actor, Corrections.Data.Report report) => MayTriage(actor, report.Desk);
+
     /// <summary>Who is mailed about a report of <paramref name="desk"/>: its editors, or the site's when it has no desk (any longer).</summary>
     public IReadOnlyList<string> EditorsOf(string? desk) => FindDesk(desk)?.Editors ?? Editors;
 

@@ -68,6 +68,8 @@ public sealed class TestPages : IAsyncDisposable
         var canonical = request.Query.TryGetValue("canonical", out var link) ? $"<link rel=\"canonical\"{attribute("href", link.ToString())}>" : "";
         if (request.Query.TryGetValue("author", out var author))
             canonical += $"<meta name=\"author\"{attribute("content", author.ToString())}>";
+        if (request.Query.TryGetValue("articleAuthor", out var articleAuthor))
+            canonical += $"<meta property=\"article:author\"{attribute("content", articleAuthor.ToString())}>";
         if (request.Query.TryGetValue("section", out var section))
             canonical += $"<meta property=\"article:section\"{attribute("content", section.ToString())}>";
 

@@ -49,6 +49,20 @@ public sealed class BuildDigest(
         // The site's digest also takes the reports of desks that are no longer configured, or nobody would see them.
         reports = due.Desk is { } desk ? reports.Where(r => r.Desk == desk) : reports.Where(r => r.Desk == null || !desks.Contains(r.Desk));
 
+        try
+        {
+            await BuildAsync(site, due, reports, cancellationToken);
+        }
+        finally
+        {
+            // The dispatcher's other messages share this context: nothing of this one may be saved with theirs.
+            db.ChangeTracker.Clear();
+        }
+        signal.Wake();
+    }
+
+    private async Task BuildAsync(Site site, DigestDue due, IQueryable<Report> reports, CancellationToken cancellationToken)
+    {
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var listed = Order(await reports.ToListAsync(cancellationToken));
         if (listed.Count == 0)
@@ -71,7 +85,6 @@ public sealed class BuildDigest(
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("Digest {DigestId} of {Site} {Desk} for {Slot:O}: {Count} report(s)", digest.Id, site.Key, due.Desk ?? "(site editors)", due.SlotAt, listed.Count);
-        signal.Wake();
     }
 
     /// <summary>By article, the article first reported first, and in each article the reports in the order they came.</summary>

@@ -72,5 +72,10 @@ public sealed class DeliverWebhook(
         {
             // Another delivery found it gone first.
         }
+        finally
+        {
+            // The dispatcher's other messages share this context: nothing of this one may be saved with theirs.
+            db.ChangeTracker.Clear();
+        }
     }
 }
