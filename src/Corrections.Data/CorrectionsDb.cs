@@ -14,6 +14,9 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
     public DbSet<Lease> Leases => Set<Lease>();
     public DbSet<InboxSignIn> InboxSignIns => Set<InboxSignIn>();
     public DbSet<InboxSession> InboxSessions => Set<InboxSession>();
+    public DbSet<DisabledWebhook> DisabledWebhooks => Set<DisabledWebhook>();
+    public DbSet<Digest> Digests => Set<Digest>();
+    public DbSet<DigestItem> DigestItems => Set<DigestItem>();
 
     /// <summary>
     /// What makes a report open, in SQLite's and PostgreSQL's SQL: the filter of the index over open reports' duplicate
@@ -39,6 +42,9 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             report.Property(r => r.Url).HasMaxLength(2048);
             report.Property(r => r.DuplicateKey).HasMaxLength(Report.DuplicateKeyLength).IsFixedLength();
             report.Property(r => r.Title).HasMaxLength(500);
+            report.Property(r => r.Author).HasMaxLength(200);
+            report.Property(r => r.Section).HasMaxLength(200);
+            report.Property(r => r.Desk).HasMaxLength(100);
             report.Property(r => r.Language).HasMaxLength(35);
             report.Property(r => r.Exact).HasMaxLength(1000);
             report.Property(r => r.Prefix).HasMaxLength(500);
@@ -74,6 +80,8 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             report.HasIndex(r => r.NextPageCheckAt).HasFilter(Database.ProviderName == "Microsoft.EntityFrameworkCore.SqlServer"
                 ? "[NextPageCheckAt] IS NOT NULL"
                 : "\"NextPageCheckAt\" IS NOT NULL");
+            report.HasIndex(r => new { r.SiteKey, r.Desk, r.CreatedAt, r.Id });
+            report.HasIndex(r => r.DigestId);
             report.Property(r => r.ReplyToken).HasMaxLength(32);
             report.HasIndex(r => r.ReplyToken).IsUnique();
             report.HasMany(r => r.Submissions).WithOne().HasForeignKey(s => s.ReportId);
@@ -112,10 +120,35 @@ public sealed class CorrectionsDb(DbContextOptions<CorrectionsDb> options) : DbC
             message.Property(m => m.State).HasConversion<string>().HasMaxLength(16);
             message.Property(m => m.LeaseOwner).HasMaxLength(64);
             message.Property(m => m.LastError).HasMaxLength(2000);
+            message.Property(m => m.UniqueKey).HasMaxLength(200);
+            message.HasIndex(m => m.UniqueKey).IsUnique();
             message.HasIndex(m => new { m.State, m.DueAt });
             // The admin list of one state, newest first: a page is read from where its cursor points, however many
             // messages are done.
             message.HasIndex(m => new { m.State, m.Id });
+        });
+
+        model.Entity<Digest>(digest =>
+        {
+            digest.Property(d => d.SiteKey).HasMaxLength(64);
+            digest.Property(d => d.Desk).HasMaxLength(100);
+            digest.Property(d => d.ReplyToken).HasMaxLength(32);
+            digest.HasIndex(d => d.ReplyToken).IsUnique();
+            digest.HasMany(d => d.Items).WithOne().HasForeignKey(i => i.DigestId);
+        });
+
+        model.Entity<DigestItem>(item =>
+        {
+            item.HasKey(i => new { i.DigestId, i.Number });
+            item.HasIndex(i => i.ReportId);
+        });
+
+        model.Entity<DisabledWebhook>(webhook =>
+        {
+            webhook.HasKey(w => w.Fingerprint);
+            webhook.Property(w => w.Fingerprint).HasMaxLength(32);
+            webhook.Property(w => w.SiteKey).HasMaxLength(64);
+            webhook.Property(w => w.Host).HasMaxLength(255);
         });
 
         model.Entity<Lease>(lease =>

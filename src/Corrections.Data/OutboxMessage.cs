@@ -26,4 +26,7 @@ public sealed class OutboxMessage
     public DateTimeOffset? LeaseExpiresAt { get; set; }
     public DateTimeOffset? ProcessedAt { get; set; }
     public string? LastError { get; set; }
+
+    /// <summary>Work that must be queued once whoever queues it, such as a digest for its time: unique where set.</summary>
+    public string? UniqueKey { get; set; }
 }

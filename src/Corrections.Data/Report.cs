@@ -31,6 +31,16 @@ public sealed class Report
     public const int DuplicateKeyLength = 20;
 
     public string? Title { get; set; }
+
+    /// <summary>The author and section as the page gave them, which route the report to a desk.</summary>
+    public string? Author { get; set; }
+    public string? Section { get; set; }
+
+    /// <summary>The name of the desk the report was routed to; null: the site's editors'.</summary>
+    public string? Desk { get; set; }
+
+    /// <summary>The digest that listed the report since it last became new; null: not yet in one.</summary>
+    public long? DigestId { get; set; }
     public string? Language { get; set; }
     public required string Exact { get; set; }
     public string Prefix { get; set; } = "";

@@ -129,12 +129,101 @@ public sealed class SiteOptions
     public List<string> Editors { get; set; } = [];
     public string Language { get; set; } = "en";
     public Features.PageCheck.SitePageCheckOptions PageCheck { get; set; } = new();
+    public List<WebhookOptions> Webhooks { get; set; } = [];
+
+    /// <summary>The newsroom's desks; a report goes to the first that matches it, otherwise to <see cref="Editors"/>.</summary>
+    public List<DeskOptions> Desks { get; set; } = [];
+
+    public SiteMailOptions Mail { get; set; } = new();
+
+    /// <summary>An IANA time zone, such as <c>Europe/Kyiv</c>, for <see cref="SiteMailOptions.DigestTimes"/>.</summary>
+    public string TimeZone { get; set; } = "UTC";
+}
+
+public enum MailMode
+{
+    /// <summary>One mail per report, as it comes.</summary>
+    Each,
+
+    /// <summary>One mail per digest time listing the reports that became new since the last.</summary>
+    Digest,
+}
+
+/// <summary>How a site's or a desk's editors get their mail; a desk's unset values are the site's.</summary>
+public sealed class SiteMailOptions
+{
+    public MailMode? Mode { get; set; }
+
+    /// <summary>Local times, such as <c>09:00,17:00</c>, in the site's or desk's time zone.</summary>
+    public string DigestTimes { get; set; } = "";
+}
+
+public sealed class DeskOptions
+{
+    public const int MaxNameLength = 100;
+
+    public string Name { get; set; } = "";
+    public List<string> Editors { get; set; } = [];
+
+    /// <summary>Prefixes of the article's URL path, such as <c>/politics/</c>; compared case-sensitively, as paths are.</summary>
+    public List<string> Paths { get; set; } = [];
+
+    /// <summary>Authors as the page names them (<c>&lt;meta name="author"&gt;</c>, <c>article:author</c>); any case.</summary>
+    public List<string> Authors { get; set; } = [];
+
+    /// <summary>Sections as the page names them (<c>article:section</c>); any case.</summary>
+    public List<string> Sections { get; set; } = [];
+
+    public SiteMailOptions Mail { get; set; } = new();
+
+    /// <summary>Empty: the site's.</summary>
+    public string TimeZone { get; set; } = "";
+}
+
+public enum WebhookFormat
+{
+    /// <summary>The event as JSON (docs/webhooks.md).</summary>
+    Json,
+
+    /// <summary>An incoming-webhook message that Slack and Mattermost render.</summary>
+    Slack,
+}
+
+public sealed class WebhookOptions
+{
+    public const int MinSecretLength = 24;
+
+    public string Url { get; set; } = "";
+
+    /// <summary>The key of the HMAC-SHA256 signature of each delivery.</summary>
+    public string Secret { get; set; } = "";
+
+    public WebhookFormat Format { get; set; } = WebhookFormat.Json;
+
+    /// <summary>The events it receives; empty: all of <see cref="WebhookEvents.All"/>.</summary>
+    public List<string> Events { get; set; } = [];
+}
+
+public static class WebhookEvents
+{
+    public const string ReportCreated = "report.created";
+    public const string ReportStatusChanged = "report.status_changed";
+    public static readonly IReadOnlyList<string> All = [ReportCreated, ReportStatusChanged];
+}
+
+/// <summary>What applies to the webhooks of every site, under <c>Webhooks</c>.</summary>
+public sealed class WebhooksSettings
+{
+    /// <summary>Lets webhooks reach private, link-local and loopback addresses: for tests and intranets.</summary>
+    public bool AllowPrivateNetworks { get; set; }
 }
 
 /// <summary>The root of the configuration, for the list of sites under <c>Sites</c>.</summary>
 public sealed class SitesOptions
 {
     public List<SiteOptions> Sites { get; set; } = [];
+
+    public WebhooksSettings Webhooks { get; set; } = new();
 }
 
 public sealed class AbuseOptions

@@ -119,8 +119,68 @@ public sealed partial class OptionsValidation :
                     errors.Add($"{at}:Editors:{j} is not an email address: '{site.Editors[j]}'");
             if (string.IsNullOrWhiteSpace(site.Language) || site.Language.Length > 35)
                 errors.Add($"{at}:Language must be a language tag such as 'en', not '{site.Language}'");
+            ValidateMail(site.Mail, site.TimeZone, at, errors);
+            var desks = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            for (var j = 0; j < site.Desks.Count; j++)
+                ValidateDesk(site.Desks[j], $"{at}:Desks:{j}", desks, errors);
+            for (var j = 0; j < site.Webhooks.Count; j++)
+                ValidateWebhook(site.Webhooks[j], $"{at}:Webhooks:{j}", options.Webhooks.AllowPrivateNetworks, errors);
         }
         return Result(errors);
+    }
+
+    private static void ValidateDesk(DeskOptions desk, string at, HashSet<string> names, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(desk.Name) || desk.Name.Length > DeskOptions.MaxNameLength || desk.Name.Any(char.IsControl))
+            errors.Add($"{at}:Name must be 1-{DeskOptions.MaxNameLength} characters, such as 'Politics', not '{desk.Name}'");
+        else if (!names.Add(desk.Name))
+            errors.Add($"{at}:Name '{desk.Name}' is used by another desk of the site");
+        if (desk.Editors.Count == 0)
+            errors.Add($"{at}:Editors must list at least one email address");
+        for (var k = 0; k < desk.Editors.Count; k++)
+            if (!IsEmailAddress(desk.Editors[k]))
+                errors.Add($"{at}:Editors:{k} is not an email address: '{desk.Editors[k]}'");
+        for (var k = 0; k < desk.Paths.Count; k++)
+            if (!desk.Paths[k].StartsWith('/') || desk.Paths[k].Any(c => char.IsWhiteSpace(c) || c is '?' or '#'))
+                errors.Add($"{at}:Paths:{k} must be the start of a URL path such as '/politics/', not '{desk.Paths[k]}'");
+        for (var k = 0; k < desk.Authors.Count; k++)
+            if (string.IsNullOrWhiteSpace(desk.Authors[k]))
+                errors.Add($"{at}:Authors:{k} must not be empty");
+        for (var k = 0; k < desk.Sections.Count; k++)
+            if (string.IsNullOrWhiteSpace(desk.Sections[k]))
+                errors.Add($"{at}:Sections:{k} must not be empty");
+        if (desk.Paths.Count + desk.Authors.Count + desk.Sections.Count == 0)
+            errors.Add($"{at} must list Paths, Authors or Sections, or no report can reach it");
+        ValidateMail(desk.Mail, desk.TimeZone, at, errors, inherits: true);
+    }
+
+    private static void ValidateMail(SiteMailOptions mail, string timeZone, string at, List<string> errors, bool inherits = false)
+    {
+        if (mail.Mode is { } mode && !Enum.IsDefined(mode))
+            errors.Add($"{at}:Mail:Mode must be each or digest");
+        if (!MailPlan.TryParseTimes(mail.DigestTimes, out _))
+            errors.Add($"{at}:Mail:DigestTimes must be local times such as '09:00,17:00', not '{mail.DigestTimes}'");
+        else if (!inherits && mail.Mode == MailMode.Digest && mail.DigestTimes.Trim().Length == 0)
+            errors.Add($"{at}:Mail:DigestTimes must list at least one time such as '09:00' when {at}:Mail:Mode is digest");
+        if ((!inherits || timeZone.Length > 0) && !MailPlan.TryFindZone(timeZone, out _))
+            errors.Add($"{at}:TimeZone must be an IANA time zone such as 'Europe/Kyiv' or 'UTC', not '{timeZone}'");
+    }
+
+    private static void ValidateWebhook(WebhookOptions webhook, string at, bool allowPrivateNetworks, List<string> errors)
+    {
+        if (!Uri.TryCreate(webhook.Url, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp) || url.UserInfo.Length > 0)
+            errors.Add($"{at}:Url must be an absolute https URL without user name or password, not '{webhook.Url}'");
+        else if (url.Scheme == Uri.UriSchemeHttp && !url.IsLoopback)
+            errors.Add($"{at}:Url must be https (plain http only on loopback), not '{webhook.Url}'");
+        else if (!allowPrivateNetworks && Features.Webhooks.NetworkGuard.IsRefusedHost(url))
+            errors.Add($"{at}:Url points to a private, link-local or loopback address, which webhooks may reach only with Webhooks:AllowPrivateNetworks=true: '{webhook.Url}'");
+        if (webhook.Secret.Length < WebhookOptions.MinSecretLength)
+            errors.Add($"{at}:Secret must be at least {WebhookOptions.MinSecretLength} characters (a random secret, e.g. from 'openssl rand -base64 32')");
+        if (!Enum.IsDefined(webhook.Format))
+            errors.Add($"{at}:Format must be json or slack");
+        for (var k = 0; k < webhook.Events.Count; k++)
+            if (!WebhookEvents.All.Contains(webhook.Events[k]))
+                errors.Add($"{at}:Events:{k} must be one of {string.Join(", ", WebhookEvents.All)}, not '{webhook.Events[k]}'");
     }
 
     public ValidateOptionsResult Validate(string? name, AbuseOptions options)

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Corrections.Email;
+using Corrections.Features.Webhooks;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
@@ -23,6 +24,9 @@ public static class Failures
     public static FailureKind Classify(Exception exception) => exception switch
     {
         PermanentFailureException => FailureKind.Permanent,
+        // A webhook that fails is one receiver among many: it never holds up the rest of the batch.
+        WebhookDeliveryException { StatusCode: >= 300 and < 500 and not 408 and not 429 } => FailureKind.Permanent,
+        WebhookDeliveryException => FailureKind.Transient,
         SmtpCommandException { StatusCode: var code } when (int)code >= 500 => FailureKind.Permanent,
         SmtpCommandException => FailureKind.Transient,
         AuthenticationException or SmtpProtocolException or ServiceNotConnectedException or ServiceNotAuthenticatedException
@@ -47,6 +51,7 @@ public static class Failures
         var text = EmailAddresses.Redact(exception switch
         {
             SmtpCommandException smtp => $"SMTP {(int)smtp.StatusCode} {smtp.ErrorCode}: {smtp.Message}",
+            WebhookDeliveryException => exception.Message,
             _ => $"{exception.GetType().Name}: {exception.Message}",
         });
         return text.Length <= 2000 ? text : text[..2000];
@@ -54,5 +59,5 @@ public static class Failures
 
     /// <summary>The exception with its stack, addresses redacted, where it is a fault of the service rather than an answer of the relay.</summary>
     public static string? StackOfFault(Exception exception) =>
-        exception is SmtpCommandException or PermanentFailureException ? null : EmailAddresses.Redact(exception.ToString());
+        exception is SmtpCommandException or PermanentFailureException or WebhookDeliveryException ? null : EmailAddresses.Redact(exception.ToString());
 }

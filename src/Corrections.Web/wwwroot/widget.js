@@ -196,7 +196,9 @@ async function open(q) {
       title: d.title.trim().slice(0, 500),
       lang: /^[a-z]{1,8}(-[a-z\d]{1,8}){0,3}$/i.test(doc) ? doc : '',
       selection: { exact: q.exact, prefix: q.prefix || '', suffix: q.suffix || '' },
-      clientRequestId: id()
+      clientRequestId: id(),
+      author: meta('[name=author],[property$=author]'),
+      section: meta('[property$=section]')
     };
     sug.value = q.exact || '';
     form = $('form', {
@@ -256,6 +258,7 @@ async function open(q) {
 
 // A report waits in localStorage until answered; resent with its clientRequestId, it is still one report. The id is the
 // time in ms, then 80 random bits: the service files it at the end of its index instead of anywhere in it.
+const meta = s => d.querySelector(s)?.content?.trim().slice(0, 200) || undefined;
 const id = () => Date.now().toString(16).padStart(12, '0') + Array.from(crypto.getRandomValues(new Uint8Array(10)), b => (b + 256).toString(16).slice(1)).join('');
 const queue = () => { try { return JSON.parse(localStorage.getItem(QK)) || [] } catch (e) { return [] } };
 const queued = cid => queue().some(x => x.b.clientRequestId == cid);

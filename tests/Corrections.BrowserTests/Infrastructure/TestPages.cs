@@ -84,6 +84,12 @@ public sealed class TestPages : IAsyncDisposable
         var articleLang = request.Query.ContainsKey("article-lang") ? attribute("lang", Param("article-lang", "")) : "";
         // Far enough down that a link to a passage must scroll to show it.
         var space = request.Query.ContainsKey("tall") ? "<div id=\"space\" style=\"height: 3000px\"></div>" : "";
+        if (request.Query.TryGetValue("author", out var author))
+            canonical += $"<meta name=\"author\"{attribute("content", author.ToString())}>";
+        if (request.Query.TryGetValue("articleAuthor", out var articleAuthor))
+            canonical += $"<meta property=\"article:author\"{attribute("content", articleAuthor.ToString())}>";
+        if (request.Query.TryGetValue("section", out var section))
+            canonical += $"<meta property=\"article:section\"{attribute("content", section.ToString())}>";
 
         return $"""
             <!doctype html>

@@ -100,14 +100,14 @@ public sealed class SqlServerScriptTests
                 .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
                 .Skip((page - 1) * pageSize)
                 .Take(pageSize)
-                .Select(r => new ReportSummary(r.Id, r.SiteKey, r.Url, r.Title, r.Exact, r.Suggestion, r.Status, r.ReaderCount, r.CreatedAt, r.UpdatedAt))
+                .Select(r => new ReportSummary(r.Id, r.SiteKey, r.Url, r.Title, r.Exact, r.Suggestion, r.Status, r.ReaderCount, r.CreatedAt, r.UpdatedAt, r.Desk))
                 .ToQueryString(),
             ["admin: the reports' export"] = db.Reports.AsNoTracking()
                 .Where(r => r.Status == status)
                 .Where(r => r.SiteKey == site)
                 .OrderBy(r => r.CreatedAt).ThenBy(r => r.Id)
                 .Select(r => new ReportExportRow(r.Id, r.SiteKey, r.Url, r.Title, r.Language, r.Exact, r.Prefix, r.Suffix,
-                    r.Suggestion, r.Comment, r.Status, r.ReaderCount, r.CreatedAt, r.ClosedAt, r.DuplicateOfId, r.Passage))
+                    r.Suggestion, r.Comment, r.Status, r.ReaderCount, r.CreatedAt, r.ClosedAt, r.DuplicateOfId, r.Passage, r.Desk, r.Author, r.Section))
                 .ToQueryString(),
             ["admin stats: reports by site and status"] = db.Reports.AsNoTracking()
                 .GroupBy(r => new { r.SiteKey, r.Status })

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Corrections.Features.Webhooks;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
@@ -46,6 +47,7 @@ public static class ApiDocsSetup
                 }
                 return Task.CompletedTask;
             });
+            options.AddWebhookEvents();
         });
         return services;
     }

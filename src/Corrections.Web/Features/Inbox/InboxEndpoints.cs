@@ -47,8 +47,9 @@ public static class InboxEndpoints
             return Render(400, "This view cannot be shown", $"""<ul>{messages}</ul><p><a href="/inbox">Open the inbox</a></p>""");
         }
 
-        var page = await mediator.Send(new ListInbox(filter.Site is { } one ? [one] : editable.Select(s => s.Key).ToList(),
-            filter.Status, filter.Age, filter.Search, after, PageSize), cancellationToken);
+        var shown = filter.Site is { } one ? editable.Where(s => s.Key.Equals(one, StringComparison.OrdinalIgnoreCase)) : editable;
+        var scopes = shown.Select(s => new InboxScope(s.Key, s.DesksEditedBy(editor))).ToList();
+        var page = await mediator.Send(new ListInbox(scopes, filter.Status, filter.Age, filter.Search, after, PageSize), cancellationToken);
         var tokens = antiforgery.GetAndStoreTokens(context);
         return InboxPage.Render(editor, editable, filter, page, tokens, context.Request.Query, after is not null);
     }
@@ -90,8 +91,8 @@ public static class InboxEndpoints
                 return Render(400, "Too many reports at once", $"""<p>At most {PageSize * 4} reports can be changed at once. Nothing was changed. <a href="{E(back)}">Back to the inbox</a></p>""");
         }
 
-        var reports = await db.Reports.AsNoTracking().Where(r => ids.Contains(r.Id)).Select(r => new { r.Id, r.SiteKey }).ToListAsync(cancellationToken);
-        var allowed = reports.Where(r => sites.Find(r.SiteKey)?.MayTriage(editor) == true).Select(r => r.Id).ToHashSet();
+        var reports = await db.Reports.AsNoTracking().Where(r => ids.Contains(r.Id)).Select(r => new { r.Id, r.SiteKey, r.Desk }).ToListAsync(cancellationToken);
+        var allowed = reports.Where(r => sites.Find(r.SiteKey)?.MayTriage(editor, r.Desk) == true).Select(r => r.Id).ToHashSet();
         var note = form["note"].ToString();
         int changed = 0, unchanged = ids.Count - allowed.Count;
         foreach (var id in ids.Where(allowed.Contains))

@@ -17,16 +17,19 @@ public enum InboxAge
     Older,
 }
 
+/// <summary>A site whose reports the editor sees: all of them (<paramref name="Desks"/> null), or those of some of its desks.</summary>
+public sealed record InboxScope(string Site, IReadOnlyList<string>? Desks);
+
 /// <summary>
-/// The reports of <paramref name="Sites"/> (the sites the editor may triage, or one of them), newest first, from just
+/// The reports in <paramref name="Scopes"/> (what the editor may triage, or one site of it), newest first, from just
 /// after <paramref name="After"/>; <paramref name="Status"/> null means every status.
 /// </summary>
 public sealed record ListInbox(
-    IReadOnlyList<string> Sites, ReportStatus? Status, InboxAge Age, string? Search, ReportCursor? After, int PageSize) : IQuery<InboxReports>;
+    IReadOnlyList<InboxScope> Scopes, ReportStatus? Status, InboxAge Age, string? Search, ReportCursor? After, int PageSize) : IQuery<InboxReports>;
 
 public sealed record InboxItem(
     Guid Id, string Site, string Url, string? Title, string Prefix, string Exact, string Suffix, string? Suggestion, string? Comment,
-    ReportStatus Status, int ReaderCount, DateTimeOffset CreatedAt, ReportEvent? LastChange, PassageState? Passage, string? PassageReason);
+    ReportStatus Status, int ReaderCount, DateTimeOffset CreatedAt, ReportEvent? LastChange, PassageState? Passage, string? PassageReason, string? Desk);
 
 /// <param name="Next">The cursor of the following page; null on the last.</param>
 public sealed record InboxReports(IReadOnlyList<InboxItem> Items, string? Next);
@@ -35,8 +38,11 @@ public sealed class ListInboxHandler(CorrectionsDb db, TimeProvider time) : IQue
 {
     public async ValueTask<InboxReports> Handle(ListInbox query, CancellationToken cancellationToken)
     {
-        var sites = query.Sites.ToList();
-        var reports = db.Reports.AsNoTracking().Where(r => sites.Contains(r.SiteKey));
+        var sites = query.Scopes.Where(s => s.Desks is null).Select(s => s.Site).ToList();
+        // A desk's editor sees that desk's reports, named by site and desk together.
+        var desks = query.Scopes.Where(s => s.Desks is not null).SelectMany(s => s.Desks!.Select(desk => s.Site + "\n" + desk)).ToList();
+        var reports = db.Reports.AsNoTracking()
+            .Where(r => sites.Contains(r.SiteKey) || (r.Desk != null && desks.Contains(r.SiteKey + "\n" + r.Desk)));
         if (query.Status is { } status)
             reports = reports.Where(r => r.Status == status);
         var now = time.GetUtcNow();
@@ -84,7 +90,7 @@ public sealed class ListInboxHandler(CorrectionsDb db, TimeProvider time) : IQue
                 .ToDictionary(g => g.Key, g => g.MaxBy(e => e.Id)!);
         return new InboxReports(
             rows.Select(r => new InboxItem(r.Id, r.SiteKey, r.Url, r.Title, r.Prefix, r.Exact, r.Suffix, r.Suggestion, r.Comment,
-                r.Status, r.ReaderCount, r.CreatedAt, changes.GetValueOrDefault(r.Id), r.Passage, r.PassageReason)).ToList(),
+                r.Status, r.ReaderCount, r.CreatedAt, changes.GetValueOrDefault(r.Id), r.Passage, r.PassageReason, r.Desk)).ToList(),
             next);
     }
 }

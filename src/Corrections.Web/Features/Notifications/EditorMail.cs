@@ -55,13 +55,18 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, IOptions<Servi
     }
 
     /// <summary>The report's own reply address, <c>local+TOKEN@domain</c>: a reply that reaches it proves which report it is about.</summary>
-    public string? ReplyAddress(Report report)
+    public string? ReplyAddress(Report report) => ReplyAddress(report.ReplyToken);
+
+    /// <summary><c>local+TOKEN@domain</c>, or null when editors cannot triage by reply.</summary>
+    public string? ReplyAddress(string token)
     {
         if (replyAddress.Length == 0)
             return null;
         var at = replyAddress.LastIndexOf('@');
-        return $"{replyAddress[..at]}+{report.ReplyToken}{replyAddress[at..]}";
+        return $"{replyAddress[..at]}+{token}{replyAddress[at..]}";
     }
+
+    public string Domain => MailDomain;
 
     /// <summary>Reports on one article share a root id, so mail clients thread them together.</summary>
     public string ArticleThreadId(Report report)
@@ -74,7 +79,8 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, IOptions<Servi
     public static string Subject(Report report, Site site)
     {
         var title = string.IsNullOrWhiteSpace(report.Title) ? new Uri(report.Url).AbsolutePath : report.Title;
-        return $"[{OneLine(site.Name, 60)}] “{OneLine(report.Exact, SubjectPassageLength)}” — {OneLine(title, SubjectTitleLength)}";
+        var tag = report.Desk is { } desk ? $"{OneLine(site.Name, 60)} · {OneLine(desk, 40)}" : OneLine(site.Name, 60);
+        return $"[{tag}] “{OneLine(report.Exact, SubjectPassageLength)}” — {OneLine(title, SubjectTitleLength)}";
     }
 
     /// <summary>Collapses every kind of white space and control character to single spaces and cuts at a word.</summary>
@@ -110,6 +116,8 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, IOptions<Servi
     {
         var text = new StringBuilder();
         text.AppendLine($"{ReadersLine(report)} a mistake on {OneLine(site.Name, 200)}.");
+        if (report.Desk is { } desk)
+            text.AppendLine($"Desk: {OneLine(desk, 100)}");
         text.AppendLine();
         text.AppendLine("Article:");
         if (report.Title is { Length: > 0 } title)
@@ -153,7 +161,7 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, IOptions<Servi
     }
 
     /// <summary>A reader's text as lines that each begin with <c>  | </c>, whatever line breaks it holds.</summary>
-    private static void Fenced(StringBuilder text, string readerText)
+    internal static void Fenced(StringBuilder text, string readerText)
     {
         foreach (var line in readerText.ReplaceLineEndings("\n").Split('\n'))
             text.Append("  | ").AppendLine(line);
@@ -180,6 +188,8 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, IOptions<Servi
         html.Append("<body style=\"font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;font-size:15px;line-height:1.5;color:#1a1a1a;max-width:640px\">");
         html.Append($"<p style=\"color:#555;margin:0 0 12px\">{E(ReadersLine(report))} a mistake on <strong>{E(site.Name)}</strong> in ");
         html.Append($"<a href=\"{E(report.Url)}\">{E(string.IsNullOrWhiteSpace(report.Title) ? report.Url : report.Title)}</a></p>");
+        if (report.Desk is { } desk)
+            html.Append($"<p style=\"color:#555;margin:0 0 12px\">Desk: <strong>{E(desk)}</strong></p>");
 
         html.Append("<h3 style=\"font-size:13px;text-transform:uppercase;letter-spacing:.05em;color:#777;margin:16px 0 4px\">Passage</h3>");
         html.Append("<blockquote style=\"margin:0;padding:8px 12px;border-left:4px solid #d0d7de;background:#f6f8fa\">");

@@ -38,15 +38,35 @@ public sealed class HandleEditorReplyHandler(CorrectionsDb db, SiteDirectory sit
         }
         var report = await db.Reports.AsNoTracking()
             .Where(r => r.ReplyToken == reply.Token)
-            .Select(r => new { r.Id, r.SiteKey })
+            .Select(r => new ReplyTarget(r.Id, r.SiteKey, r.Desk))
             .FirstOrDefaultAsync(cancellationToken);
+        var firstLine = reply.FirstLine;
+        if (report is null && await db.Digests.AsNoTracking().Where(d => d.ReplyToken == reply.Token).Select(d => (long?)d.Id).FirstOrDefaultAsync(cancellationToken) is { } digestId)
+        {
+            // A reply to a digest names the report by its number there: "3 fixed".
+            if (ReplyText.SplitNumber(firstLine) is not { } numbered)
+            {
+                logger.LogWarning("Reply {MessageId} to digest {DigestId} names no report by its number; ignored", reply.MessageId, digestId);
+                return ReplyOutcome.UnknownCommand;
+            }
+            report = await db.DigestItems.AsNoTracking()
+                .Where(i => i.DigestId == digestId && i.Number == numbered.Number)
+                .Join(db.Reports, i => i.ReportId, r => r.Id, (i, r) => new ReplyTarget(r.Id, r.SiteKey, r.Desk))
+                .FirstOrDefaultAsync(cancellationToken);
+            if (report is null)
+            {
+                logger.LogWarning("Reply {MessageId} to digest {DigestId} names report number {Number}, which the digest does not have; ignored", reply.MessageId, digestId, numbered.Number);
+                return ReplyOutcome.UnknownCommand;
+            }
+            firstLine = numbered.Command;
+        }
         if (report is null)
         {
             logger.LogWarning("Reply {MessageId} carries a token of no report; ignored", reply.MessageId);
             return ReplyOutcome.NotForAReport;
         }
         var site = sites.Find(report.SiteKey);
-        if (site is null || !site.MayTriage(reply.From))
+        if (site is null || !site.MayTriage(reply.From, report.Desk))
         {
             logger.LogWarning("Reply {MessageId} about report {ReportId} comes from {From}, who is not an editor of {Site}; ignored",
                 reply.MessageId, report.Id, reply.From, report.SiteKey);
@@ -58,14 +78,14 @@ public sealed class HandleEditorReplyHandler(CorrectionsDb db, SiteDirectory sit
         {
             logger.LogWarning("Reply {MessageId} about report {ReportId} from {From} is not vouched for by the receiving server ({Reason}); nothing changed, the editor is pointed to the signed links",
                 reply.MessageId, report.Id, reply.From, reply.Sender.Reason);
-            await mediator.Send(new AnswerReply(report.Id, reply.From, reply.MessageId, reply.Subject, reply.FirstLine, ReplyAnswer.NotVouchedFor), cancellationToken);
+            await mediator.Send(new AnswerReply(report.Id, reply.From, reply.MessageId, reply.Subject, firstLine, ReplyAnswer.NotVouchedFor), cancellationToken);
             return ReplyOutcome.NotVouchedFor;
         }
 
-        var command = ReplyText.Parse(reply.FirstLine);
+        var command = ReplyText.Parse(firstLine);
         if (command.Unknown)
         {
-            await mediator.Send(new AnswerReply(report.Id, reply.From, reply.MessageId, reply.Subject, reply.FirstLine, ReplyAnswer.NotUnderstood), cancellationToken);
+            await mediator.Send(new AnswerReply(report.Id, reply.From, reply.MessageId, reply.Subject, firstLine, ReplyAnswer.NotUnderstood), cancellationToken);
             return ReplyOutcome.UnknownCommand;
         }
         try
@@ -84,6 +104,8 @@ public sealed class HandleEditorReplyHandler(CorrectionsDb db, SiteDirectory sit
         }
     }
 }
+
+internal sealed record ReplyTarget(Guid Id, string SiteKey, string? Desk);
 
 /// <summary>Answers an editor's reply that changed nothing, through the outbox.</summary>
 public sealed record AnswerReply(Guid ReportId, string Editor, string InReplyTo, string? Subject, string? Line, ReplyAnswer Answer) : ICommand<Unit>, ITransactionalCommand;

@@ -74,6 +74,16 @@ public static partial class ReplyText
         return WebUtility.HtmlDecode(fresh);
     }
 
+    /// <summary>A reply to a digest: the report's number there, then the command, as in "3 fixed" or "#2: spam".</summary>
+    public static (int Number, string Command)? SplitNumber(string? line)
+    {
+        var match = line is null ? Match.Empty : NumberedLine().Match(line);
+        return match.Success && int.TryParse(match.Groups[1].Value, out var number) && number > 0 ? (number, match.Groups[2].Value.Trim()) : null;
+    }
+
+    [GeneratedRegex(@"^\s*[#\[]?(\d{1,4})[\]\).:]?\s+(\S.*)$", RegexOptions.Singleline)]
+    private static partial Regex NumberedLine();
+
     public static ReplyCommand Parse(string? line)
     {
         if (string.IsNullOrWhiteSpace(line))

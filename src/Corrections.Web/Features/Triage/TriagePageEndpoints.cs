@@ -106,7 +106,7 @@ public static class TriagePageEndpoints
         if (report is null)
             return (null, null, null, Render(404, "Report not found", "<p>This report no longer exists.</p>"));
         var site = sites.Find(report.SiteKey);
-        if (site is null || !site.MayTriage(link!.Editor))
+        if (site is null || !site.MayTriage(link!.Editor, report.Desk))
             return (null, null, null, Render(403, "Not an editor of this site", $"<p>{E(link!.Editor)} is no longer among the editors of this site, so this link cannot change the report.</p>"));
         return (link, report, site, null);
     }

@@ -1,6 +1,8 @@
 using Corrections.Features.Notifications;
+using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Features.PageCheck;
+using Corrections.Features.Webhooks;
 using Corrections.Features.Reports.Submit;
 using Corrections.Outbox;
 using Corrections.Pipeline;
@@ -50,7 +52,8 @@ public sealed class TriageReportValidator(CorrectionsDb db) : IValidator<TriageR
     }
 }
 
-public sealed class TriageReportHandler(CorrectionsDb db, TimeProvider time, IOptions<PageCheckOptions> pageCheck) : ICommandHandler<TriageReport, TriageOutcome>
+public sealed class TriageReportHandler(CorrectionsDb db, SiteDirectory sites, TimeProvider time, IOptions<PageCheckOptions> pageCheck)
+    : ICommandHandler<TriageReport, TriageOutcome>
 {
     public async ValueTask<TriageOutcome> Handle(TriageReport command, CancellationToken cancellationToken)
     {
@@ -87,11 +90,16 @@ public sealed class TriageReportHandler(CorrectionsDb db, TimeProvider time, IOp
             report.UpdatedAt = now;
             report.ClosedAt = status == ReportStatus.New ? null : now;
             report.DuplicateOfId = status == ReportStatus.Duplicate ? command.DuplicateOfId : null;
+            if (status == ReportStatus.New)
+                report.DigestId = null; // reopened: new again, for the next digest
             if (status == ReportStatus.Fixed && report.ThanksQueuedAt is null)
                 await QueueThanksAsync(report, now, cancellationToken);
             // Reopened with its passage on the article: back on the live page's schedule, which a closed report left.
             if (status == ReportStatus.New && report.Passage == PassageState.Found)
                 report.NextPageCheckAt = pageCheck.Value.NextCheck(report.CreatedAt, now);
+            if (sites.Find(report.SiteKey) is { } site)
+                db.Outbox.AddRange(WebhookDeliveries.For(site, WebhookEvents.ReportStatusChanged, report.Id, now,
+                    new StatusChange(change.FromStatus, status, change.Actor, change.Channel, change.Action, change.Note)));
         }
         return new TriageOutcome(report.Id, report.Status, Applied: true, change);
     }

@@ -11,13 +11,14 @@ namespace Corrections.Features.Reports.Admin;
 /// <paramref name="From"/> (inclusive) until <paramref name="To"/> (exclusive); read as it is written out, so memory stays
 /// flat at any size.
 /// </summary>
-public sealed record ExportReports(ReportStatus? Status, string? Site, DateTimeOffset? From = null, DateTimeOffset? To = null, PassageState? Passage = null)
+public sealed record ExportReports(
+    ReportStatus? Status, string? Site, DateTimeOffset? From = null, DateTimeOffset? To = null, PassageState? Passage = null, string? Desk = null)
     : IStreamQuery<ReportExportRow>;
 
 public sealed record ReportExportRow(
     Guid Id, string Site, string Url, string? Title, string? Lang, string Exact, string Prefix, string Suffix,
     string? Suggestion, string? Comment, ReportStatus Status, int ReaderCount,
-    DateTimeOffset CreatedAt, DateTimeOffset? ClosedAt, Guid? DuplicateOf, PassageState? Passage);
+    DateTimeOffset CreatedAt, DateTimeOffset? ClosedAt, Guid? DuplicateOf, PassageState? Passage, string? Desk, string? Author, string? Section);
 
 public sealed class ExportReportsHandler(CorrectionsDb db) : IStreamQueryHandler<ExportReports, ReportExportRow>
 {
@@ -28,6 +29,8 @@ public sealed class ExportReportsHandler(CorrectionsDb db) : IStreamQueryHandler
             reports = reports.Where(r => r.Status == status);
         if (!string.IsNullOrEmpty(query.Site))
             reports = reports.Where(r => r.SiteKey == query.Site);
+        if (!string.IsNullOrEmpty(query.Desk))
+            reports = reports.Where(r => r.Desk == query.Desk);
         if (query.From is { } from)
             reports = reports.Where(r => r.CreatedAt >= from);
         if (query.To is { } to)
@@ -37,7 +40,7 @@ public sealed class ExportReportsHandler(CorrectionsDb db) : IStreamQueryHandler
         return reports
             .OrderBy(r => r.CreatedAt).ThenBy(r => r.Id)
             .Select(r => new ReportExportRow(r.Id, r.SiteKey, r.Url, r.Title, r.Language, r.Exact, r.Prefix, r.Suffix,
-                r.Suggestion, r.Comment, r.Status, r.ReaderCount, r.CreatedAt, r.ClosedAt, r.DuplicateOfId, r.Passage))
+                r.Suggestion, r.Comment, r.Status, r.ReaderCount, r.CreatedAt, r.ClosedAt, r.DuplicateOfId, r.Passage, r.Desk, r.Author, r.Section))
             .AsAsyncEnumerable();
     }
 }
@@ -46,7 +49,7 @@ public sealed class ExportReportsHandler(CorrectionsDb db) : IStreamQueryHandler
 public static class ReportCsv
 {
     private static readonly string[] Header =
-        ["id", "site", "url", "title", "lang", "exact", "prefix", "suffix", "suggestion", "comment", "status", "readers", "created_at", "closed_at", "duplicate_of", "passage"];
+        ["id", "site", "url", "title", "lang", "exact", "prefix", "suffix", "suggestion", "comment", "status", "readers", "created_at", "closed_at", "duplicate_of", "passage", "desk", "author", "section"];
 
     public static async Task WriteAsync(IAsyncEnumerable<ReportExportRow> rows, Stream body, CancellationToken cancellationToken)
     {
@@ -58,7 +61,7 @@ public static class ReportCsv
             [
                 r.Id.ToString(), r.Site, r.Url, r.Title, r.Lang, r.Exact, r.Prefix, r.Suffix, r.Suggestion, r.Comment,
                 r.Status.ToString().ToLowerInvariant(), r.ReaderCount.ToString(CultureInfo.InvariantCulture),
-                r.CreatedAt.ToString("O"), r.ClosedAt?.ToString("O"), r.DuplicateOf?.ToString(), PassageName(r.Passage),
+                r.CreatedAt.ToString("O"), r.ClosedAt?.ToString("O"), r.DuplicateOf?.ToString(), PassageName(r.Passage), r.Desk, r.Author, r.Section,
             ];
             await csv.WriteAsync(string.Join(',', cells.Select(Cell)) + "\r\n");
         }

@@ -19,7 +19,7 @@ public sealed record ReportDetails(
     TextQuote Selection, string? Suggestion, string? Comment,
     ReportStatus Status, int ReaderCount, int ReadersWithEmail, Guid? DuplicateOf,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? ClosedAt,
-    IReadOnlyList<ReportChange> History,
+    IReadOnlyList<ReportChange> History, string? Desk, string? Author, string? Section,
     PassageState? Passage = null, string? PassageReason = null, DateTimeOffset? PassageCheckedAt = null, DateTimeOffset? NextPageCheckAt = null);
 
 public sealed record TextQuote(string Exact, string Prefix, string Suffix);
@@ -40,6 +40,7 @@ public sealed class GetReportHandler(CorrectionsDb db) : IQueryHandler<GetReport
             report.Status, report.ReaderCount, withEmail, report.DuplicateOfId,
             report.CreatedAt, report.UpdatedAt, report.ClosedAt,
             report.History.Select(e => new ReportChange(e.At, e.Actor, e.Channel, e.Action, e.FromStatus, e.ToStatus, e.Note)).ToList(),
+            report.Desk, report.Author, report.Section,
             report.Passage, report.PassageReason, report.PassageCheckedAt, report.NextPageCheckAt);
     }
 }

@@ -7,12 +7,12 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Corrections.Features.Reports.Admin;
 
-/// <summary>Reports newest first, optionally of one status, one site and one result on the live page, from just after <paramref name="After"/>.</summary>
-public sealed record ListReports(ReportStatus? Status, string? Site, ReportCursor? After, int PageSize, PassageState? Passage = null) : IQuery<ReportPage>;
+/// <summary>Reports newest first, optionally of one status, one site, one result on the live page and one desk, from just after <paramref name="After"/>.</summary>
+public sealed record ListReports(ReportStatus? Status, string? Site, ReportCursor? After, int PageSize, PassageState? Passage = null, string? Desk = null) : IQuery<ReportPage>;
 
 public sealed record ReportSummary(
     Guid Id, string Site, string Url, string? Title, string Exact, string? Suggestion,
-    ReportStatus Status, int ReaderCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, PassageState? Passage = null);
+    ReportStatus Status, int ReaderCount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? Desk, PassageState? Passage = null);
 
 /// <param name="Next">The cursor of the following page; null on the last.</param>
 public sealed record ReportPage(IReadOnlyList<ReportSummary> Items, int PageSize, string? Next);
@@ -66,12 +66,14 @@ public sealed class ListReportsHandler(CorrectionsDb db) : IQueryHandler<ListRep
             reports = reports.Where(r => r.SiteKey == query.Site);
         if (query.Passage is { } passage)
             reports = reports.Where(r => r.Passage == passage);
+        if (!string.IsNullOrEmpty(query.Desk))
+            reports = reports.Where(r => r.Desk == query.Desk);
         if (query.After is { } after)
             // The first term bounds the range of the index to read; the second leaves out what the last page showed.
             reports = reports.Where(r => r.CreatedAt <= after.CreatedAt && (r.CreatedAt < after.CreatedAt || r.Id.CompareTo(after.Id) < 0));
         return reports
             .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
             .Take(query.PageSize + 1)
-            .Select(r => new ReportSummary(r.Id, r.SiteKey, r.Url, r.Title, r.Exact, r.Suggestion, r.Status, r.ReaderCount, r.CreatedAt, r.UpdatedAt, r.Passage));
+            .Select(r => new ReportSummary(r.Id, r.SiteKey, r.Url, r.Title, r.Exact, r.Suggestion, r.Status, r.ReaderCount, r.CreatedAt, r.UpdatedAt, r.Desk, r.Passage));
     }
 }

@@ -19,7 +19,7 @@ public static class ReportsAdminEndpoints
         var admin = routes.MapGroup("/api/reports").RequireAuthorization(ApiKeyAuthenticationHandler.Policy).WithTags("Admin: reports");
 
         admin.MapGet("/", ListAsync)
-            .WithSummary("List reports, newest first, by status, site and passage on the live page, a page at a time: pass a page's next as cursor for the one after")
+            .WithSummary("List reports, newest first, by status, site, desk and passage on the live page, a page at a time: pass a page's next as cursor for the one after")
             .Produces<ReportPage>().ProducesValidationProblem().ProducesProblem(StatusCodes.Status401Unauthorized);
 
         admin.MapGet("/export", Export)
@@ -56,11 +56,12 @@ public static class ReportsAdminEndpoints
 
     /// <param name="status">new, fixed, rejected, duplicate or spam</param>
     /// <param name="passage">found, not_found or unknown: what the service saw on the article</param>
+    /// <param name="desk">the name of a desk (Sites:N:Desks:M:Name): only the reports routed to it</param>
     /// <param name="cursor">the previous page's next; left out for the first page</param>
     /// <param name="pageSize">1 to 200; 50 when left out</param>
     /// <param name="page">no longer accepted: follow next instead</param>
     private static async Task<IResult> ListAsync(
-        string? status, string? site, string? passage, string? cursor, string? pageSize, string? page, IMediator mediator, CancellationToken cancellationToken)
+        string? status, string? site, string? desk, string? passage, string? cursor, string? pageSize, string? page, IMediator mediator, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var parsedStatus = ReadStatus(status, errors);
@@ -70,16 +71,17 @@ public static class ReportsAdminEndpoints
         Paging.RefusePageNumber(page, errors);
         if (errors.Any)
             return Invalid(errors);
-        return Results.Ok(await mediator.Send(new ListReports(parsedStatus, site, after, size, parsedPassage), cancellationToken));
+        return Results.Ok(await mediator.Send(new ListReports(parsedStatus, site, after, size, parsedPassage, desk), cancellationToken));
     }
 
     /// <param name="format">csv (the default) or json</param>
     /// <param name="status">new, fixed, rejected, duplicate or spam</param>
+    /// <param name="desk">the name of a desk (Sites:N:Desks:M:Name): only the reports routed to it</param>
     /// <param name="from">reports made at or after this ISO 8601 date (midnight UTC) or date-time (UTC when it has no offset)</param>
     /// <param name="to">reports made before this ISO 8601 date or date-time: the end is exclusive</param>
     /// <param name="passage">found, not_found or unknown: what the service saw on the article</param>
     private static IResult Export(
-        string? format, string? status, string? site, string? from, string? to, string? passage, IMediator mediator, CancellationToken cancellationToken)
+        string? format, string? status, string? site, string? desk, string? from, string? to, string? passage, IMediator mediator, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var parsedStatus = ReadStatus(status, errors);
@@ -92,7 +94,7 @@ public static class ReportsAdminEndpoints
             errors.Add("to", $"The end (to, exclusive) must be after the start (from): {end:O} is not after {start:O}.");
         if (errors.Any)
             return Invalid(errors);
-        var rows = mediator.CreateStream(new ExportReports(parsedStatus, site, start, end, parsedPassage), cancellationToken);
+        var rows = mediator.CreateStream(new ExportReports(parsedStatus, site, start, end, parsedPassage, desk), cancellationToken);
         return format == "json"
             ? Results.Ok(rows)
             : Results.Stream(body => ReportCsv.WriteAsync(rows, body, cancellationToken), "text/csv; charset=utf-8", "reports.csv");

@@ -6,6 +6,7 @@ using Corrections.Configuration;
 using Corrections.Data;
 using Corrections.Outbox;
 using Corrections.Storage;
+using Corrections.Features.Webhooks;
 using Mediator;
 using Microsoft.Extensions.Options;
 
@@ -25,7 +26,9 @@ public sealed record SubmitReport(
     string? ClientRequestId,
     string? ClientHash = null,
     string? Honeypot = null,
-    long? ElapsedMs = null) : ICommand<SubmitReportResult>;
+    long? ElapsedMs = null,
+    string? Author = null,
+    string? Section = null) : ICommand<SubmitReportResult>;
 
 /// <param name="Joined">The report already existed: this submission was a repeat or another reader's duplicate.</param>
 public sealed record SubmitReportResult(Guid Id, ReportStatus Status, bool Joined);
@@ -92,6 +95,9 @@ public sealed class SubmitReportHandler(
             Url = StoredUrl(url),
             DuplicateKey = DuplicateKey(site.Key, url, command.Prefix, command.Exact, command.Suffix),
             Title = command.Title,
+            Author = command.Author,
+            Section = command.Section,
+            Desk = site.DeskFor(url, command.Author, command.Section)?.Name,
             Language = command.Lang ?? site.Language,
             Exact = command.Exact,
             Prefix = command.Prefix,
@@ -116,10 +122,15 @@ public sealed class SubmitReportHandler(
             };
             return new PreparedSubmission(submission, report, [caught], []);
         }
-        var afterCommit = site.Editors.Select(editor => OutboxNotifications.Create(new ReportSubmitted(report.Id, editor), now)).ToList();
+        List<OutboxMessage> outbox =
+        [
+            // In digest mode the report waits for the next digest instead.
+            .. site.MailOf(report.Desk).IsDigest ? [] : site.EditorsOf(report.Desk).Select(editor => OutboxNotifications.Create(new ReportSubmitted(report.Id, editor), now)),
+            .. WebhookDeliveries.For(site, WebhookEvents.ReportCreated, report.Id, now),
+        ];
         if (passageChecks.ChecksPagesOf(site))
-            afterCommit.Add(passageChecks.ArrivalCheck(report.Id, now));
-        return new PreparedSubmission(submission, report, [], afterCommit);
+            outbox.Add(passageChecks.ArrivalCheck(report.Id, now));
+        return new PreparedSubmission(submission, report, [], outbox);
     }
 
     /// <summary>Why a bot trap caught the submission, or null for a reader's.</summary>

@@ -15,7 +15,7 @@ namespace Corrections.Features.Reports.Submit;
 /// <summary>The body of a submission, as the widget sends it.</summary>
 public sealed record SubmitReportRequest(
     string? Site, string? Url, string? Title, string? Lang, SelectionRequest? Selection, string? Suggestion, string? Comment,
-    string? ReaderEmail, string? ClientRequestId, string? Website, long? ElapsedMs);
+    string? ReaderEmail, string? ClientRequestId, string? Website, long? ElapsedMs, string? Author = null, string? Section = null);
 
 public sealed record SelectionRequest(string? Exact, string? Prefix, string? Suffix);
 
@@ -204,7 +204,7 @@ public static class SubmitReportEndpoint
             site!.Trim(), url!.Trim(), Optional(request.Title), Optional(request.Lang),
             exact!, Clean(request.Selection!.Prefix) ?? "", Clean(request.Selection.Suffix) ?? "",
             Optional(request.Suggestion), Optional(request.Comment), Optional(request.ReaderEmail), Optional(request.ClientRequestId),
-            Honeypot: Clean(request.Website), ElapsedMs: request.ElapsedMs);
+            Honeypot: Clean(request.Website), ElapsedMs: request.ElapsedMs, Author: Optional(request.Author), Section: Optional(request.Section));
     }
 
     private static string? Clean(string? text) => text is null ? null : ReaderText.Clean(text);

@@ -13,6 +13,7 @@ public sealed partial class SubmitReportValidator(SiteDirectory sites, IOptions<
     public const int MaxText = 2000;
     public const int MaxUrl = 2048;
     public const int MaxTitle = 500;
+    public const int MaxAuthorOrSection = 200;
 
     public ValueTask ValidateAsync(SubmitReport report, ValidationErrors errors, CancellationToken cancellationToken)
     {
@@ -42,6 +43,10 @@ public sealed partial class SubmitReportValidator(SiteDirectory sites, IOptions<
             errors.Add("comment", $"The comment must be at most {MaxText} characters.");
         if (report.Title?.Length > MaxTitle)
             errors.Add("title", $"The title must be at most {MaxTitle} characters.");
+        if (report.Author?.Length > MaxAuthorOrSection)
+            errors.Add("author", $"The author must be at most {MaxAuthorOrSection} characters.");
+        if (report.Section?.Length > MaxAuthorOrSection)
+            errors.Add("section", $"The section must be at most {MaxAuthorOrSection} characters.");
         if (report.Lang is { } lang && !LanguageTag().IsMatch(lang))
             errors.Add("lang", "The language must be a language tag such as 'en' or 'pt-BR'.");
         if (report.ReaderEmail is { } email && !EmailAddresses.IsReaderAddress(email, privacy.Value.AllowReservedReaderDomains))
