@@ -10,9 +10,14 @@ public sealed class InboxTests : ServiceTest
 {
     private const string Editor = Infrastructure.Reports.DemoEditor;
 
-    /// <summary>A second site, with an editor of its own.</summary>
+    private const string PoliticsEditor = "politics@news.example.org";
+
+    /// <summary>A desk of the demo site for its politics pages, and a second site with an editor of its own.</summary>
     protected override Dictionary<string, string?> Settings => new()
     {
+        ["Sites:0:Desks:0:Name"] = "Politics",
+        ["Sites:0:Desks:0:Editors:0"] = PoliticsEditor,
+        ["Sites:0:Desks:0:Paths:0"] = "/politics/",
         ["Sites:1:Key"] = "kyiv",
         ["Sites:1:Name"] = "Kyiv Daily",
         ["Sites:1:Language"] = "uk",
@@ -20,13 +25,13 @@ public sealed class InboxTests : ServiceTest
         ["Sites:1:Editors:0"] = "desk@kyiv.example.org",
     };
 
-    private async Task<HttpClient> SignedInAsync()
+    private async Task<HttpClient> SignedInAsync(string editor = Editor)
     {
         var client = App.CreateClient();
         var before = Smtp.Messages.Count;
-        await AskForLinkAsync(client, Editor);
+        await AskForLinkAsync(client, editor);
         var mails = await Smtp.WaitForMessagesAsync(before + 1);
-        await PressSignInAsync(client, LinkIn(mails, Editor));
+        await PressSignInAsync(client, LinkIn(mails, editor));
         return client;
     }
 
@@ -54,6 +59,29 @@ public sealed class InboxTests : ServiceTest
 
         Assert.Contains("Open the inbox: http://localhost:5080/inbox", mail.TextBody);
         Assert.Contains(">Open the inbox</a>", mail.HtmlBody);
+    }
+
+    [Fact]
+    public async Task A_desks_editor_sees_and_triages_only_the_desks_reports_and_a_sites_editor_filters_by_desk()
+    {
+        var politics = await SubmitAsync("first wrold", "https://news.example.org/politics/vote");
+        var other = await SubmitAsync("second wrold", "https://news.example.org/sport/match");
+        await MailsSettledAsync(2);
+        var desk = await SignedInAsync(PoliticsEditor);
+        var site = await SignedInAsync();
+
+        var deskView = await desk.GetStringAsync("/inbox");
+        var siteView = await site.GetStringAsync("/inbox");
+        var filtered = await site.GetStringAsync("/inbox?desk=politics");
+        var unknownDesk = await site.GetAsync("/inbox?desk=weather");
+
+        Assert.Contains($"id=\"report-{politics}\"", deskView);
+        Assert.DoesNotContain($"id=\"report-{other}\"", deskView);
+        Assert.Contains("desk Politics", deskView);
+        Assert.Contains($"id=\"report-{other}\"", siteView);
+        Assert.Contains($"id=\"report-{politics}\"", filtered);
+        Assert.DoesNotContain($"id=\"report-{other}\"", filtered);
+        Assert.Equal(HttpStatusCode.BadRequest, unknownDesk.StatusCode);
     }
 
     [Fact]

@@ -59,7 +59,7 @@ public sealed class ApiDocsAndExportTests() : ServiceTest(TestRelay.None)
         var badFormat = await client.GetAsync("/api/reports/export?format=xml");
 
         var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("id,site,url,title,lang,exact,prefix,suffix,suggestion,comment,status,readers,created_at,closed_at,duplicate_of,passage", lines[0]);
+        Assert.Equal("id,site,url,title,lang,exact,prefix,suffix,suggestion,comment,status,readers,created_at,closed_at,duplicate_of,passage,desk,author,section", lines[0]);
         Assert.Contains("\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\"", csv);
         Assert.Contains("\"line one, \"\"quoted\"\"\nline two\"", csv);
         Assert.Equal(2, json.Count);
@@ -79,7 +79,7 @@ public sealed class ApiDocsAndExportTests() : ServiceTest(TestRelay.None)
         var filtered = (await client.GetFromJsonAsync<JsonArray>("/api/reports/export?format=json&passage=found"))!;
         var bad = await client.GetAsync("/api/reports/export?passage=maybe");
 
-        Assert.Contains(csv.Split("\r\n"), line => line.StartsWith(found.ToString()) && line.EndsWith(",found"));
+        Assert.Contains(csv.Split("\r\n"), line => line.StartsWith(found.ToString()) && line.EndsWith(",found,,,"));
         Assert.Equal([found], filtered.Select(r => Guid.Parse((string)r!["id"]!)));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
     }

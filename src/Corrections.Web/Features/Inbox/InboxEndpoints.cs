@@ -49,7 +49,7 @@ public static class InboxEndpoints
 
         var shown = filter.Site is { } one ? editable.Where(s => s.Key.Equals(one, StringComparison.OrdinalIgnoreCase)) : editable;
         var scopes = shown.Select(s => new InboxScope(s.Key, s.DesksEditedBy(editor))).ToList();
-        var page = await mediator.Send(new ListInbox(scopes, filter.Status, filter.Age, filter.Search, after, PageSize), cancellationToken);
+        var page = await mediator.Send(new ListInbox(scopes, filter.Status, filter.Age, filter.Search, after, PageSize, filter.Desk), cancellationToken);
         var tokens = antiforgery.GetAndStoreTokens(context);
         return InboxPage.Render(editor, editable, filter, page, tokens, context.Request.Query, after is not null);
     }

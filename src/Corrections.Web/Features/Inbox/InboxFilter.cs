@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.WebUtilities;
 
 namespace Corrections.Features.Inbox;
 
-/// <summary>What the inbox shows, as its query string says: one site or all, a status or all, an age, a search.</summary>
-public sealed record InboxFilter(string? Site, ReportStatus? Status, InboxAge Age, string? Search)
+/// <summary>What the inbox shows, as its query string says: one site or all, one desk or all, a status or all, an age, a search.</summary>
+public sealed record InboxFilter(string? Site, ReportStatus? Status, InboxAge Age, string? Search, string? Desk = null)
 {
     public const int MaxSearch = 200;
 
@@ -21,6 +21,14 @@ public sealed record InboxFilter(string? Site, ReportStatus? Status, InboxAge Ag
             site = editable.FirstOrDefault(s => s.Key.Equals(key, StringComparison.OrdinalIgnoreCase))?.Key;
             if (site is null)
                 errors.Add("site", $"“{key}” is not one of your sites.");
+        }
+
+        string? desk = null;
+        if (query["desk"].ToString() is { Length: > 0 } deskName)
+        {
+            desk = editable.SelectMany(s => s.Desks).FirstOrDefault(d => d.Name.Equals(deskName, StringComparison.OrdinalIgnoreCase))?.Name;
+            if (desk is null)
+                errors.Add("desk", $"“{deskName}” is not a desk of your sites.");
         }
 
         ReportStatus? status = ReportStatus.New;
@@ -43,7 +51,7 @@ public sealed record InboxFilter(string? Site, ReportStatus? Status, InboxAge Ag
         var search = query["q"].ToString().Trim();
         if (search.Length > MaxSearch)
             errors.Add("q", $"The search must be at most {MaxSearch} characters.");
-        return new InboxFilter(site, status, age, search.Length > 0 ? search : null);
+        return new InboxFilter(site, status, age, search.Length > 0 ? search : null, desk);
     }
 
     /// <summary>The filter as a query string, with <paramref name="cursor"/> for a following page.</summary>
@@ -52,6 +60,8 @@ public sealed record InboxFilter(string? Site, ReportStatus? Status, InboxAge Ag
         var values = new Dictionary<string, string?>();
         if (Site is not null)
             values["site"] = Site;
+        if (Desk is not null)
+            values["desk"] = Desk;
         values["status"] = Status is { } status ? status.ToString().ToLowerInvariant() : AllStatuses;
         if (Age != InboxAge.Any)
             values["age"] = Age.ToString().ToLowerInvariant();

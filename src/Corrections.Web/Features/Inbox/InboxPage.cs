@@ -131,6 +131,15 @@ public static class InboxPage
         foreach (var site in editable)
             html.Append(Option(site.Key, site.Name, site.Key == filter.Site));
         html.Append("</select></div>");
+        var desks = editable.SelectMany(s => s.Desks).Select(d => d.Name).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (desks.Count > 0)
+        {
+            html.Append("""<div><label for="filter-desk">Desk</label><select id="filter-desk" name="desk">""");
+            html.Append(Option("", "All desks", filter.Desk is null));
+            foreach (var desk in desks)
+                html.Append(Option(desk, desk, desk.Equals(filter.Desk, StringComparison.OrdinalIgnoreCase)));
+            html.Append("</select></div>");
+        }
         html.Append("""<div><label for="filter-status">Status</label><select id="filter-status" name="status">""");
         foreach (var status in Enum.GetValues<ReportStatus>())
             html.Append(Option(TriagePageEndpoints.StatusName(status), status == ReportStatus.New ? "open" : TriagePageEndpoints.StatusName(status), filter.Status == status));

@@ -25,7 +25,7 @@ public sealed record InboxScope(string Site, IReadOnlyList<string>? Desks);
 /// after <paramref name="After"/>; <paramref name="Status"/> null means every status.
 /// </summary>
 public sealed record ListInbox(
-    IReadOnlyList<InboxScope> Scopes, ReportStatus? Status, InboxAge Age, string? Search, ReportCursor? After, int PageSize) : IQuery<InboxReports>;
+    IReadOnlyList<InboxScope> Scopes, ReportStatus? Status, InboxAge Age, string? Search, ReportCursor? After, int PageSize, string? Desk = null) : IQuery<InboxReports>;
 
 public sealed record InboxItem(
     Guid Id, string Site, string Url, string? Title, string Prefix, string Exact, string Suffix, string? Suggestion, string? Comment,
@@ -40,11 +40,13 @@ public sealed class ListInboxHandler(CorrectionsDb db, TimeProvider time) : IQue
     {
         var sites = query.Scopes.Where(s => s.Desks is null).Select(s => s.Site).ToList();
         // A desk's editor sees that desk's reports, named by site and desk together.
-        var desks = query.Scopes.Where(s => s.Desks is not null).SelectMany(s => s.Desks!.Select(desk => s.Site + "\n" + desk)).ToList();
+        var desks = query.Scopes.Where(s => s.Desks is not null).SelectMany(s => s.Desks!.Select(name => s.Site + "\n" + name)).ToList();
         var reports = db.Reports.AsNoTracking()
             .Where(r => sites.Contains(r.SiteKey) || (r.Desk != null && desks.Contains(r.SiteKey + "\n" + r.Desk)));
         if (query.Status is { } status)
             reports = reports.Where(r => r.Status == status);
+        if (query.Desk is { } desk)
+            reports = reports.Where(r => r.Desk == desk);
         var now = time.GetUtcNow();
         var dayAgo = now.AddDays(-1);
         var weekAgo = now.AddDays(-7);
