@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Microsoft.AspNetCore.Antiforgery;
 
 namespace Corrections.Pages;
 
@@ -35,6 +36,17 @@ public static class HtmlPage
             statusCode);
 
     public static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
+
+    /// <summary>
+    /// The antiforgery tokens of a page with a form, which no cache may keep: marked so here, as the antiforgery
+    /// service would otherwise do itself, with a warning in the log for every such page.
+    /// </summary>
+    public static AntiforgeryTokenSet FormTokens(this IAntiforgery antiforgery, HttpContext context)
+    {
+        context.Response.Headers.CacheControl = "no-cache, no-store";
+        context.Response.Headers.Pragma = "no-cache";
+        return antiforgery.GetAndStoreTokens(context);
+    }
 
     public static IEndpointRouteBuilder MapPageAssets(this IEndpointRouteBuilder routes)
     {

@@ -123,6 +123,7 @@ public sealed class InboxTests : ServiceTest
 
         Assert.StartsWith("default-src 'self';", response.Headers.GetValues("Content-Security-Policy").Single());
         Assert.True(response.Headers.CacheControl!.NoStore);
+        Assert.DoesNotContain(App.Logs.Lines, l => l.Category.StartsWith("Microsoft.AspNetCore.Antiforgery") && l.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
         Assert.DoesNotContain(foreign.ToString(), html);
         var positions = new[] { newer, older, other }.Select(id => html.IndexOf($"id=\"report-{id}\"", StringComparison.Ordinal)).ToArray();
         Assert.All(positions, p => Assert.True(p > 0));

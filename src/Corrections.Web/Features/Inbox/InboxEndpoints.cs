@@ -32,7 +32,7 @@ public static class InboxEndpoints
 
     private static async Task<IResult> ShowAsync(HttpContext context, InboxSessions sessions, SiteDirectory sites, IMediator mediator, IAntiforgery antiforgery, CancellationToken cancellationToken)
     {
-        context.Response.Headers.CacheControl = "no-store";
+        context.Response.Headers.CacheControl = "no-cache, no-store";
         var editor = await sessions.EditorAsync(context, cancellationToken);
         if (editor is null)
             return SignInEndpoints.AskForAddress(context, antiforgery);
@@ -50,7 +50,7 @@ public static class InboxEndpoints
         var shown = filter.Site is { } one ? editable.Where(s => s.Key.Equals(one, StringComparison.OrdinalIgnoreCase)) : editable;
         var scopes = shown.Select(s => new InboxScope(s.Key, s.DesksEditedBy(editor))).ToList();
         var page = await mediator.Send(new ListInbox(scopes, filter.Status, filter.Age, filter.Search, after, PageSize, filter.Desk), cancellationToken);
-        var tokens = antiforgery.GetAndStoreTokens(context);
+        var tokens = antiforgery.FormTokens(context);
         return InboxPage.Render(editor, editable, filter, page, tokens, context.Request.Query, after is not null);
     }
 

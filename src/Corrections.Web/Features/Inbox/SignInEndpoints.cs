@@ -31,7 +31,7 @@ public static class SignInEndpoints
     /// <summary>The page that asks for an address, shown at <c>/inbox</c> to a browser without a session.</summary>
     public static IResult AskForAddress(HttpContext context, IAntiforgery antiforgery, int statusCode = 200, string? notice = null)
     {
-        var tokens = antiforgery.GetAndStoreTokens(context);
+        var tokens = antiforgery.FormTokens(context);
         return Render(statusCode, "Sign in to the inbox", $"""
             {notice}
             <p>The inbox shows the open reports of the sites you edit. Enter your editor's address and we will mail you a link that signs you in.</p>
@@ -77,7 +77,7 @@ public static class SignInEndpoints
         var (signIn, failure) = await CheckAsync(token, db, sites, time, cancellationToken);
         if (failure is not null)
             return failure;
-        var tokens = antiforgery.GetAndStoreTokens(context);
+        var tokens = antiforgery.FormTokens(context);
         return Render(200, "Sign in to the inbox", $"""
             <p>Sign in as <strong>{E(signIn!.Editor)}</strong>. The session lasts until you sign out, for at most two weeks.</p>
             <form method="post" action="{E(LinkPath(token))}">

@@ -36,7 +36,7 @@ public static class TriagePageEndpoints
             return Render(200, $"Already {StatusName(report.Status)}", body);
         }
 
-        var tokens = antiforgery.GetAndStoreTokens(context);
+        var tokens = antiforgery.FormTokens(context);
         body += $"""
             <form method="post" action="/triage/{E(token)}">
             <input type="hidden" name="{E(tokens.FormFieldName)}" value="{E(tokens.RequestToken)}">
