@@ -28,14 +28,15 @@ public sealed class OutboxHealthCheck(CorrectionsDb db, TimeProvider time) : IHe
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        // Ordered as the (State, DueAt) index is, which the counts read in order anyway.
         var pending = db.Outbox.Where(m => m.State == OutboxState.Pending);
-        var backlog = await pending.Take(CountLimit).CountAsync(cancellationToken);
-        var due = await pending.Where(m => m.DueAt <= now).Take(CountLimit).CountAsync(cancellationToken);
+        var backlog = await pending.OrderBy(m => m.DueAt).Take(CountLimit).CountAsync(cancellationToken);
+        var due = await pending.Where(m => m.DueAt <= now).OrderBy(m => m.DueAt).Take(CountLimit).CountAsync(cancellationToken);
         var oldestDue = await pending.Where(m => m.DueAt <= now)
             .OrderBy(m => m.DueAt)
             .Select(m => (DateTimeOffset?)m.DueAt)
             .FirstOrDefaultAsync(cancellationToken);
-        var parked = await db.Outbox.Where(m => m.State == OutboxState.Parked).Take(CountLimit).CountAsync(cancellationToken);
+        var parked = await db.Outbox.Where(m => m.State == OutboxState.Parked).OrderBy(m => m.DueAt).Take(CountLimit).CountAsync(cancellationToken);
 
         var data = new Dictionary<string, object>
         {
