@@ -307,5 +307,5 @@ public sealed class FetchRulesTests
     [InlineData("172.32.0.1", false)]
     [InlineData("2606:2800:220:1::1", false)]
     public void Private_loopback_and_link_local_addresses_are_recognised(string address, bool isPrivate) =>
-        Assert.Equal(isPrivate, PageFetcher.IsPrivate(System.Net.IPAddress.Parse(address)));
+        Assert.Equal(isPrivate, Corrections.Outbound.PrivateNetworks.IsPrivate(System.Net.IPAddress.Parse(address)));
 }

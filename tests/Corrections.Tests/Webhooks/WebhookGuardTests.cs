@@ -1,6 +1,7 @@
 using System.Net;
 using Corrections.Configuration;
 using Corrections.Features.Webhooks;
+using Corrections.Outbound;
 
 namespace Corrections.Tests.Webhooks;
 
@@ -59,7 +60,7 @@ public sealed class WebhookGuardTests
     [Fact]
     public async Task A_name_that_resolves_to_loopback_is_refused_when_connecting()
     {
-        using var client = new HttpClient(new SocketsHttpHandler { ConnectCallback = NetworkGuard.ConnectCallback(allowPrivateNetworks: false) });
+        using var client = new HttpClient(new SocketsHttpHandler { ConnectCallback = PrivateNetworks.ConnectCallback(allowPrivateNetworks: false, host => $"{host} is private") });
 
         var failure = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync($"http://localhost:{TestPorts.Next()}/"));
 
@@ -76,7 +77,7 @@ public sealed class WebhookGuardTests
     [InlineData("::1", true)]
     [InlineData("fe80::1", true)]
     public void Private_link_local_and_loopback_addresses_are_refused(string address, bool refused) =>
-        Assert.Equal(refused, NetworkGuard.IsRefused(IPAddress.Parse(address)));
+        Assert.Equal(refused, PrivateNetworks.IsPrivate(IPAddress.Parse(address)));
 
     [Fact]
     public void The_signature_is_the_hmac_sha256_of_the_seconds_a_dot_and_the_body()

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Reflection;
 using Corrections.Configuration;
+using Corrections.Outbound;
 using Microsoft.Extensions.Options;
 
 namespace Corrections.Features.PageCheck;
@@ -33,7 +34,7 @@ public sealed record PageValidators(string? ETag, DateTimeOffset? LastModified);
 /// loopback address), following at most <see cref="PageCheckOptions.MaxRedirects"/> redirects by hand, each of them on
 /// the site's origins too, within <see cref="PageCheckOptions.TimeoutSeconds"/>, reading at most
 /// <see cref="PageCheckOptions.MaxPageBytes"/>. Private and loopback addresses are refused when the connection is made
-/// (<see cref="ConnectAsync"/>), so a name that resolves to one cannot reach the service's network. At most
+/// (<see cref="PrivateNetworks.ConnectCallback"/>), so a name that resolves to one cannot reach the service's network. At most
 /// <see cref="PageCheckOptions.PerOriginConcurrency"/> reads go to one origin at once, and callers asking for the same
 /// page at the same time share one read.
 /// </summary>
@@ -105,7 +106,7 @@ public sealed class PageFetcher(
         {
             return FetchedPage.Failed($"timeout (no complete answer within {settings.TimeoutSeconds} s)");
         }
-        catch (HttpRequestException ex) when (Find<RefusedAddressException>(ex) is { } refused)
+        catch (HttpRequestException ex) when (RefusedAddressException.In(ex) is { } refused)
         {
             return FetchedPage.Failed(refused.Message);
         }
@@ -195,66 +196,7 @@ public sealed class PageFetcher(
 
     private static bool IsLoopbackHost(Uri uri) =>
         uri.IsLoopback || (IPAddress.TryParse(uri.IdnHost, out var address) && IPAddress.IsLoopback(address));
-
-    /// <summary>
-    /// Connects to the first of the host's addresses that the service may reach: with
-    /// <see cref="PageCheckOptions.AllowPrivateNetworks"/> off, none that is private, loopback, link-local or otherwise
-    /// not on the internet. Checked here, on the address connected to, so that a name resolving differently between a
-    /// check and the connection cannot slip through.
-    /// </summary>
-    public static async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, bool allowPrivateNetworks, CancellationToken cancellationToken)
-    {
-        var host = context.DnsEndPoint.Host;
-        var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, cancellationToken);
-        var allowed = allowPrivateNetworks ? addresses : addresses.Where(a => !IsPrivate(a)).ToArray();
-        if (allowed.Length == 0)
-            throw new RefusedAddressException(addresses.Length == 0 ? $"{host} has no address" : "a private or loopback address");
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(allowed, context.DnsEndPoint.Port, cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>Addresses that are not on the public internet: loopback, private, link-local, shared, unspecified, multicast.</summary>
-    public static bool IsPrivate(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-            address = address.MapToIPv4();
-        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.Broadcast))
-            return true;
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            var b = address.GetAddressBytes();
-            return b[0] is 0 or 10 or 127 or >= 224
-                || (b[0] == 172 && b[1] is >= 16 and <= 31)
-                || (b[0] == 192 && b[1] == 168)
-                || (b[0] == 169 && b[1] == 254)
-                || (b[0] == 100 && b[1] is >= 64 and <= 127);
-        }
-        var bytes = address.GetAddressBytes();
-        return address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast
-            || (bytes[0] & 0xFE) == 0xFC // unique local fc00::/7
-            || address.IsIPv6Teredo;
-    }
-
-    private static T? Find<T>(Exception? exception) where T : Exception
-    {
-        for (; exception is not null; exception = exception.InnerException)
-            if (exception is T found)
-                return found;
-        return null;
-    }
 }
-
-/// <summary>The connection was refused by the service itself: the address is one it may not reach.</summary>
-public sealed class RefusedAddressException(string message) : Exception(message);
 
 public static class PageFetcherSetup
 {
@@ -274,7 +216,7 @@ public static class PageFetcherSetup
                     UseProxy = false,
                     AutomaticDecompression = DecompressionMethods.All,
                     PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-                    ConnectCallback = (context, cancellationToken) => PageFetcher.ConnectAsync(context, allowPrivate, cancellationToken),
+                    ConnectCallback = PrivateNetworks.ConnectCallback(allowPrivate, _ => "a private or loopback address"),
                 };
             });
         return services;

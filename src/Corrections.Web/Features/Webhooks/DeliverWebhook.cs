@@ -1,6 +1,7 @@
 using System.Net;
 using Corrections.Configuration;
 using Corrections.Data;
+using Corrections.Outbound;
 using Corrections.Outbox;
 using Corrections.Storage;
 using Mediator;

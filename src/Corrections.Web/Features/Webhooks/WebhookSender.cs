@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Corrections.Configuration;
+using Corrections.Outbound;
 
 namespace Corrections.Features.Webhooks;
 
@@ -29,7 +30,7 @@ public sealed class WebhookSender(HttpClient client, TimeProvider time)
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             return (response.StatusCode, await ReadAnswerAsync(response, cancellationToken));
         }
-        catch (HttpRequestException ex) when (Find<RefusedAddressException>(ex) is { } refused)
+        catch (HttpRequestException ex) when (RefusedAddressException.In(ex) is { } refused)
         {
             throw new RefusedAddressException(refused.Message);
         }
@@ -55,14 +56,6 @@ public sealed class WebhookSender(HttpClient client, TimeProvider time)
         var text = Encoding.UTF8.GetString(buffer, 0, Math.Min(length, 300));
         return new string(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray()).Trim();
     }
-
-    private static T? Find<T>(Exception? exception) where T : Exception
-    {
-        for (; exception is not null; exception = exception.InnerException)
-            if (exception is T found)
-                return found;
-        return null;
-    }
 }
 
 public static class WebhooksSetup
@@ -79,8 +72,9 @@ public static class WebhooksSetup
                 UseCookies = false,
                 UseProxy = false,
                 ConnectTimeout = Timeout,
-                ConnectCallback = NetworkGuard.ConnectCallback(
-                    provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<SitesOptions>>().Value.Webhooks.AllowPrivateNetworks),
+                ConnectCallback = PrivateNetworks.ConnectCallback(
+                    provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<SitesOptions>>().Value.Webhooks.AllowPrivateNetworks,
+                    host => $"The webhook's host {host} resolves only to private, link-local or loopback addresses, which webhooks may reach only with Webhooks:AllowPrivateNetworks=true"),
             });
         return services;
     }
