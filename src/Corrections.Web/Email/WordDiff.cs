@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.RegularExpressions;
 using DiffPlex;
 
@@ -15,6 +16,26 @@ public sealed record DiffPart(DiffKind Kind, string Text);
 /// <summary>A word-level diff of a passage and a reader's suggestion, as the editor sees it.</summary>
 public static partial class WordDiff
 {
+    /// <summary>The suggestion as plain text against the passage: deleted words as <c>[-…-]</c>, inserted as <c>{+…+}</c>.</summary>
+    public static string AsText(string before, string after) => string.Concat(Compare(before, after).Select(part => part.Kind switch
+    {
+        DiffKind.Deleted => $"[-{part.Text}-]",
+        DiffKind.Inserted => $"{{+{part.Text}+}}",
+        _ => part.Text,
+    }));
+
+    /// <summary>
+    /// The suggestion as HTML against the passage, every word escaped: deleted words in <c>&lt;del&gt;</c>, inserted in
+    /// <c>&lt;ins&gt;</c>, each with the given attributes (mail clients want inline styles).
+    /// </summary>
+    public static string AsHtml(string before, string after, string deletedAttributes = "", string insertedAttributes = "") =>
+        string.Concat(Compare(before, after).Select(part => part.Kind switch
+        {
+            DiffKind.Deleted => $"<del{deletedAttributes}>{WebUtility.HtmlEncode(part.Text)}</del>",
+            DiffKind.Inserted => $"<ins{insertedAttributes}>{WebUtility.HtmlEncode(part.Text)}</ins>",
+            _ => WebUtility.HtmlEncode(part.Text),
+        }));
+
     public static IReadOnlyList<DiffPart> Compare(string before, string after)
     {
         var result = Differ.Instance.CreateDiffs(before, after, ignoreWhiteSpace: false, ignoreCase: false, WordsAndSpaces.Instance);

@@ -76,12 +76,7 @@ public sealed class DigestMail(IOptions<MailOptions> mailOptions, EditorMail edi
             if (report.Suggestion is { Length: > 0 } suggestion)
             {
                 text.AppendLine("  Suggested correction ([-deleted-] {+inserted+}):");
-                EditorMail.Fenced(text, string.Concat(WordDiff.Compare(report.Exact, suggestion).Select(part => part.Kind switch
-                {
-                    DiffKind.Deleted => $"[-{part.Text}-]",
-                    DiffKind.Inserted => $"{{+{part.Text}+}}",
-                    _ => part.Text,
-                })));
+                EditorMail.Fenced(text, WordDiff.AsText(report.Exact, suggestion));
             }
             if (report.Comment is { Length: > 0 } comment)
             {
@@ -119,15 +114,7 @@ public sealed class DigestMail(IOptions<MailOptions> mailOptions, EditorMail edi
             html.Append($"<blockquote style=\"margin:0;padding:4px 8px;border-left:4px solid #d0d7de;background:#f6f8fa\">…{E(report.Prefix)}<mark style=\"background:#ffe58f\">{E(report.Exact)}</mark>{E(report.Suffix)}…</blockquote>");
             if (report.Suggestion is { Length: > 0 } suggestion)
             {
-                html.Append("<p style=\"margin:4px 0\">");
-                foreach (var part in WordDiff.Compare(report.Exact, suggestion))
-                    html.Append(part.Kind switch
-                    {
-                        DiffKind.Deleted => $"<del style=\"background:#ffd7d5;color:#82071e\">{E(part.Text)}</del>",
-                        DiffKind.Inserted => $"<ins style=\"background:#ccffd8;color:#055d20;text-decoration:none\">{E(part.Text)}</ins>",
-                        _ => E(part.Text),
-                    });
-                html.Append("</p>");
+                html.Append("<p style=\"margin:4px 0\">").Append(EditorMail.SuggestionHtml(report.Exact, suggestion)).Append("</p>");
             }
             if (report.Comment is { Length: > 0 } comment)
                 html.Append($"<p style=\"margin:4px 0;color:#555\">{E(comment).ReplaceLineEndings("<br>")}</p>");

@@ -94,12 +94,7 @@ public static class InboxPage
             <blockquote>…{E(item.Prefix)}<mark>{E(item.Exact)}</mark>{E(item.Suffix)}…</blockquote>
             """);
         if (item.Suggestion is { Length: > 0 } suggestion)
-            html.Append("<p><strong>Suggested:</strong> ").Append(string.Concat(WordDiff.Compare(item.Exact, suggestion).Select(p => p.Kind switch
-            {
-                DiffKind.Deleted => $"<del>{E(p.Text)}</del>",
-                DiffKind.Inserted => $"<ins>{E(p.Text)}</ins>",
-                _ => E(p.Text),
-            }))).Append("</p>");
+            html.Append("<p><strong>Suggested:</strong> ").Append(WordDiff.AsHtml(item.Exact, suggestion)).Append("</p>");
         if (item.Comment is { Length: > 0 } comment)
             html.Append($"<p><strong>Comment:</strong> {E(comment)}</p>");
         var deepLink = TextFragment.Link(item.Url, item.Prefix, item.Exact, item.Suffix);

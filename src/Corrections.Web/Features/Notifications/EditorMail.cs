@@ -132,12 +132,7 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, IOptions<Servi
         {
             text.AppendLine();
             text.AppendLine("Suggested correction ([-deleted-] {+inserted+}):");
-            Fenced(text, string.Concat(WordDiff.Compare(report.Exact, suggestion).Select(part => part.Kind switch
-            {
-                DiffKind.Deleted => $"[-{part.Text}-]",
-                DiffKind.Inserted => $"{{+{part.Text}+}}",
-                _ => part.Text,
-            })));
+            Fenced(text, WordDiff.AsText(report.Exact, suggestion));
         }
         if (report.Comment is { Length: > 0 } comment)
         {
@@ -176,6 +171,10 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, IOptions<Servi
         _ => null,
     };
 
+    /// <summary>The suggestion as a word diff in a mail's HTML part, styled inline for mail clients.</summary>
+    public static string SuggestionHtml(string exact, string suggestion) =>
+        WordDiff.AsHtml(exact, suggestion, " style=\"background:#ffd7d5;color:#82071e\"", " style=\"background:#ccffd8;color:#055d20;text-decoration:none\"");
+
     public const string ReplyCommands = "fixed, reject [reason], duplicate [of ID], spam, reopen; any other text is added as a note";
 
     private static string Html(Report report, Site site, (TriageAction Action, string Url)[] actions, string inboxUrl, bool replies)
@@ -200,14 +199,7 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, IOptions<Servi
         if (report.Suggestion is { Length: > 0 } suggestion)
         {
             html.Append("<h3 style=\"font-size:13px;text-transform:uppercase;letter-spacing:.05em;color:#777;margin:16px 0 4px\">Suggested correction</h3><p style=\"margin:0\">");
-            foreach (var part in WordDiff.Compare(report.Exact, suggestion))
-                html.Append(part.Kind switch
-                {
-                    DiffKind.Deleted => $"<del style=\"background:#ffd7d5;color:#82071e\">{E(part.Text)}</del>",
-                    DiffKind.Inserted => $"<ins style=\"background:#ccffd8;color:#055d20;text-decoration:none\">{E(part.Text)}</ins>",
-                    _ => E(part.Text),
-                });
-            html.Append("</p>");
+            html.Append(SuggestionHtml(report.Exact, suggestion)).Append("</p>");
         }
         if (report.Comment is { Length: > 0 } comment)
         {

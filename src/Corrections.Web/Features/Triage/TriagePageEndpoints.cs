@@ -120,12 +120,7 @@ public static class TriagePageEndpoints
     private static string Describe(Report report, Site site)
     {
         var suggestion = report.Suggestion is { Length: > 0 } s
-            ? "<p><strong>Suggested:</strong> " + string.Concat(WordDiff.Compare(report.Exact, s).Select(p => p.Kind switch
-            {
-                DiffKind.Deleted => $"<del>{E(p.Text)}</del>",
-                DiffKind.Inserted => $"<ins>{E(p.Text)}</ins>",
-                _ => E(p.Text),
-            })) + "</p>"
+            ? "<p><strong>Suggested:</strong> " + WordDiff.AsHtml(report.Exact, s) + "</p>"
             : "";
         var comment = report.Comment is { Length: > 0 } c ? $"<p><strong>Comment:</strong> {E(c)}</p>" : "";
         return $"""
