@@ -52,8 +52,6 @@ public sealed class DigestMail(IOptions<MailOptions> mailOptions, EditorMail edi
 
     private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 
-    private static string Readers(Report report) => report.ReaderCount == 1 ? "1 reader" : $"{report.ReaderCount} readers";
-
     private static string PlainText(List<(int Number, Report Report, (TriageAction Action, string Url)[] Actions)> items, Site site, Digest digest, bool replies)
     {
         var text = new StringBuilder();
@@ -71,7 +69,7 @@ public sealed class DigestMail(IOptions<MailOptions> mailOptions, EditorMail edi
                 EditorMail.Fenced(text, report.Url);
             }
             text.AppendLine();
-            text.AppendLine($"[{number}] {Readers(report)}{(report.Status == ReportStatus.New ? "" : $", already {report.Status.ToString().ToLowerInvariant()}")}:");
+            text.AppendLine($"[{number}] {EditorMail.Readers(report.ReaderCount)}{(report.Status == ReportStatus.New ? "" : $", already {report.Status.ToString().ToLowerInvariant()}")}:");
             EditorMail.Fenced(text, $"…{report.Prefix}[[{report.Exact}]]{report.Suffix}…");
             if (report.Suggestion is { Length: > 0 } suggestion)
             {
@@ -110,7 +108,7 @@ public sealed class DigestMail(IOptions<MailOptions> mailOptions, EditorMail edi
                 html.Append($"<h2 style=\"font-size:17px;margin:24px 0 8px\"><a href=\"{E(report.Url)}\">{E(string.IsNullOrWhiteSpace(report.Title) ? report.Url : report.Title)}</a></h2>");
             }
             html.Append("<div style=\"margin:0 0 16px;padding:8px 12px;border:1px solid #d0d7de;border-radius:6px\">");
-            html.Append($"<p style=\"margin:0 0 4px;color:#555\"><strong>{number}</strong> · {E(Readers(report))}{(report.Status == ReportStatus.New ? "" : $" · already {E(report.Status.ToString().ToLowerInvariant())}")}</p>");
+            html.Append($"<p style=\"margin:0 0 4px;color:#555\"><strong>{number}</strong> · {E(EditorMail.Readers(report.ReaderCount))}{(report.Status == ReportStatus.New ? "" : $" · already {E(report.Status.ToString().ToLowerInvariant())}")}</p>");
             html.Append($"<blockquote style=\"margin:0;padding:4px 8px;border-left:4px solid #d0d7de;background:#f6f8fa\">…{E(report.Prefix)}<mark style=\"background:#ffe58f\">{E(report.Exact)}</mark>{E(report.Suffix)}…</blockquote>");
             if (report.Suggestion is { Length: > 0 } suggestion)
             {

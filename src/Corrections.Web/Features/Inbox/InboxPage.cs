@@ -99,7 +99,7 @@ public static class InboxPage
             html.Append($"<p><strong>Comment:</strong> {E(comment)}</p>");
         var deepLink = TextFragment.Link(item.Url, item.Prefix, item.Exact, item.Suffix);
         html.Append($"""
-            <p class="meta"><span class="status">{E(TriagePageEndpoints.StatusName(item.Status))}</span>{(item.Desk is { } desk ? $" · desk {E(desk)}" : "")} · {(item.ReaderCount == 1 ? "1 reader" : $"{item.ReaderCount} readers")} · {item.CreatedAt:yyyy-MM-dd HH:mm} UTC · <a href="{E(deepLink)}" rel="noopener noreferrer">Open at the passage</a></p>
+            <p class="meta"><span class="status">{E(TriagePageEndpoints.StatusName(item.Status))}</span>{(item.Desk is { } desk ? $" · desk {E(desk)}" : "")} · {EditorMail.Readers(item.ReaderCount)} · {item.CreatedAt:yyyy-MM-dd HH:mm} UTC · <a href="{E(deepLink)}" rel="noopener noreferrer">Open at the passage</a></p>
             """);
         if (EditorMail.LivePageLine(item.Passage, item.PassageReason) is { } livePage)
             html.Append($"<p class=\"meta live-page\">{E(livePage)}</p>");

@@ -104,8 +104,10 @@ public sealed class EditorMail(IOptions<MailOptions> mailOptions, IOptions<Servi
         return line[..(cut > maxLength / 2 ? cut : maxLength - 1)].TrimEnd() + "…";
     }
 
-    private static string ReadersLine(Report report) =>
-        report.ReaderCount == 1 ? "1 reader reported" : $"{report.ReaderCount} readers reported";
+    /// <summary>"1 reader", "3 readers": how many readers reported a mistake, as every mail and page says it.</summary>
+    public static string Readers(int count) => count == 1 ? "1 reader" : $"{count} readers";
+
+    private static string ReadersLine(Report report) => $"{Readers(report.ReaderCount)} reported";
 
     /// <summary>
     /// The text part. Every line that a reader wrote (title, passage, suggestion, comment; the URL too) is indented and

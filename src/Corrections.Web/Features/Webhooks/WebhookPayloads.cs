@@ -79,7 +79,7 @@ public sealed class WebhookPayloads(TriageLinks links)
         if (notification.Change is { } change)
             text.Append($"Report on {Escape(site.Name)} marked *{Name(change.To)}* by {Escape(change.Actor)}").AppendLine();
         else
-            text.Append($"{(report.ReaderCount == 1 ? "1 reader" : $"{report.ReaderCount} readers")} reported a mistake on {Escape(site.Name)}{(report.Desk is { } desk ? $" ({Escape(desk)})" : "")}").AppendLine();
+            text.Append($"{EditorMail.Readers(report.ReaderCount)} reported a mistake on {Escape(site.Name)}{(report.Desk is { } desk ? $" ({Escape(desk)})" : "")}").AppendLine();
         text.Append($"<{Escape(TextFragment.Link(report.Url, report.Prefix, report.Exact, report.Suffix))}|{Escape(article)}>").AppendLine();
         text.Append($"> …{Escape(OneLine(report.Prefix))}*{Escape(OneLine(report.Exact))}*{Escape(OneLine(report.Suffix))}…").AppendLine();
         if (report.Suggestion is { Length: > 0 } suggestion)
