@@ -15,16 +15,17 @@ public sealed class SecureErasure(SqliteCheckpointer checkpointer, ILogger<Secur
 {
     private const int CheckpointTries = 10;
 
-    public async Task<T> RunAsync<T>(CorrectionsDb db, Func<CancellationToken, Task<T>> erase, CancellationToken cancellationToken)
+    /// <param name="erase">Erases, and answers how many rows it changed: the log is emptied only when there were some.</param>
+    public async Task<int> RunAsync(CorrectionsDb db, Func<CancellationToken, Task<int>> erase, CancellationToken cancellationToken)
     {
-        T result;
+        int changed;
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
-            result = await erase(cancellationToken);
+            changed = await erase(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        if (db.Database.IsSqlite() && !await checkpointer.TruncateLogAsync(CheckpointTries, cancellationToken))
+        if (changed > 0 && db.Database.IsSqlite() && !await checkpointer.TruncateLogAsync(CheckpointTries, cancellationToken))
             logger.LogWarning("The SQLite log could not be emptied after an erasure: a reader kept at it; the erased data stays in the log until it starts again");
-        return result;
+        return changed;
     }
 }

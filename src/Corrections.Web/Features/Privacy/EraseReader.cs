@@ -37,20 +37,23 @@ public sealed class EraseReaderHandler(CorrectionsDb db, SecureErasure erasure, 
     {
         // Addresses are stored as the reader typed them; compare without case, as mail servers do for domains.
         var email = command.Email!.ToLowerInvariant();
-        var result = await erasure.RunAsync(db, async cancel =>
+        int erased = 0, errors = 0;
+        await erasure.RunAsync(db, async cancel =>
         {
-            var erased = await db.ReportSubmissions
+            erased = await db.ReportSubmissions
                 .Where(s => s.ReaderEmail != null && s.ReaderEmail.ToLower() == email)
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.ReaderEmail, (string?)null), cancel);
             // Errors are stored redacted; these are the ones stored before that, or in a form the redaction missed.
-            var errors = await db.Outbox
+            var naming = await db.Outbox
                 .Where(m => m.LastError != null && m.LastError.ToLower().Contains(email))
                 .ToListAsync(cancel);
-            foreach (var message in errors)
+            foreach (var message in naming)
                 message.LastError = EmailAddresses.Redact(message.LastError!).Replace(command.Email!, EmailAddresses.Redacted, StringComparison.OrdinalIgnoreCase);
+            errors = naming.Count;
             await db.SaveChangesAsync(cancel);
-            return new EraseReaderResult(erased, errors.Count);
+            return erased + errors;
         }, cancellationToken);
+        var result = new EraseReaderResult(erased, errors);
         logger.LogInformation("Erased a reader's address from {Count} submission(s) and {Errors} outbox error(s) on request", result.Erased, result.OutboxErrors);
         return result;
     }
